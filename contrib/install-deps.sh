@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package vshim needs to build, test and run.
+# Idempotent: packages already present are left alone, and apt is not asked
+# anything when nothing is missing.
+set -euo pipefail
+
+packages=(
+	# build
+	build-essential cmake pkg-config clang-format
+	libxml2-dev libyajl-dev libcap-dev libseccomp-dev
+	# tests
+	libcriterion-dev libxml2-utils libvirt-clients busybox-static
+	python3 util-linux procps
+	# hypervisor
+	qemu-system-x86
+	# guest kernel
+	linux-source-6.1 bc bison flex libelf-dev libssl-dev cpio xz-utils
+	gzip kmod
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
+		missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "install-deps: all ${#packages[@]} packages present"
+	exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing packages: ${missing[*]}; run this script as root" >&2
+	exit 1
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Domain definition -> QEMU command line.  Pure: it opens nothing, so the
+ * golden tests can pin its output.  Everything that depends on the host
+ * (which accelerator auto chose, the sockets the driver already bound)
+ * comes in through struct drv_command_ctx.
+ */
+#pragma once
+
+#include "common/util.h"
+#include "driver/domain.h"
+
+struct drv_command_ctx {
+	const char *emulator;	/* resolved binary path */
+	enum drv_accel accel;	/* KVM or TCG, never AUTO */
+	int qmp_fd;		/* listening QMP socket QEMU inherits */
+	const int *channel_fds; /* listening socket per def->channels[i], same order */
+};
+
+/* Appends the whole argv, emulator first, to argv. */
+int drv_command_build(const struct domain_def *def, const struct drv_command_ctx *ctx,
+		      struct vs_strv *argv, struct vs_error **err);

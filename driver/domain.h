@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The domain definition: the subset of libvirt's domain XML that vshim
+ * needs, parsed into plain structs.  domain.c parses and formats the XML;
+ * command.c turns a definition into a QEMU command line.
+ *
+ * Anything outside the subset is an error naming the element or attribute;
+ * nothing is silently dropped.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+
+/* Namespace of vshim's own <metadata> child, for what libvirt has no element for. */
+#define DRV_METADATA_NS "http://vshim.dev/xmlns/domain/1.0"
+
+enum drv_accel {
+	DRV_ACCEL_AUTO, /* KVM when it can really run a guest, otherwise TCG */
+	DRV_ACCEL_KVM,
+	DRV_ACCEL_TCG,
+};
+
+enum drv_machine {
+	DRV_MACHINE_MICROVM,
+	DRV_MACHINE_Q35,
+};
+
+enum drv_action {
+	DRV_ACTION_DESTROY,
+	DRV_ACTION_RESTART,
+	DRV_ACTION_PRESERVE,
+};
+
+enum drv_fs_driver {
+	DRV_FS_9P,
+	DRV_FS_VIRTIOFS, /* reserved: parsed, refused by command.c until a virtiofsd exists */
+};
+
+enum drv_fs_access {
+	DRV_FS_ACCESS_PASSTHROUGH,
+	DRV_FS_ACCESS_MAPPED,
+	DRV_FS_ACCESS_SQUASH,
+};
+
+struct drv_fs {
+	enum drv_fs_driver driver;
+	enum drv_fs_access access;
+	char *source; /* host directory */
+	char *target; /* mount tag */
+	bool readonly;
+};
+
+/* <channel type='unix'><source mode='bind' path=.../><target type='virtio' name=.../> */
+struct drv_channel {
+	char *path; /* unix socket; NULL in the XML means the driver picks one under its root */
+	char *target_name;
+};
+
+enum drv_chr_type {
+	DRV_CHR_NULL, /* no <serial>: nothing */
+	DRV_CHR_FILE,
+	DRV_CHR_PTY,
+	DRV_CHR_UNIX, /* <source mode='bind'>: QEMU listens on path */
+};
+
+/* <serial> or <console>; at most one of each. */
+struct drv_chr {
+	enum drv_chr_type type;
+	char *path;  /* file or unix socket; for pty, filled in once QEMU runs */
+	bool append; /* file: <source append='on'> */
+	bool virtio; /* <console><target type='virtio'>: hvc0 instead of ttyS0 */
+};
+
+enum drv_disk_format {
+	DRV_DISK_RAW,
+	DRV_DISK_QCOW2,
+};
+
+struct drv_disk {
+	char *source;
+	char *target; /* vda, vdb, ... */
+	enum drv_disk_format format;
+	bool readonly;
+};
+
+struct drv_net {
+	char mac[18]; /* "52:54:00:xx:xx:xx", empty when not given */
+};
+
+struct domain_def {
+	char *name;
+	unsigned char uuid[16];
+	bool has_uuid;
+	uint64_t memory_kib;
+	unsigned int vcpus;
+
+	enum drv_machine machine;
+	enum drv_accel accel; /* from <domain type=...>, overridden by metadata */
+	bool acpi;	      /* <features><acpi/></features> */
+
+	char *kernel;
+	char *initrd;
+	char *cmdline;
+
+	enum drv_action on_poweroff;
+	enum drv_action on_reboot;
+	enum drv_action on_crash;
+
+	char *emulator; /* NULL: qemu-system-x86_64 from PATH */
+
+	struct drv_fs *fs;
+	size_t n_fs;
+	struct drv_channel *channels;
+	size_t n_channels;
+	struct drv_chr serial;
+	struct drv_chr console;
+	struct drv_disk *disks;
+	size_t n_disks;
+	struct drv_net *nets;
+	size_t n_nets;
+	bool rng;
+	bool memballoon; /* false for <memballoon model='none'/> or none given */
+};
+
+/* Parses a document.  source names it in errors (a file name, or "<string>"). */
+struct domain_def *drv_domain_parse_string(const char *xml, const char *source,
+					   struct vs_error **err);
+struct domain_def *drv_domain_parse_file(const char *path, struct vs_error **err);
+
+/* Formats a definition as libvirt-valid domain XML (a new string). */
+char *drv_domain_format(const struct domain_def *def, struct vs_error **err);
+
+void drv_domain_def_free(struct domain_def *def);
+
+static inline void drv_domain_def_freep(struct domain_def **p)
+{
+	drv_domain_def_free(*p);
+}
+#define cleanup_domain_def __attribute__((cleanup(drv_domain_def_freep)))
+
+const char *drv_accel_name(enum drv_accel accel);
