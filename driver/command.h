@@ -17,6 +17,11 @@ struct drv_command_ctx {
 	const int *channel_fds; /* listening socket per def->channels[i], same order */
 };
 
-/* Appends the whole argv, emulator first, to argv. */
+/*
+ * Appends the whole argv, emulator first (ctx->emulator, else def->emulator,
+ * else qemu-system-x86_64 from PATH), to argv.  Refuses, appending nothing,
+ * what QEMU 7.2 here cannot do: virtiofs shares, on_poweroff='restart',
+ * on_reboot='preserve', more than 24 virtio devices on a microvm.
+ */
 int drv_command_build(const struct domain_def *def, const struct drv_command_ctx *ctx,
 		      struct vs_strv *argv, struct vs_error **err);

@@ -26,7 +26,7 @@ enum drv_accel {
 
 enum drv_machine {
 	DRV_MACHINE_MICROVM,
-	DRV_MACHINE_Q35,
+	DRV_MACHINE_Q35, /* also read from pc-q35-X.Y; the version is not kept */
 };
 
 enum drv_action {
@@ -67,7 +67,11 @@ enum drv_chr_type {
 	DRV_CHR_UNIX, /* <source mode='bind'>: QEMU listens on path */
 };
 
-/* <serial> or <console>; at most one of each. */
+/*
+ * <serial> or <console>; at most one of each.  A console with a serial
+ * target is libvirt's alias of the first serial port: alone it is that
+ * port; next to a <serial> it must have the same type and source.
+ */
 struct drv_chr {
 	enum drv_chr_type type;
 	char *path;  /* file or unix socket; for pty, filled in once QEMU runs */
@@ -131,7 +135,11 @@ struct domain_def *drv_domain_parse_string(const char *xml, const char *source,
 					   struct vs_error **err);
 struct domain_def *drv_domain_parse_file(const char *path, struct vs_error **err);
 
-/* Formats a definition as libvirt-valid domain XML (a new string). */
+/*
+ * Formats a definition as libvirt-valid domain XML (a new string).  The
+ * output is parsed again before it is returned: a definition the parser
+ * would refuse (a relative path, a control character) is an error here.
+ */
 char *drv_domain_format(const struct domain_def *def, struct vs_error **err);
 
 void drv_domain_def_free(struct domain_def *def);

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The embedded QEMU driver: libvirt's qemu:///embed?root=DIR idea in a
+ * library.  A connection owns a private root directory, locked for its life;
+ * domains started through it are QEMU children of the calling process and
+ * never outlive it.
+ *
+ *   ROOT/driver.lock          flock()ed by the owner, holds its pid
+ *   ROOT/run/qemu/NAME.xml    status: live definition plus pid, start time, state
+ *   ROOT/run/qemu/NAME.*.sock QMP and channel sockets
+ *   ROOT/log/qemu/NAME.log    QEMU's command line and stderr
+ *
+ * Every call logs its stage with vs_debug("driver", ...).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "common/error.h"
+#include "driver/domain.h"
+
+struct drv_conn;
+struct drv_domain;
+
+/*
+ * Opens (creating it 0700 if needed) and locks the root.  A second owner fails
+ * at once with a message naming the root and the holder's pid.  Domains whose
+ * QEMU still runs are reconnected (pid and start time checked, QMP
+ * re-attached); the leftovers of dead ones are removed.
+ */
+struct drv_conn *drv_open(const char *root, struct vs_error **err);
+/* Destroys every domain still running, then releases the root. */
+void drv_close(struct drv_conn *conn);
+/*
+ * Releases the root but leaves the domains running, for an owner that is
+ * about to execve() itself and reconnect (QEMU stays its child).
+ */
+void drv_close_keep_running(struct drv_conn *conn);
+const char *drv_conn_root(const struct drv_conn *conn);
+
+enum drv_create_flags {
+	DRV_CREATE_PAUSED = 1 << 0, /* leave the vCPUs stopped */
+};
+
+/* Starts QEMU stopped, waits for QMP, then continues it unless PAUSED. */
+struct drv_domain *drv_domain_create(struct drv_conn *conn, const struct domain_def *def,
+				     unsigned int flags, struct vs_error **err);
+/* A domain of this connection (started or reconnected), or NULL. */
+struct drv_domain *drv_domain_lookup(struct drv_conn *conn, const char *name);
+
+enum drv_state {
+	DRV_STATE_RUNNING,
+	DRV_STATE_PAUSED,
+	DRV_STATE_SHUTOFF,
+};
+
+enum drv_end_reason {
+	DRV_END_SHUTDOWN,  /* the guest powered off */
+	DRV_END_REBOOT,    /* the guest reset with on_reboot=destroy */
+	DRV_END_CRASHED,   /* the guest panicked */
+	DRV_END_DESTROYED, /* destroyed through this driver */
+	DRV_END_FAILED,    /* QEMU failed or was killed from outside */
+};
+
+struct drv_end {
+	enum drv_end_reason reason;
+	int wait_status;   /* QEMU's, as waitpid() gives it; -1 when not its parent */
+	char detail[512];  /* why, in words, with the log's last line when QEMU failed */
+};
+
+int drv_domain_pause(struct drv_domain *dom, struct vs_error **err);
+int drv_domain_resume(struct drv_domain *dom, struct vs_error **err);
+/* Asks the guest to power off; destroys it when it has not within timeout_ms. */
+int drv_domain_shutdown(struct drv_domain *dom, int timeout_ms, struct vs_error **err);
+/* QMP quit, then SIGTERM, then SIGKILL; returns once QEMU is gone. */
+int drv_domain_destroy(struct drv_domain *dom, struct vs_error **err);
+enum drv_state drv_domain_state(const struct drv_domain *dom);
+
+/*
+ * Waits up to timeout_ms (-1: for ever) for QEMU to end.  Returns 1 with
+ * *end filled when it has, 0 on timeout.
+ */
+int drv_domain_wait(struct drv_domain *dom, int timeout_ms, struct drv_end *end,
+		    struct vs_error **err);
+
+/*
+ * For an owner's own poll loop: the descriptors to watch for POLLIN (QEMU's
+ * pidfd, the QMP socket), and the call that handles whatever is ready.
+ * drv_domain_dispatch() returns 1 when the domain has ended (and fills end).
+ */
+int drv_domain_poll_fds(const struct drv_domain *dom, int fds[2]);
+int drv_domain_dispatch(struct drv_domain *dom, struct drv_end *end, struct vs_error **err);
+
+/* Connects to the unix socket behind <channel> target `name`. */
+int drv_domain_open_channel(struct drv_domain *dom, const char *name, struct vs_error **err);
+
+const char *drv_domain_name(const struct drv_domain *dom);
+pid_t drv_domain_pid(const struct drv_domain *dom);
+enum drv_accel drv_domain_accel(const struct drv_domain *dom);
+/* The pty QEMU allocated for <serial type='pty'>, or NULL. */
+const char *drv_domain_serial_pty(const struct drv_domain *dom);
+const char *drv_end_reason_name(enum drv_end_reason reason);

@@ -1,0 +1,594 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Domain lifecycle: start, pause, resume, shutdown, destroy, and watching QEMU end. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "common/sock.h"
+#include "common/util.h"
+#include "driver/accel.h"
+#include "driver/command.h"
+#include "driver/priv.h"
+#include "driver/process.h"
+
+#define QMP_CONNECT_TIMEOUT_MS 10000
+#define QMP_COMMAND_TIMEOUT_MS 5000
+#define DESTROY_STEP_MS	       2000
+
+struct drv_domain *drv_domain_new(struct drv_conn *conn, struct domain_def *def)
+{
+	struct drv_domain *dom = vs_xcalloc(1, sizeof(*dom));
+
+	dom->conn = conn;
+	dom->def = def;
+	dom->pidfd = -1;
+	dom->state = DRV_STATE_SHUTOFF;
+	dom->status_path = drv_root_path(conn, conn->run_dir, def->name, ".xml");
+	dom->qmp_path = drv_root_path(conn, conn->run_dir, def->name, ".qmp.sock");
+	dom->log_path = drv_root_path(conn, conn->log_dir, def->name, ".log");
+	dom->next = conn->domains;
+	conn->domains = dom;
+	return dom;
+}
+
+void drv_domain_release(struct drv_domain *dom)
+{
+	drv_qmp_free(dom->qmp);
+	if (dom->pidfd >= 0)
+		close(dom->pidfd);
+	drv_domain_def_free(dom->def);
+	free(dom->serial_pty);
+	free(dom->status_path);
+	free(dom->qmp_path);
+	free(dom->log_path);
+	free(dom);
+}
+
+/* Unlinks dom from its connection and frees it. */
+static void domain_forget(struct drv_domain *dom)
+{
+	struct drv_domain **p;
+
+	for (p = &dom->conn->domains; *p != NULL; p = &(*p)->next)
+		if (*p == dom) {
+			*p = dom->next;
+			break;
+		}
+	drv_domain_release(dom);
+}
+
+struct drv_domain *drv_domain_lookup(struct drv_conn *conn, const char *name)
+{
+	for (struct drv_domain *d = conn->domains; d != NULL; d = d->next)
+		if (strcmp(d->def->name, name) == 0)
+			return d;
+	return NULL;
+}
+
+int drv_domain_attach_monitor(struct drv_domain *dom, int timeout_ms, struct vs_error **err)
+{
+	int fd = vs_unix_connect(dom->qmp_path, err);
+
+	if (fd < 0)
+		return -1;
+	dom->qmp = drv_qmp_new(fd); /* the QMP client owns fd from here */
+	if (drv_qmp_handshake(dom->qmp, timeout_ms, err) < 0)
+		return vs_error_prefix(err, "cannot talk to QEMU of domain `%s`", dom->def->name);
+	return 0;
+}
+
+/* Capabilities QEMU keeps: what serving the 9p shares needs, nothing else. */
+static size_t caps_for(const struct domain_def *def, int caps[8])
+{
+	static const int fs_caps[] = { CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER,
+				       CAP_FSETID };
+	size_t n = 0;
+
+	if (def->n_fs == 0 || geteuid() != 0)
+		return 0;
+	for (size_t i = 0; i < VS_ARRAY_SIZE(fs_caps); i++)
+		caps[n++] = fs_caps[i];
+	return n;
+}
+
+/* The last non-empty line of the domain log, for error messages. */
+static void log_tail(const char *path, char *out, size_t size)
+{
+	char buf[4096];
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	off_t end;
+	ssize_t n;
+
+	out[0] = '\0';
+	if (fd < 0 || (end = lseek(fd, 0, SEEK_END)) < 0)
+		return;
+	n = pread(fd, buf, sizeof(buf) - 1,
+		  end > (off_t)sizeof(buf) - 1 ? end - (off_t)sizeof(buf) + 1 : 0);
+	if (n <= 0)
+		return;
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		n--;
+	buf[n] = '\0';
+	char *line = strrchr(buf, '\n');
+	snprintf(out, size, "%s", line ? line + 1 : buf);
+}
+
+static int open_log(const struct drv_domain *dom, const struct vs_strv *argv, struct vs_error **err)
+{
+	cleanup_free char *cmdline = vs_strv_join(argv, " ");
+	char stamp[64];
+	time_t now = time(NULL);
+	struct tm tm;
+	int fd;
+
+	fd = open(dom->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return vs_error_set(err, errno, "cannot open domain log `%s`", dom->log_path);
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%SZ", &tm);
+	dprintf(fd, "%s: starting up\n%s\n", stamp, cmdline);
+	return fd;
+}
+
+static const char *default_emulator(void)
+{
+	static const char *const candidates[] = { "/usr/bin/qemu-system-x86_64",
+						  "/usr/local/bin/qemu-system-x86_64" };
+
+	for (size_t i = 0; i < VS_ARRAY_SIZE(candidates); i++)
+		if (access(candidates[i], X_OK) == 0)
+			return candidates[i];
+	return candidates[0];
+}
+
+/* Fills in what the driver chooses: channel socket paths under the root. */
+static void complete_definition(struct drv_conn *conn, struct domain_def *def)
+{
+	for (size_t i = 0; i < def->n_channels; i++) {
+		struct drv_channel *ch = &def->channels[i];
+
+		if (ch->path == NULL) {
+			cleanup_free char *suffix = vs_xasprintf(".%s.sock", ch->target_name);
+
+			ch->path = drv_root_path(conn, conn->run_dir, def->name, suffix);
+		}
+	}
+}
+
+/* A deep copy through the XML form, which the driver keeps as the live definition. */
+static struct domain_def *copy_definition(const struct domain_def *def, struct vs_error **err)
+{
+	cleanup_free char *xml = drv_domain_format(def, err);
+
+	if (xml == NULL)
+		return NULL;
+	return drv_domain_parse_string(xml, "<live definition>", err);
+}
+
+static int close_fds(int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	return 0;
+}
+
+static int spawn_qemu(struct drv_domain *dom, struct vs_error **err)
+{
+	struct domain_def *def = dom->def;
+	cleanup_strv struct vs_strv argv = { 0 };
+	cleanup_close int log_fd = -1;
+	int fds[1 + 16];
+	size_t n_fds = 0;
+	int caps[8];
+	int r = -1;
+
+	if (def->n_channels > 16)
+		return vs_error_set(err, 0, "domain `%s` has more than 16 channels", def->name);
+	for (size_t i = 0; i < VS_ARRAY_SIZE(fds); i++)
+		fds[i] = -1;
+
+	vs_debug("driver", "binding QMP socket `%s`", dom->qmp_path);
+	fds[n_fds] = vs_unix_listen(dom->qmp_path, 1, err);
+	if (fds[n_fds++] < 0)
+		goto out;
+	for (size_t i = 0; i < def->n_channels; i++) {
+		vs_debug("driver", "binding channel `%s` at `%s`", def->channels[i].target_name,
+			 def->channels[i].path);
+		fds[n_fds] = vs_unix_listen(def->channels[i].path, 1, err);
+		if (fds[n_fds++] < 0)
+			goto out;
+	}
+
+	/* In the child, the QMP socket is fd 3 and the channels follow. */
+	int channel_fds[16];
+	for (size_t i = 0; i < def->n_channels; i++)
+		channel_fds[i] = 4 + (int)i;
+	struct drv_command_ctx ctx = {
+		.emulator = def->emulator ? def->emulator : default_emulator(),
+		.accel = dom->accel,
+		.qmp_fd = 3,
+		.channel_fds = channel_fds,
+	};
+	vs_debug("driver", "building the QEMU command line (accel %s)", drv_accel_name(dom->accel));
+	if (drv_command_build(def, &ctx, &argv, err) < 0)
+		goto out;
+	log_fd = open_log(dom, &argv, err);
+	if (log_fd < 0)
+		goto out;
+
+	struct drv_spawn spawn = {
+		.argv = argv.v,
+		.pass_fds = fds,
+		.n_pass_fds = n_fds,
+		.log_fd = log_fd,
+		.keep_caps = caps,
+		.n_keep_caps = caps_for(def, caps),
+	};
+	dom->pid = drv_process_spawn(&spawn, &dom->pidfd, err);
+	if (dom->pid < 0)
+		goto out;
+	dom->is_child = true;
+	dom->start_time = vs_proc_start_time(dom->pid);
+	r = 0;
+out:
+	close_fds(fds, n_fds);
+	return r;
+}
+
+static int query_serial_pty(struct drv_domain *dom, struct vs_error **err)
+{
+	yajl_val ret = NULL;
+
+	if (drv_qmp_command(dom->qmp, "query-chardev", NULL, QMP_COMMAND_TIMEOUT_MS, &ret, err) < 0)
+		return -1;
+	for (size_t i = 0; YAJL_IS_ARRAY(ret) && i < ret->u.array.len; i++) {
+		const char *label_path[] = { "label", NULL }, *file_path[] = { "filename", NULL };
+		yajl_val label = yajl_tree_get(ret->u.array.values[i], label_path, yajl_t_string);
+		yajl_val file = yajl_tree_get(ret->u.array.values[i], file_path, yajl_t_string);
+
+		if (label && file && strcmp(YAJL_GET_STRING(label), "charserial0") == 0 &&
+		    strncmp(YAJL_GET_STRING(file), "pty:", 4) == 0)
+			dom->serial_pty = vs_xstrdup(YAJL_GET_STRING(file) + 4);
+	}
+	yajl_tree_free(ret);
+	return 0;
+}
+
+/* Kills QEMU for good after a failed start and forgets the domain. */
+static void abandon(struct drv_domain *dom)
+{
+	cleanup_error struct vs_error *e = NULL;
+
+	if (dom->pid > 0 && !dom->ended && drv_domain_destroy(dom, &e) < 0)
+		vs_warn("driver", "%s", e->msg);
+	drv_status_remove(dom);
+	domain_forget(dom);
+}
+
+struct drv_domain *drv_domain_create(struct drv_conn *conn, const struct domain_def *def,
+				     unsigned int flags, struct vs_error **err)
+{
+	struct drv_domain *dom;
+	struct domain_def *live;
+	enum drv_accel accel;
+
+	vs_debug("driver", "creating domain `%s`", def->name);
+	if (drv_domain_lookup(conn, def->name) != NULL) {
+		vs_error_set(err, EEXIST, "domain `%s` already exists", def->name);
+		return NULL;
+	}
+	if (drv_accel_resolve(def->accel, &accel, err) < 0)
+		return NULL;
+	live = copy_definition(def, err);
+	if (live == NULL)
+		return NULL;
+	complete_definition(conn, live);
+	dom = drv_domain_new(conn, live);
+	dom->accel = accel;
+
+	if (spawn_qemu(dom, err) < 0)
+		goto fail;
+	vs_debug("driver", "waiting for QMP");
+	if (drv_domain_attach_monitor(dom, QMP_CONNECT_TIMEOUT_MS, err) < 0)
+		goto fail;
+	dom->state = DRV_STATE_PAUSED;
+	if (live->serial.type == DRV_CHR_PTY && query_serial_pty(dom, err) < 0)
+		goto fail;
+	if (drv_status_save(dom, err) < 0)
+		goto fail;
+	if (!(flags & DRV_CREATE_PAUSED) && drv_domain_resume(dom, err) < 0)
+		goto fail;
+	vs_debug("driver", "domain `%s` is %s (pid %d)", def->name,
+		 dom->state == DRV_STATE_RUNNING ? "running" : "paused", (int)dom->pid);
+	return dom;
+
+fail:
+	if (dom->pid > 0) {
+		char tail[400];
+
+		log_tail(dom->log_path, tail, sizeof(tail));
+		if (tail[0] != '\0')
+			vs_error_prefix(err, "QEMU said `%s`", tail);
+	}
+	vs_error_prefix(err, "cannot start domain `%s`", def->name);
+	abandon(dom);
+	return NULL;
+}
+
+static int simple_command(struct drv_domain *dom, const char *cmd, struct vs_error **err)
+{
+	if (dom->qmp == NULL || dom->ended)
+		return vs_error_set(err, 0, "domain `%s` is not running", dom->def->name);
+	vs_debug("driver", "%s: %s", dom->def->name, cmd);
+	return drv_qmp_command(dom->qmp, cmd, NULL, QMP_COMMAND_TIMEOUT_MS, NULL, err);
+}
+
+int drv_domain_pause(struct drv_domain *dom, struct vs_error **err)
+{
+	if (simple_command(dom, "stop", err) < 0)
+		return -1;
+	dom->state = DRV_STATE_PAUSED;
+	return drv_status_save(dom, err);
+}
+
+int drv_domain_resume(struct drv_domain *dom, struct vs_error **err)
+{
+	if (simple_command(dom, "cont", err) < 0)
+		return -1;
+	dom->state = DRV_STATE_RUNNING;
+	return drv_status_save(dom, err);
+}
+
+enum drv_state drv_domain_state(const struct drv_domain *dom)
+{
+	return dom->ended ? DRV_STATE_SHUTOFF : dom->state;
+}
+
+static void describe_exit(struct drv_domain *dom, int wait_status)
+{
+	struct drv_end *end = &dom->end;
+	char tail[400];
+	const char *reason = dom->shutdown_reason;
+
+	end->wait_status = wait_status;
+	if (dom->panicked || strcmp(reason, "guest-panic") == 0) {
+		end->reason = DRV_END_CRASHED;
+		snprintf(end->detail, sizeof(end->detail), "the guest panicked");
+	} else if (strcmp(reason, "guest-shutdown") == 0) {
+		end->reason = DRV_END_SHUTDOWN;
+		snprintf(end->detail, sizeof(end->detail), "the guest powered off");
+	} else if (strcmp(reason, "guest-reset") == 0) {
+		end->reason = DRV_END_REBOOT;
+		snprintf(end->detail, sizeof(end->detail), "the guest rebooted");
+	} else if (dom->destroying) {
+		end->reason = DRV_END_DESTROYED;
+		snprintf(end->detail, sizeof(end->detail), "destroyed");
+	} else {
+		end->reason = DRV_END_FAILED;
+		log_tail(dom->log_path, tail, sizeof(tail));
+		if (wait_status >= 0 && WIFSIGNALED(wait_status))
+			snprintf(end->detail, sizeof(end->detail),
+				 "QEMU was killed by signal %d%s%s", WTERMSIG(wait_status),
+				 tail[0] ? ": " : "", tail);
+		else if (wait_status >= 0)
+			snprintf(end->detail, sizeof(end->detail), "QEMU exited with status %d%s%s",
+				 WEXITSTATUS(wait_status), tail[0] ? ": " : "", tail);
+		else
+			snprintf(end->detail, sizeof(end->detail), "QEMU ended unexpectedly%s%s",
+				 tail[0] ? ": " : "", tail);
+	}
+}
+
+/* Takes in whatever QMP has to say; closes the monitor at EOF. */
+static void drain_monitor(struct drv_domain *dom)
+{
+	struct drv_qmp_event ev;
+	cleanup_error struct vs_error *e = NULL;
+
+	if (dom->qmp == NULL)
+		return;
+	if (drv_qmp_read(dom->qmp, &e) < 0) {
+		vs_debug("driver", "%s: monitor closed: %s", dom->def->name, e->msg);
+		/* Events queued before the EOF are still popped below. */
+	}
+	while (drv_qmp_next_event(dom->qmp, &ev)) {
+		switch (ev.type) {
+		case DRV_QMP_EVENT_SHUTDOWN:
+			snprintf(dom->shutdown_reason, sizeof(dom->shutdown_reason), "%s",
+				 ev.reason);
+			break;
+		case DRV_QMP_EVENT_GUEST_PANICKED:
+			dom->panicked = true;
+			break;
+		case DRV_QMP_EVENT_STOP:
+			dom->state = DRV_STATE_PAUSED;
+			break;
+		case DRV_QMP_EVENT_RESUME:
+			dom->state = DRV_STATE_RUNNING;
+			break;
+		default:
+			break;
+		}
+	}
+	if (e != NULL) {
+		drv_qmp_free(dom->qmp);
+		dom->qmp = NULL;
+	}
+}
+
+/* QEMU has exited: reap it and record how the domain ended. */
+static void reap(struct drv_domain *dom)
+{
+	int status = -1;
+
+	drain_monitor(dom);
+	if (dom->is_child)
+		while (waitpid(dom->pid, &status, 0) < 0 && errno == EINTR)
+			;
+	describe_exit(dom, dom->is_child ? status : -1);
+	dom->ended = true;
+	dom->state = DRV_STATE_SHUTOFF;
+	drv_qmp_free(dom->qmp);
+	dom->qmp = NULL;
+	drv_status_remove(dom);
+	vs_debug("driver", "domain `%s` ended: %s", dom->def->name, dom->end.detail);
+}
+
+int drv_domain_poll_fds(const struct drv_domain *dom, int fds[2])
+{
+	fds[0] = dom->pidfd;
+	fds[1] = dom->qmp ? drv_qmp_fd(dom->qmp) : -1;
+	return dom->ended ? 0 : 2;
+}
+
+static bool pidfd_ready(int pidfd, int timeout_ms)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+	return poll(&p, 1, timeout_ms) > 0 && (p.revents & (POLLIN | POLLHUP));
+}
+
+int drv_domain_dispatch(struct drv_domain *dom, struct drv_end *end, struct vs_error **err)
+{
+	if (dom->ended)
+		goto ended;
+	drain_monitor(dom);
+	/* After the monitor's EOF, QEMU is on its way out: wait for it. */
+	if (!pidfd_ready(dom->pidfd, dom->qmp == NULL ? 5000 : 0))
+		return 0;
+	reap(dom);
+ended:
+	if (end != NULL)
+		*end = dom->end;
+	return 1;
+}
+
+int drv_domain_wait(struct drv_domain *dom, int timeout_ms, struct drv_end *end,
+		    struct vs_error **err)
+{
+	uint64_t deadline = vs_now_ns() + (uint64_t)(timeout_ms < 0 ? 0 : timeout_ms) * 1000000u;
+
+	while (!dom->ended) {
+		struct pollfd p[2];
+		int fds[2], wait_ms = -1;
+		nfds_t n = 0;
+
+		drv_domain_poll_fds(dom, fds);
+		for (int i = 0; i < 2; i++)
+			if (fds[i] >= 0)
+				p[n++] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
+		if (timeout_ms >= 0) {
+			uint64_t now = vs_now_ns();
+
+			if (now >= deadline)
+				return 0;
+			wait_ms = (int)((deadline - now + 999999) / 1000000);
+		}
+		if (poll(p, n, wait_ms) < 0 && errno != EINTR)
+			return vs_error_set(err, errno, "cannot wait for domain `%s`",
+					    dom->def->name);
+		if (drv_domain_dispatch(dom, NULL, err) < 0)
+			return -1;
+	}
+	if (end != NULL)
+		*end = dom->end;
+	return 1;
+}
+
+static int send_signal(struct drv_domain *dom, int sig)
+{
+	return (int)syscall(SYS_pidfd_send_signal, dom->pidfd, sig, NULL, 0);
+}
+
+int drv_domain_destroy(struct drv_domain *dom, struct vs_error **err)
+{
+	cleanup_error struct vs_error *quit_err = NULL;
+
+	if (dom->ended)
+		return 0;
+	vs_debug("driver", "destroying domain `%s`", dom->def->name);
+	dom->destroying = true;
+	if (dom->qmp != NULL && drv_qmp_command(dom->qmp, "quit", NULL, 1000, NULL, &quit_err) < 0)
+		vs_debug("driver", "quit failed: %s", quit_err->msg);
+	if (pidfd_ready(dom->pidfd, DESTROY_STEP_MS))
+		goto reaped;
+	vs_debug("driver", "sending SIGTERM to QEMU %d", (int)dom->pid);
+	send_signal(dom, SIGTERM);
+	if (pidfd_ready(dom->pidfd, DESTROY_STEP_MS))
+		goto reaped;
+	vs_debug("driver", "sending SIGKILL to QEMU %d", (int)dom->pid);
+	if (send_signal(dom, SIGKILL) < 0 && errno != ESRCH)
+		return vs_error_set(err, errno, "cannot kill QEMU (pid %d)", (int)dom->pid);
+	if (!pidfd_ready(dom->pidfd, -1))
+		return vs_error_set(err, errno, "cannot wait for QEMU (pid %d)", (int)dom->pid);
+reaped:
+	reap(dom);
+	return 0;
+}
+
+int drv_domain_shutdown(struct drv_domain *dom, int timeout_ms, struct vs_error **err)
+{
+	struct drv_end end;
+	int r;
+
+	if (simple_command(dom, "system_powerdown", err) < 0)
+		return -1;
+	r = drv_domain_wait(dom, timeout_ms, &end, err);
+	if (r < 0)
+		return -1;
+	if (r == 0) {
+		vs_debug("driver", "domain `%s` did not power off within %d ms", dom->def->name,
+			 timeout_ms);
+		return drv_domain_destroy(dom, err);
+	}
+	return 0;
+}
+
+int drv_domain_open_channel(struct drv_domain *dom, const char *name, struct vs_error **err)
+{
+	for (size_t i = 0; i < dom->def->n_channels; i++)
+		if (strcmp(dom->def->channels[i].target_name, name) == 0)
+			return vs_unix_connect(dom->def->channels[i].path, err);
+	return vs_error_set(err, ENOENT, "domain `%s` has no channel named `%s`", dom->def->name,
+			    name);
+}
+
+const char *drv_domain_name(const struct drv_domain *dom)
+{
+	return dom->def->name;
+}
+
+pid_t drv_domain_pid(const struct drv_domain *dom)
+{
+	return dom->pid;
+}
+
+enum drv_accel drv_domain_accel(const struct drv_domain *dom)
+{
+	return dom->accel;
+}
+
+const char *drv_domain_serial_pty(const struct drv_domain *dom)
+{
+	return dom->serial_pty;
+}
+
+const char *drv_end_reason_name(enum drv_end_reason reason)
+{
+	static const char *const names[] = { "shutdown", "reboot", "crashed", "destroyed",
+					     "failed" };
+
+	return names[reason];
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Internals shared by the driver's files; never included outside driver/. */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "driver/driver.h"
+#include "driver/qmp.h"
+
+struct drv_domain {
+	struct drv_conn *conn;
+	struct domain_def *def; /* the live definition (channel paths filled in) */
+	enum drv_accel accel;   /* resolved: KVM or TCG */
+	enum drv_state state;
+	pid_t pid;
+	unsigned long long start_time;
+	int pidfd;
+	bool is_child; /* ours to waitpid(); false after reconnecting to a stranger */
+	struct drv_qmp *qmp;
+	bool destroying;
+	bool ended;
+	struct drv_end end;
+	char shutdown_reason[64]; /* from QMP's SHUTDOWN event, "" until one came */
+	bool panicked;
+	char *serial_pty;
+	char *status_path, *qmp_path, *log_path;
+	struct drv_domain *next;
+};
+
+struct drv_conn {
+	char *root;
+	char *run_dir; /* ROOT/run/qemu */
+	char *log_dir; /* ROOT/log/qemu */
+	int lock_fd;
+	struct drv_domain *domains;
+};
+
+/* root.c */
+char *drv_root_path(const struct drv_conn *conn, const char *dir, const char *name,
+		    const char *suffix);
+
+/* status.c */
+int drv_status_save(const struct drv_domain *dom, struct vs_error **err);
+/* Reads every status file in run_dir; reconnects live domains, removes dead ones' files. */
+int drv_status_reconnect_all(struct drv_conn *conn, struct vs_error **err);
+void drv_status_remove(const struct drv_domain *dom);
+
+/* lifecycle.c */
+void drv_domain_release(struct drv_domain *dom);
+struct drv_domain *drv_domain_new(struct drv_conn *conn, struct domain_def *def);
+/* Connects QMP and negotiates capabilities. */
+int drv_domain_attach_monitor(struct drv_domain *dom, int timeout_ms, struct vs_error **err);

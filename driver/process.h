@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Spawning QEMU: a child that dies with its parent (PDEATHSIG), runs in its
+ * own process group, sees only the descriptors handed to it, writes stderr
+ * to the domain log and keeps only the capabilities it needs.
+ */
+#pragma once
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "common/error.h"
+
+struct drv_spawn {
+	char *const *argv;
+	const int *pass_fds; /* become 3, 4, ... in the child, in this order */
+	size_t n_pass_fds;
+	int log_fd;          /* stdout and stderr */
+	const int *keep_caps; /* CAP_* the child keeps; every other one is dropped */
+	size_t n_keep_caps;
+};
+
+/*
+ * Forks and execs.  Returns the pid, with *pidfd open on it, once execve()
+ * has succeeded; an execve() failure is reported as an error.
+ */
+pid_t drv_process_spawn(const struct drv_spawn *spawn, int *pidfd, struct vs_error **err);
+
+/* A pidfd for a process that is not our child (reconnect), or -1 with err. */
+int drv_process_pidfd(pid_t pid, struct vs_error **err);

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * vshim-agent: the guest's PID 1.  It boots the guest's file systems,
+ * talks to the host over the virtio-serial port OCI_AGENT_CHANNEL (the
+ * protocol of guest/proto), builds the container from config.json and runs
+ * its processes.
+ *
+ * The state of the whole agent; each concern keeps its own part:
+ * channel.c the channel, container.c the container, process.c the table of
+ * processes.  Everything runs in one thread, in the loop of main.c.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "guest/agent/channel.h"
+#include "guest/proto/guest.h"
+#include "oci/spec.h"
+
+/* Namespaces a container may have of its own, and that EXEC joins. */
+enum agent_ns {
+	AGENT_NS_IPC,
+	AGENT_NS_UTS,
+	AGENT_NS_NET,
+	AGENT_NS_CGROUP,
+	AGENT_NS_PID,
+	AGENT_NS_MNT, /* last: joining it changes the root */
+	AGENT_NS_COUNT,
+};
+
+struct agent_container {
+	char *id;
+	struct oci_spec *spec;
+	struct proto_bind *binds; /* owned, with owned strings */
+	size_t n_binds;
+	char *rootfs;		     /* RUN/rootfs: where the root share is mounted */
+	bool new_ns[AGENT_NS_COUNT]; /* the container has its own namespace of this kind */
+	int ns_fds[AGENT_NS_COUNT];  /* the init process's namespaces, once it is ready */
+	ino_t pidns_ino;	     /* its pid namespace, 0 when it shares the agent's */
+	bool init_gone;		     /* the init process ended: no more EXEC */
+};
+
+struct agent_process;
+
+struct agent {
+	bool vm;	 /* PID 1 in the VM; false in the host test mode */
+	char *run_dir;	 /* the agent's scratch directory: "/run/vshim" in the VM */
+	char *share_dir; /* test mode: share TAG is the directory SHARE_DIR/TAG */
+	int sig_fd;	 /* signalfd of every blocked signal */
+	int self_pidns_fd;
+	struct agent_channel ch;
+	struct agent_container *ctr; /* NULL until CREATE */
+	struct agent_process *procs;
+	bool shutting_down; /* SHUTDOWN answered: end once the reply is out */
+};

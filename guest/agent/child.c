@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "guest/agent/child.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/util.h"
+#include "guest/agent/container.h"
+#include "guest/agent/path.h"
+#include "guest/agent/pty.h"
+#include "guest/agent/security.h"
+#include "guest/agent/sync.h"
+
+/* Reports err to the agent and exits with status (1 when it stands for no exec failure). */
+static _Noreturn void fail(const struct agent_child *c, int status, const struct vs_error *err)
+{
+	struct agent_sync_msg m = {
+		.kind = AGENT_SYNC_FAILED,
+		.errnum = err != NULL ? err->errnum : 0,
+		.status = status,
+	};
+
+	snprintf(m.message, sizeof(m.message), "%s", err != NULL ? err->msg : "unknown failure");
+	agent_sync_send(c->sync_fd, &m, -1, NULL);
+	_exit(status != 0 ? status : 1);
+}
+
+static _Noreturn void fail_errno(const struct agent_child *c, const char *what)
+{
+	struct vs_error *err = NULL;
+
+	vs_error_set(&err, errno, "%s", what);
+	fail(c, 0, err);
+}
+
+/* The agent blocks every signal and ignores none; the process starts with nothing blocked. */
+static void reset_signals(void)
+{
+	struct sigaction sa = { .sa_handler = SIG_DFL };
+	sigset_t none;
+
+	for (int s = 1; s < NSIG; s++)
+		sigaction(s, &sa, NULL); /* fails harmlessly for SIGKILL, SIGSTOP */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static int join_namespaces(const struct agent_container *ctr, struct vs_error **err)
+{
+	static const int types[AGENT_NS_COUNT] = {
+		[AGENT_NS_IPC] = CLONE_NEWIPC, [AGENT_NS_UTS] = CLONE_NEWUTS,
+		[AGENT_NS_NET] = CLONE_NEWNET, [AGENT_NS_CGROUP] = CLONE_NEWCGROUP,
+		[AGENT_NS_PID] = CLONE_NEWPID, [AGENT_NS_MNT] = CLONE_NEWNS,
+	};
+
+	for (int ns = 0; ns < AGENT_NS_COUNT; ns++) {
+		/* The pid namespace was entered by the agent before the fork. */
+		if (ns == AGENT_NS_PID || !ctr->new_ns[ns])
+			continue;
+		if (setns(ctr->ns_fds[ns], types[ns]) < 0)
+			return vs_error_set(err, errno, "cannot join the container's namespaces");
+	}
+	return 0;
+}
+
+static int attach_pipes(const struct agent_child *c, struct vs_error **err)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		if (c->stdio[fd] == fd) {
+			if (fcntl(fd, F_SETFD, 0) < 0)
+				return vs_error_set(err, errno, "cannot keep fd %d open", fd);
+		} else if (dup2(c->stdio[fd], fd) < 0) {
+			return vs_error_set(err, errno, "cannot attach pipe to fd %d", fd);
+		}
+	}
+	return 0;
+}
+
+char *agent_child_home(const char *passwd_path, uid_t uid)
+{
+	cleanup_file FILE *f = fopen(passwd_path, "re");
+	cleanup_free char *line = NULL;
+	size_t cap = 0;
+
+	while (f != NULL && getline(&line, &cap, f) > 0) {
+		char *field[7] = { 0 };
+		char *s = line;
+		size_t n = 0;
+
+		line[strcspn(line, "\n")] = '\0';
+		while (n < 7 && (field[n] = strsep(&s, ":")) != NULL)
+			n++;
+		if (n >= 6 && field[2][0] != '\0' &&
+		    strtoul(field[2], NULL, 10) == (unsigned long)uid && field[5][0] == '/')
+			return vs_xstrdup(field[5]);
+	}
+	return vs_xstrdup("/");
+}
+
+/* The process's environment, with HOME added as runc does when it is missing. */
+static char **make_env(const struct oci_process *p)
+{
+	char **env = vs_xcalloc(p->n_env + 2, sizeof(*env));
+
+	for (size_t i = 0; i < p->n_env; i++)
+		env[i] = p->env[i];
+	if (agent_path_getenv(p->env, "HOME") == NULL) {
+		cleanup_free char *home = agent_child_home("/etc/passwd", p->user.uid);
+
+		env[p->n_env] = vs_xasprintf("HOME=%s", home);
+	}
+	return env;
+}
+
+static void wait_for_start(const struct agent_child *c)
+{
+	struct agent_sync_msg m;
+	int fd;
+
+	if (agent_sync_recv(c->sync_fd, &m, &fd, NULL) <= 0 || m.kind != AGENT_SYNC_START)
+		_exit(1); /* the agent gave up on us */
+	if (fd >= 0)
+		close(fd);
+}
+
+_Noreturn void agent_child_run(const struct agent_child *c)
+{
+	struct vs_error *err = NULL; /* the child ends in _exit: nothing to free */
+	const struct oci_process *p = c->proc;
+	const struct oci_spec *spec = c->a->ctr->spec;
+	struct agent_sync_msg ready = { .kind = AGENT_SYNC_READY };
+	scmp_filter_ctx filter = NULL;
+	int master = -1, slave = -1;
+	char **env, *file;
+
+	reset_signals();
+	umask(0022);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || setsid() < 0)
+		fail_errno(c, "cannot start a new session");
+	/* Through the agent's /proc, before any namespace change hides it. */
+	if (agent_security_oom_score(p, &err) < 0)
+		fail(c, 0, err);
+	if ((c->is_init ? agent_container_setup(c->a, &err) : join_namespaces(c->a->ctr, &err)) < 0)
+		fail(c, 0, err);
+	if (p->terminal) {
+		if (agent_pty_open(p->user.uid, p->console_height, p->console_width, &master,
+				   &slave, &err) < 0 ||
+		    agent_pty_attach(slave, &err) < 0)
+			fail(c, 0, err);
+	} else if (attach_pipes(c, &err) < 0) {
+		fail(c, 0, err);
+	}
+	if (agent_security_rlimits(p, &err) < 0 ||
+	    agent_security_seccomp_build(spec->linux_ ? spec->linux_->seccomp : NULL,
+					 p->no_new_privileges, &filter, &err) < 0 ||
+	    agent_security_bounding(&p->caps, &err) < 0)
+		fail(c, 0, err);
+	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		fail_errno(c, "cannot set no_new_privs");
+	if ((!p->no_new_privileges && agent_security_seccomp_load(filter, &err) < 0) ||
+	    agent_security_user(&p->user, &p->caps, &err) < 0 ||
+	    agent_security_caps(&p->caps, &err) < 0)
+		fail(c, 0, err);
+	if (p->cwd != NULL && chdir(p->cwd) < 0) {
+		vs_error_set(&err, errno, "chdir to cwd (\"%s\") set in config.json failed",
+			     p->cwd);
+		fail(c, 0, err);
+	}
+	env = make_env(p);
+	file = agent_path_lookup(p->n_args > 0 ? p->args[0] : NULL, agent_path_getenv(env, "PATH"),
+				 &err);
+	if (file == NULL)
+		fail(c, agent_path_exec_status(err->errnum), err);
+
+	if (agent_sync_send(c->sync_fd, &ready, master, &err) < 0)
+		_exit(1);
+	if (master >= 0)
+		close(master);
+	if (c->is_init)
+		wait_for_start(c);
+	if (p->no_new_privileges && agent_security_seccomp_load(filter, &err) < 0)
+		fail(c, 0, err);
+	umask(p->user.has_umask ? p->user.umask : 0022);
+	execve(file, p->args, env);
+	vs_error_set(&err, errno, "exec: \"%s\"", p->args[0]);
+	fail(c, agent_path_exec_status(err->errnum), err);
+}

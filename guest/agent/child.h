@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * What a forked child does until execve: the container's namespaces and
+ * file systems (init) or joining them (EXEC), its terminal or pipes, the
+ * limits and privileges of security.c, cwd, environment and the program.
+ * Every failure goes to the agent over the sync socket, then the child
+ * exits; nothing is printed (its stdio may be the container's already).
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include "guest/agent/agent.h"
+#include "oci/spec.h"
+
+struct agent_child {
+	struct agent *a;
+	const struct oci_process *proc;
+	bool is_init;
+	int sync_fd;
+	int stdio[3]; /* the child's ends of the stdin, stdout, stderr pipes; -1 with a terminal */
+};
+
+_Noreturn void agent_child_run(const struct agent_child *c);
+
+/* HOME for uid from the container's /etc/passwd ("/" when it has none): a new string. */
+char *agent_child_home(const char *passwd_path, uid_t uid);

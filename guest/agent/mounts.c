@@ -1,0 +1,424 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "guest/agent/mounts.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "guest/agent/devices.h"
+#include "guest/agent/mountopt.h"
+
+/* A place to mount on: the magic link of an O_PATH descriptor. */
+struct fd_path {
+	char s[32];
+};
+
+static struct fd_path fd_path(int fd)
+{
+	struct fd_path p;
+
+	snprintf(p.s, sizeof(p.s), "/proc/self/fd/%d", fd);
+	return p;
+}
+
+static int open_in_root(int rootfd, const char *path, int flags)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC),
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+
+	while (*path == '/')
+		path++;
+	return (int)syscall(SYS_openat2, rootfd, *path ? path : ".", &how, sizeof(how));
+}
+
+bool agent_mounts_same_path(const char *a, const char *b)
+{
+	for (;;) {
+		while (*a == '/')
+			a++;
+		while (*b == '/')
+			b++;
+		if (*a == '\0' || *b == '\0')
+			return *a == *b;
+		while (*a != '\0' && *a != '/' && *a == *b) {
+			a++;
+			b++;
+		}
+		if ((*a != '\0' && *a != '/') || (*b != '\0' && *b != '/'))
+			return false;
+	}
+}
+
+int agent_mounts_open(int rootfd, const char *path, enum agent_mounts_create create,
+		      struct vs_error **err)
+{
+	cleanup_free char *parent = NULL;
+	cleanup_close int pfd = -1;
+	const char *name;
+	int fd;
+
+	fd = open_in_root(rootfd, path, O_PATH);
+	if (fd >= 0)
+		return fd;
+	if (errno != ENOENT || create == AGENT_MOUNTS_EXISTING)
+		return vs_error_set(err, errno, "cannot resolve `%s` in the container", path);
+
+	/* Create the last component, then resolve again through whatever now exists. */
+	parent = vs_xstrdup(path);
+	while (strlen(parent) > 1 && parent[strlen(parent) - 1] == '/')
+		parent[strlen(parent) - 1] = '\0';
+	name = strrchr(parent, '/');
+	if (name == NULL || strcmp(name + 1, "..") == 0 || strcmp(name + 1, ".") == 0 ||
+	    name[1] == '\0')
+		return vs_error_set(err, EINVAL, "cannot create `%s` in the container", path);
+	parent[name - parent] = '\0';
+	name++;
+	pfd = agent_mounts_open(rootfd, parent[0] ? parent : "/", AGENT_MOUNTS_DIR, err);
+	if (pfd < 0)
+		return -1;
+	if (create == AGENT_MOUNTS_DIR) {
+		if (mkdirat(pfd, name, 0755) < 0 && errno != EEXIST)
+			return vs_error_set(err, errno,
+					    "cannot create directory `%s` in the container", path);
+	} else {
+		fd = openat(pfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd < 0 && errno != EEXIST)
+			return vs_error_set(err, errno, "cannot create file `%s` in the container",
+					    path);
+		if (fd >= 0)
+			close(fd);
+	}
+	fd = open_in_root(rootfd, path, O_PATH);
+	if (fd < 0)
+		return vs_error_set(err, errno, "cannot resolve `%s` in the container", path);
+	return fd;
+}
+
+static int remount_bind(const char *target, unsigned long flags, const char *what,
+			struct vs_error **err)
+{
+	if (mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | flags, NULL) < 0)
+		return vs_error_set(err, errno, "cannot set the flags of mount `%s`", what);
+	return 0;
+}
+
+/*
+ * Sets the flags of the mount just made on dest.  A descriptor opened before
+ * the mount names what is under it: dest is resolved again.
+ */
+static int remount_dest(int rootfd, const char *dest, unsigned long flags, struct vs_error **err)
+{
+	cleanup_close int fd = -1;
+
+	if (flags == 0)
+		return 0;
+	fd = agent_mounts_open(rootfd, dest, AGENT_MOUNTS_EXISTING, err);
+	if (fd < 0)
+		return -1;
+	return remount_bind(fd_path(fd).s, flags, dest, err);
+}
+
+int agent_mounts_share(const struct agent_mounts_ctx *ctx, const char *tag, const char *target,
+		       unsigned long flags, struct vs_error **err)
+{
+	cleanup_free char *source = NULL;
+
+	flags = agent_mountopt_bind_flags(flags);
+	if (ctx->vm) {
+		vs_debug("agent", "mounting share `%s` (9p)", tag);
+		if (mount(tag, target, "9p", flags, AGENT_9P_OPTIONS) < 0)
+			return vs_error_set(err, errno, "cannot mount share `%s`", tag);
+		return 0;
+	}
+	source = vs_xasprintf("%s/%s", ctx->share_dir, tag);
+	if (mount(source, target, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return vs_error_set(err, errno, "cannot mount share `%s` from `%s`", tag, source);
+	if (flags != 0)
+		return remount_bind(target, flags, tag, err);
+	return 0;
+}
+
+static const struct proto_bind *find_bind(const struct agent_mounts_ctx *ctx, size_t index)
+{
+	for (size_t i = 0; i < ctx->n_binds; i++) {
+		if (ctx->binds[i].index == index)
+			return &ctx->binds[i];
+	}
+	return NULL;
+}
+
+/* A bind mount: of a share (a host directory or file), or of a path of the guest. */
+static int mount_bind(const struct agent_mounts_ctx *ctx, int rootfd, const struct oci_mount *m,
+		      size_t index, const struct agent_mountopt *o, struct vs_error **err)
+{
+	const struct proto_bind *share = find_bind(ctx, index);
+	unsigned long flags = agent_mountopt_bind_flags(o->flags);
+	cleanup_free char *source = NULL;
+	cleanup_close int target = -1;
+	struct stat st;
+
+	if (share != NULL && share->file == NULL) {
+		target = agent_mounts_open(rootfd, m->destination, AGENT_MOUNTS_DIR, err);
+		if (target < 0)
+			return -1;
+		/* A 9p mount takes the flags; a bind mount gets them by a remount. */
+		if (agent_mounts_share(ctx, share->tag, fd_path(target).s, ctx->vm ? flags : 0,
+				       err) < 0)
+			return -1;
+		return ctx->vm ? 0 : remount_dest(rootfd, m->destination, flags, err);
+	}
+	if (share != NULL) {
+		cleanup_free char *dir = vs_xasprintf("%s/%s", ctx->stage_dir, share->tag);
+
+		if (vs_mkdir_p(dir, 0700, err) < 0 ||
+		    agent_mounts_share(ctx, share->tag, dir, 0, err) < 0)
+			return -1;
+		source = vs_xasprintf("%s/%s", dir, share->file);
+	} else {
+		if (m->source == NULL || m->source[0] != '/')
+			return vs_error_set(
+			    err, EINVAL,
+			    "the source of bind mount `%s` is neither a share nor an "
+			    "absolute path of the guest",
+			    m->destination);
+		source = vs_xstrdup(m->source);
+	}
+	if (stat(source, &st) < 0)
+		return vs_error_set(err, errno, "cannot access bind mount source `%s`", source);
+	target = agent_mounts_open(rootfd, m->destination,
+				   S_ISDIR(st.st_mode) ? AGENT_MOUNTS_DIR : AGENT_MOUNTS_FILE, err);
+	if (target < 0)
+		return -1;
+	if (mount(source, fd_path(target).s, NULL, MS_BIND | (o->recursive ? MS_REC : 0), NULL) < 0)
+		return vs_error_set(err, errno, "cannot bind-mount `%s` on `%s`", source,
+				    m->destination);
+	return remount_dest(rootfd, m->destination, flags, err);
+}
+
+/* Kinds the guest kernel may lack: a failure is logged, not fatal. */
+static bool best_effort(const char *type)
+{
+	return strcmp(type, "cgroup") == 0 || strcmp(type, "cgroup2") == 0 ||
+	       strcmp(type, "mqueue") == 0;
+}
+
+static int mount_fs(int rootfd, const struct oci_mount *m, const struct agent_mountopt *o,
+		    struct vs_error **err)
+{
+	cleanup_close int target = agent_mounts_open(rootfd, m->destination, AGENT_MOUNTS_DIR, err);
+	const char *type = m->type;
+	const char *source = m->source != NULL ? m->source : m->type;
+	const char *data = o->data;
+
+	if (target < 0)
+		return -1;
+	if (strcmp(type, "cgroup") == 0) {
+		/* The guest has the unified hierarchy only. */
+		type = "cgroup2";
+		source = "cgroup2";
+		data = NULL;
+	}
+	if (mount(source, fd_path(target).s, type, o->flags, data) == 0)
+		return 0;
+	if (best_effort(type)) {
+		vs_warn("agent", "cannot mount %s on `%s`: %s; going on without it", type,
+			m->destination, strerror(errno));
+		return 0;
+	}
+	return vs_error_set(err, errno, "cannot mount %s on `%s`", type, m->destination);
+}
+
+static int mount_one(const struct agent_mounts_ctx *ctx, int rootfd, const struct oci_spec *spec,
+		     size_t i, struct vs_error **err)
+{
+	const struct oci_mount *m = &spec->mounts[i];
+	struct agent_mountopt o;
+	cleanup_close int target = -1;
+	int r;
+
+	if (m->destination == NULL || m->destination[0] != '/')
+		return vs_error_set(err, EINVAL, "mounts[%zu]: the destination is not absolute", i);
+	if (agent_mountopt_parse(m->options, m->n_options, &o, err) < 0)
+		return vs_error_prefix(err, "mounts[%zu]", i);
+	vs_debug("agent", "mount %s on `%s`", m->type ? m->type : "bind", m->destination);
+	if (o.bind || (m->type != NULL && strcmp(m->type, "bind") == 0))
+		r = mount_bind(ctx, rootfd, m, i, &o, err);
+	else if (m->type == NULL)
+		r = vs_error_set(err, EINVAL, "mounts[%zu]: no type", i);
+	else
+		r = mount_fs(rootfd, m, &o, err);
+	if (r == 0 && o.propagation != 0) {
+		target = agent_mounts_open(rootfd, m->destination, AGENT_MOUNTS_EXISTING, err);
+		if (target < 0 || mount(NULL, fd_path(target).s, NULL, o.propagation, NULL) < 0)
+			r = vs_error_set(err, errno, "cannot set the propagation of `%s`",
+					 m->destination);
+	}
+	agent_mountopt_clear(&o);
+	return r;
+}
+
+static const struct oci_mount *find_mount(const struct oci_spec *spec, const char *dest)
+{
+	const struct oci_mount *found = NULL;
+
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		if (spec->mounts[i].destination != NULL &&
+		    agent_mounts_same_path(spec->mounts[i].destination, dest))
+			found = &spec->mounts[i];
+	}
+	return found;
+}
+
+/* A mount of our own, for /dev and what goes under it when the config has none. */
+static int mount_default(int rootfd, const char *dest, const char *type, unsigned long flags,
+			 const char *data, struct vs_error **err)
+{
+	cleanup_close int target = agent_mounts_open(rootfd, dest, AGENT_MOUNTS_DIR, err);
+
+	if (target < 0)
+		return -1;
+	if (mount(type, fd_path(target).s, type, flags, data) < 0)
+		return vs_error_set(err, errno, "cannot mount %s on `%s`", type, dest);
+	return 0;
+}
+
+int agent_mounts_apply(const struct agent_mounts_ctx *ctx, int rootfd, const struct oci_spec *spec,
+		       struct vs_error **err)
+{
+	const struct oci_mount *dev = find_mount(spec, "/dev");
+	const struct oci_linux *lx = spec->linux_;
+	cleanup_close int devfd = -1;
+
+	if (dev == NULL && mount_default(rootfd, "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME,
+					 "mode=755,size=65536k", err) < 0)
+		return -1;
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		if (mount_one(ctx, rootfd, spec, i, err) < 0)
+			return -1;
+	}
+	if (dev == NULL) {
+		if (find_mount(spec, "/dev/pts") == NULL &&
+		    mount_default(rootfd, "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+				  "newinstance,ptmxmode=0666,mode=0620", err) < 0)
+			return -1;
+		if (find_mount(spec, "/dev/shm") == NULL &&
+		    mount_default(rootfd, "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+				  "mode=1777,size=65536k", err) < 0)
+			return -1;
+	}
+	/* A bind-mounted /dev is what it is; a fresh one gets its nodes. */
+	if (dev != NULL && (dev->type == NULL || strcmp(dev->type, "bind") == 0))
+		return 0;
+	devfd = agent_mounts_open(rootfd, "/dev", AGENT_MOUNTS_EXISTING, err);
+	if (devfd < 0)
+		return -1;
+	return agent_devices_populate(rootfd, devfd, lx ? lx->devices : NULL,
+				      lx ? lx->n_devices : 0, err);
+}
+
+int agent_mounts_mask(int rootfd, const char *path, struct vs_error **err)
+{
+	cleanup_close int fd = open_in_root(rootfd, path, O_PATH);
+	struct stat st;
+
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return vs_error_set(err, errno, "cannot resolve masked path `%s`", path);
+	if (S_ISDIR(st.st_mode)) {
+		if (mount("tmpfs", fd_path(fd).s, "tmpfs", MS_RDONLY, "mode=0555") < 0)
+			return vs_error_set(err, errno, "cannot mask `%s`", path);
+	} else if (mount("/dev/null", fd_path(fd).s, NULL, MS_BIND, NULL) < 0) {
+		return vs_error_set(err, errno, "cannot mask `%s`", path);
+	}
+	return 0;
+}
+
+/* The MS_* flags statvfs reports for the mount under fd, to keep them on remount. */
+static unsigned long mount_flags(const char *path)
+{
+	static const struct {
+		unsigned long st, ms;
+	} map[] = {
+		{ ST_NOSUID, MS_NOSUID },	  { ST_NODEV, MS_NODEV },
+		{ ST_NOEXEC, MS_NOEXEC },	  { ST_NOATIME, MS_NOATIME },
+		{ ST_NODIRATIME, MS_NODIRATIME }, { ST_RELATIME, MS_RELATIME },
+	};
+	struct statvfs sv;
+	unsigned long flags = 0;
+
+	if (statvfs(path, &sv) < 0)
+		return 0;
+	for (size_t i = 0; i < VS_ARRAY_SIZE(map); i++) {
+		if (sv.f_flag & map[i].st)
+			flags |= map[i].ms;
+	}
+	return flags;
+}
+
+int agent_mounts_readonly(int rootfd, const char *path, struct vs_error **err)
+{
+	cleanup_close int fd = open_in_root(rootfd, path, O_PATH);
+	cleanup_close int top = -1;
+
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0)
+		return vs_error_set(err, errno, "cannot resolve read-only path `%s`", path);
+	if (mount(fd_path(fd).s, fd_path(fd).s, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return vs_error_set(err, errno, "cannot bind-mount read-only path `%s`", path);
+	/* fd still names what is under the new mount; the remount needs the mount itself. */
+	top = agent_mounts_open(rootfd, path, AGENT_MOUNTS_EXISTING, err);
+	if (top < 0)
+		return -1;
+	return remount_bind(fd_path(top).s, MS_RDONLY | mount_flags(fd_path(top).s), path, err);
+}
+
+int agent_mounts_pivot(const char *rootfs, struct vs_error **err)
+{
+	if (chdir(rootfs) < 0)
+		return vs_error_set(err, errno, "cannot enter `%s`", rootfs);
+	/* The old root is stacked on the new one, then detached from it. */
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		return vs_error_set(err, errno, "cannot pivot_root to `%s`", rootfs);
+	if (umount2(".", MNT_DETACH) < 0)
+		return vs_error_set(err, errno, "cannot detach the agent's root");
+	if (chdir("/") < 0)
+		return vs_error_set(err, errno, "cannot enter the container's root");
+	return 0;
+}
+
+int agent_mounts_finish_root(const struct oci_spec *spec, struct vs_error **err)
+{
+	const char *prop = spec->linux_ ? spec->linux_->rootfs_propagation : NULL;
+
+	if (spec->root_readonly && remount_bind("/", MS_RDONLY | mount_flags("/"), "/", err) < 0)
+		return -1;
+	if (prop != NULL && prop[0] != '\0') {
+		char *opts[] = { (char *)prop };
+		struct agent_mountopt o;
+
+		if (agent_mountopt_parse(opts, 1, &o, err) < 0)
+			return -1;
+		if (o.propagation == 0 || o.data != NULL || o.flags != 0) {
+			agent_mountopt_clear(&o);
+			return vs_error_set(err, EINVAL, "invalid rootfsPropagation \"%s\"", prop);
+		}
+		if (mount(NULL, "/", NULL, o.propagation | MS_REC, NULL) < 0)
+			return vs_error_set(err, errno, "cannot set rootfsPropagation \"%s\"",
+					    prop);
+	}
+	return 0;
+}

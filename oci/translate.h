@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * config.json -> libvirt domain XML (the subset driver/domain.h parses).
+ *
+ * The mapping convention below is shared with the guest agent, which finds
+ * the shares and the channel by these names:
+ *   - the container's root is the 9p share OCI_ROOTFS_TAG;
+ *   - mounts[i], when it is a bind mount of a host directory or file, is the
+ *     9p share oci_mount_tag(i) ("m<i>", i the index in config.json's
+ *     mounts); for a file the share is a directory holding one file named
+ *     oci_mounts_file_name(mounts[i].source) (see oci/mounts.h);
+ *   - the agent talks over the virtio-serial port OCI_AGENT_CHANNEL.
+ *
+ * VM sizing:
+ *   - memory: linux.resources.memory.limit rounded up to MiB plus
+ *     OCI_VM_MEMORY_OVERHEAD_MIB for the guest kernel, the agent and 9p
+ *     buffers; OCI_VM_DEFAULT_MEMORY_MIB when there is no positive limit;
+ *   - vCPUs: ceil(quota / period) (period 100000 when not given) when the
+ *     quota is positive, else 1; capped by the host's online CPUs and
+ *     OCI_VM_MAX_VCPUS.
+ * Annotations override (bad values are errors naming the annotation):
+ *   io.vshim.memory  VM memory in MiB, OCI_VM_MIN_MEMORY_MIB..OCI_VM_MAX_MEMORY_MIB
+ *   io.vshim.vcpus   1..OCI_VM_MAX_VCPUS, not capped by the host
+ *   io.vshim.kernel  absolute path of the guest kernel
+ *   io.vshim.accel   auto | kvm | tcg
+ *   io.vshim.machine microvm | q35
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "common/error.h"
+#include "oci/mounts.h"
+#include "oci/spec.h"
+
+#define OCI_ROOTFS_TAG	  "rootfs"
+#define OCI_AGENT_CHANNEL "org.vshim.agent.0"
+/* Longest tag oci_mount_tag() writes, with its NUL: "m" and up to 20 digits. */
+#define OCI_MOUNT_TAG_MAX 24
+
+/* The guest kernel's command line (the guest has no ACPI: reboot=t ends the VM). */
+#define OCI_GUEST_CMDLINE "console=ttyS0 reboot=t panic=-1 quiet"
+
+#define OCI_VM_DEFAULT_MEMORY_MIB  256u
+#define OCI_VM_MEMORY_OVERHEAD_MIB 64u
+#define OCI_VM_MIN_MEMORY_MIB	   64u
+#define OCI_VM_MAX_MEMORY_MIB	   (1024u * 1024u) /* 1 TiB */
+#define OCI_VM_MAX_VCPUS	   64u
+#define OCI_CPU_DEFAULT_PERIOD	   100000u /* the kernel's CFS default, in microseconds */
+
+#define OCI_ANNOTATION_MEMORY  "io.vshim.memory"
+#define OCI_ANNOTATION_VCPUS   "io.vshim.vcpus"
+#define OCI_ANNOTATION_KERNEL  "io.vshim.kernel"
+#define OCI_ANNOTATION_ACCEL   "io.vshim.accel"
+#define OCI_ANNOTATION_MACHINE "io.vshim.machine"
+
+/* The 9p tag of mounts[index]: "m<index>". */
+static inline void oci_mount_tag(char *buf, size_t size, size_t index)
+{
+	snprintf(buf, size, "m%zu", index);
+}
+
+struct oci_translate_ctx {
+	const char *name;	  /* domain name (the container ID) */
+	const char *bundle;	  /* relative root.path and mount sources are taken from here */
+	const char *state_dir;	  /* file bind mounts are staged under STATE/files */
+	const char *kernel;	  /* guest kernel, unless io.vshim.kernel says otherwise */
+	const char *initrd;	  /* NULL: none */
+	const char *console_log;  /* guest console to this file; NULL: no serial port */
+	const char *agent_socket; /* NULL: the driver picks the path under its root */
+	unsigned int host_cpus;	  /* vCPU cap; 0: the host's online CPUs (tests fix it) */
+};
+
+/*
+ * The domain XML for spec (a new string).  Looks at the host file system to
+ * tell directory from file bind mounts; stages nothing (oci_mounts_stage()
+ * does).  Errors name the config.json path or annotation at fault.
+ */
+char *oci_translate(const struct oci_spec *spec, const struct oci_translate_ctx *ctx,
+		    struct vs_error **err);

@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "shim/container.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <yajl/yajl_gen.h>
+#include <yajl/yajl_tree.h>
+
+#include "common/cleanup.h"
+#include "common/util.h"
+
+#define STATE_MAX_SIZE (64u << 10)
+
+static const char *const status_names[] = { "creating", "created", "running", "paused",
+					    "stopped" };
+
+const char *shim_status_name(enum shim_status s)
+{
+	return status_names[s];
+}
+
+int shim_id_validate(const char *id, struct vs_error **err)
+{
+	size_t len = strlen(id);
+
+	if (len == 0)
+		return vs_error_set(err, EINVAL, "invalid container ID: it is empty");
+	if (len > SHIM_ID_MAX)
+		return vs_error_set(err, EINVAL, "invalid container ID: longer than %d bytes",
+				    SHIM_ID_MAX);
+	if (id[0] == '.')
+		return vs_error_set(err, EINVAL, "invalid container ID `%s`: it starts with '.'",
+				    id);
+	for (const char *p = id; *p; p++)
+		if (!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') &&
+		    !(*p >= '0' && *p <= '9') && !strchr("_.+-", *p))
+			return vs_error_set(err, EINVAL,
+					    "invalid container ID `%s`: only letters, digits and "
+					    "_.+- are allowed",
+					    id);
+	return 0;
+}
+
+int shim_root_prepare(struct shim_ctx *ctx, struct vs_error **err)
+{
+	static char *default_root;
+
+	if (ctx->root == NULL) {
+		const char *xdg = getenv("XDG_RUNTIME_DIR");
+
+		if (geteuid() == 0 || xdg == NULL || *xdg == '\0')
+			default_root = vs_xstrdup("/run/vshim");
+		else
+			default_root = vs_xasprintf("%s/vshim", xdg);
+		ctx->root = default_root;
+	}
+	return vs_mkdir_p(ctx->root, 0700, err);
+}
+
+static const char *get_string(yajl_val tree, const char *key)
+{
+	const char *path[] = { key, NULL };
+	yajl_val v = yajl_tree_get(tree, path, yajl_t_string);
+
+	return v ? YAJL_GET_STRING(v) : NULL;
+}
+
+static long long get_int(yajl_val tree, const char *key, long long fallback)
+{
+	const char *path[] = { key, NULL };
+	yajl_val v = yajl_tree_get(tree, path, yajl_t_number);
+
+	return v && YAJL_IS_INTEGER(v) ? YAJL_GET_INTEGER(v) : fallback;
+}
+
+struct shim_container *shim_container_load(const struct shim_ctx *ctx, const char *id,
+					   struct vs_error **err)
+{
+	cleanup_free char *dir = NULL, *path = NULL, *text = NULL;
+	struct shim_container *c;
+	char parse_err[256];
+	yajl_val tree;
+	const char *s;
+
+	if (shim_id_validate(id, err) < 0)
+		return NULL;
+	dir = vs_xasprintf("%s/%s", ctx->root, id);
+	path = vs_xasprintf("%s/state.json", dir);
+	if (access(dir, F_OK) < 0) {
+		vs_error_set(err, ENOENT, "container `%s` does not exist", id);
+		return NULL;
+	}
+	if (vs_read_file(path, STATE_MAX_SIZE, &text, NULL, err) < 0)
+		return NULL;
+	tree = yajl_tree_parse(text, parse_err, sizeof(parse_err));
+	if (tree == NULL || !YAJL_IS_OBJECT(tree)) {
+		yajl_tree_free(tree);
+		vs_error_set(err, 0, "`%s` is corrupt", path);
+		return NULL;
+	}
+	c = vs_xcalloc(1, sizeof(*c));
+	c->id = vs_xstrdup(id);
+	c->dir = steal_pointer(&dir);
+	c->bundle = vs_xstrdup((s = get_string(tree, "bundle")) ? s : "");
+	snprintf(c->created, sizeof(c->created), "%s", (s = get_string(tree, "created")) ? s : "");
+	c->pid = (pid_t)get_int(tree, "pid", 0);
+	c->pid_start = (unsigned long long)get_int(tree, "pid_start", 0);
+	c->guest_pid = (pid_t)get_int(tree, "guest_pid", 0);
+	c->exit_status = (int)get_int(tree, "exit_status", -1);
+	c->status = SHIM_STOPPED;
+	s = get_string(tree, "status");
+	for (size_t i = 0; s && i < VS_ARRAY_SIZE(status_names); i++)
+		if (strcmp(s, status_names[i]) == 0)
+			c->status = (enum shim_status)i;
+	yajl_tree_free(tree);
+
+	/* The monitor is the container: when it is gone, so is the container. */
+	if (c->status != SHIM_STOPPED && c->pid > 0 && !vs_proc_alive(c->pid, c->pid_start))
+		c->status = SHIM_STOPPED;
+	return c;
+}
+
+#define gen_str(g, s) yajl_gen_string(g, (const unsigned char *)(s), strlen(s))
+
+int shim_container_save(const struct shim_container *c, struct vs_error **err)
+{
+	cleanup_free char *path = vs_xasprintf("%s/state.json", c->dir);
+	yajl_gen g = yajl_gen_alloc(NULL);
+	const unsigned char *buf;
+	size_t len;
+	int r;
+
+	yajl_gen_map_open(g);
+	gen_str(g, "id");
+	gen_str(g, c->id);
+	gen_str(g, "bundle");
+	gen_str(g, c->bundle);
+	gen_str(g, "status");
+	gen_str(g, status_names[c->status]);
+	gen_str(g, "pid");
+	yajl_gen_integer(g, c->pid);
+	gen_str(g, "pid_start");
+	yajl_gen_integer(g, (long long)c->pid_start);
+	gen_str(g, "guest_pid");
+	yajl_gen_integer(g, c->guest_pid);
+	gen_str(g, "created");
+	gen_str(g, c->created);
+	gen_str(g, "exit_status");
+	yajl_gen_integer(g, c->exit_status);
+	yajl_gen_map_close(g);
+	yajl_gen_get_buf(g, &buf, &len);
+	r = vs_write_file_atomic(path, buf, len, 0600, err);
+	yajl_gen_free(g);
+	return r;
+}
+
+void shim_container_free(struct shim_container *c)
+{
+	if (c == NULL)
+		return;
+	free(c->id);
+	free(c->dir);
+	free(c->bundle);
+	free(c);
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * A container's state directory ROOT/ID and its state.json, the record that
+ * every verb reads.  The monitor is the only writer once `create` returns.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "common/error.h"
+#include "shim/shim.h"
+
+#define SHIM_ID_MAX 1024
+
+enum shim_status {
+	SHIM_CREATING,
+	SHIM_CREATED,
+	SHIM_RUNNING,
+	SHIM_PAUSED,
+	SHIM_STOPPED,
+};
+
+struct shim_container {
+	char *id;
+	char *dir;    /* ROOT/ID */
+	char *bundle; /* absolute */
+	enum shim_status status;
+	pid_t pid; /* the monitor: containerd and conmon wait on it */
+	unsigned long long pid_start;
+	pid_t guest_pid; /* the container's init inside the VM */
+	char created[40]; /* RFC 3339 */
+	int exit_status;  /* once stopped; -1 before */
+};
+
+/* The characters runc allows, no leading '.', at most SHIM_ID_MAX bytes. */
+int shim_id_validate(const char *id, struct vs_error **err);
+/* --root, else /run/vshim as root, else $XDG_RUNTIME_DIR/vshim; created 0700. */
+int shim_root_prepare(struct shim_ctx *ctx, struct vs_error **err);
+
+/*
+ * Reads ROOT/ID/state.json.  A missing container is "container `ID` does not
+ * exist" (the phrase clients match).  The status is corrected to stopped when
+ * the monitor is gone (pid and start time checked).
+ */
+struct shim_container *shim_container_load(const struct shim_ctx *ctx, const char *id,
+					   struct vs_error **err);
+int shim_container_save(const struct shim_container *c, struct vs_error **err);
+void shim_container_free(struct shim_container *c);
+const char *shim_status_name(enum shim_status s);
+
+static inline void shim_container_freep(struct shim_container **c)
+{
+	shim_container_free(*c);
+}
+#define cleanup_container __attribute__((cleanup(shim_container_freep)))

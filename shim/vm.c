@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "shim/vm.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "oci/translate.h"
+
+static int write_domain_xml(const char *state_dir, const char *xml, struct vs_error **err)
+{
+	cleanup_free char *path = vs_xasprintf("%s/domain.xml", state_dir);
+
+	return vs_write_file_atomic(path, xml, strlen(xml), 0600, err);
+}
+
+int shim_vm_boot(struct shim_vm *vm, const char *state_dir, const char *id, const char *bundle,
+		 const struct oci_spec *spec, struct vs_error **err)
+{
+	cleanup_free char *kernel = NULL, *initrd = NULL, *xml = NULL;
+	cleanup_free char *console = vs_xasprintf("%s/console.log", state_dir);
+	cleanup_free char *vm_root = vs_xasprintf("%s/vm", state_dir);
+	cleanup_domain_def struct domain_def *def = NULL;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->agent_fd = -1;
+	vm->state_dir = vs_xstrdup(state_dir);
+	vm->spec = spec;
+
+	vs_debug("shim", "finding the guest kernel and initramfs");
+	kernel = vs_find_data_file("vmlinux", err);
+	if (kernel == NULL)
+		goto fail;
+	initrd = vs_find_data_file("initramfs.img", err);
+	if (initrd == NULL)
+		goto fail;
+
+	struct oci_translate_ctx tctx = {
+		.name = id,
+		.bundle = bundle,
+		.state_dir = state_dir,
+		.kernel = kernel,
+		.initrd = initrd,
+		.console_log = console,
+		.agent_socket = NULL, /* the driver puts it under its root */
+	};
+	vs_debug("shim", "translating config.json to domain XML");
+	xml = oci_translate(spec, &tctx, err);
+	if (xml == NULL || write_domain_xml(state_dir, xml, err) < 0)
+		goto fail;
+	def = drv_domain_parse_string(xml, "domain.xml", err);
+	if (def == NULL)
+		goto fail;
+	vs_debug("shim", "staging file bind mounts");
+	if (oci_mounts_stage(spec, bundle, state_dir, err) < 0)
+		goto fail;
+	vm->staged = true;
+
+	vm->conn = drv_open(vm_root, err);
+	if (vm->conn == NULL)
+		goto fail;
+	vm->dom = drv_domain_create(vm->conn, def, DRV_CREATE_PAUSED, err);
+	if (vm->dom == NULL)
+		goto fail;
+	/* Connected before the vCPUs run, so the agent never writes to a closed port. */
+	vm->agent_fd = drv_domain_open_channel(vm->dom, OCI_AGENT_CHANNEL, err);
+	if (vm->agent_fd < 0 || drv_domain_resume(vm->dom, err) < 0)
+		goto fail;
+	vs_debug("shim", "VM of `%s` running", id);
+	return 0;
+
+fail:
+	shim_vm_teardown(vm);
+	return -1;
+}
+
+void shim_vm_teardown(struct shim_vm *vm)
+{
+	cleanup_error struct vs_error *e = NULL;
+
+	if (vm->agent_fd >= 0)
+		close(vm->agent_fd);
+	vm->agent_fd = -1;
+	/* drv_close() destroys a domain still running. */
+	drv_close(vm->conn);
+	vm->conn = NULL;
+	vm->dom = NULL;
+	if (vm->staged && oci_mounts_unstage(vm->spec, vm->state_dir, &e) < 0)
+		vs_warn("shim", "%s", e->msg);
+	vm->staged = false;
+	free(vm->state_dir);
+	vm->state_dir = NULL;
+}

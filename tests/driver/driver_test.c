@@ -1,0 +1,335 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The embedded driver against real QEMU (TCG) and the test init. */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/util.h"
+#include "driver/accel.h"
+#include "driver/driver.h"
+#include "vmtest.h"
+
+static struct domain_def *parse(const char *xml)
+{
+	cleanup_error struct vs_error *err = NULL;
+	struct domain_def *def = drv_domain_parse_string(xml, "<test>", &err);
+
+	cr_assert_not_null(def, "domain XML rejected: %s", err ? err->msg : "?");
+	return def;
+}
+
+static size_t count_entries(const char *dir)
+{
+	cleanup_dir DIR *d = opendir(dir);
+	struct dirent *de;
+	size_t n = 0;
+
+	cr_assert_not_null(d, "cannot open %s", dir);
+	while ((de = readdir(d)) != NULL)
+		n += de->d_name[0] != '.';
+	return n;
+}
+
+static void remove_tree(const char *dir)
+{
+	cleanup_error struct vs_error *err = NULL;
+
+	cr_assert_eq(vs_rm_rf(dir, &err), 0, "%s", err ? err->msg : "");
+}
+
+Test(driver, guest_reboot_ends_domain)
+{
+	cleanup_free char *root = vmtest_tmpdir();
+	cleanup_free char *xml = vmtest_domain_xml("reboot", "reboot", NULL);
+	cleanup_domain_def struct domain_def *def = parse(xml);
+	cleanup_error struct vs_error *err = NULL;
+	struct drv_conn *conn = drv_open(root, &err);
+	struct drv_end end;
+
+	cr_assert_not_null(conn, "%s", err ? err->msg : "");
+	struct drv_domain *dom = drv_domain_create(conn, def, 0, &err);
+	cr_assert_not_null(dom, "%s", err ? err->msg : "");
+	cr_assert_eq(drv_domain_accel(dom), DRV_ACCEL_TCG);
+	cr_assert_eq(drv_domain_wait(dom, 60000, &end, &err), 1, "the guest did not end in 60 s");
+	cr_assert_eq(end.reason, DRV_END_REBOOT, "ended as %s: %s",
+		     drv_end_reason_name(end.reason), end.detail);
+	cr_assert(WIFEXITED(end.wait_status) && WEXITSTATUS(end.wait_status) == 0);
+	cr_assert_eq(drv_domain_state(dom), DRV_STATE_SHUTOFF);
+	drv_close(conn);
+
+	/* QEMU's log holds its command line; the run directory is empty again. */
+	cleanup_free char *log = vs_xasprintf("%s/log/qemu/reboot.log", root);
+	cleanup_free char *text = NULL;
+	cr_assert_eq(vs_read_file(log, 1 << 20, &text, NULL, &err), 0);
+	cr_assert_not_null(strstr(text, "-machine microvm"), "log: %s", text);
+	cleanup_free char *run = vs_xasprintf("%s/run/qemu", root);
+	cr_assert_eq(count_entries(run), 0, "files left in %s", run);
+	remove_tree(root);
+}
+
+Test(driver, pause_resume_destroy)
+{
+	cleanup_free char *root = vmtest_tmpdir();
+	cleanup_free char *xml = vmtest_domain_xml("hang", "hang", NULL);
+	cleanup_domain_def struct domain_def *def = parse(xml);
+	cleanup_error struct vs_error *err = NULL;
+	struct drv_conn *conn = drv_open(root, &err);
+	struct drv_end end;
+
+	cr_assert_not_null(conn);
+	struct drv_domain *dom = drv_domain_create(conn, def, DRV_CREATE_PAUSED, &err);
+	cr_assert_not_null(dom, "%s", err ? err->msg : "");
+	cr_assert_eq(drv_domain_state(dom), DRV_STATE_PAUSED);
+	cr_assert_eq(drv_domain_resume(dom, &err), 0, "%s", err ? err->msg : "");
+	cr_assert_eq(drv_domain_state(dom), DRV_STATE_RUNNING);
+	cr_assert_eq(drv_domain_pause(dom, &err), 0, "%s", err ? err->msg : "");
+	cr_assert_eq(drv_domain_state(dom), DRV_STATE_PAUSED);
+	cr_assert_eq(drv_domain_wait(dom, 200, &end, &err), 0, "a paused guest ended");
+	pid_t pid = drv_domain_pid(dom);
+	cr_assert_eq(drv_domain_destroy(dom, &err), 0, "%s", err ? err->msg : "");
+	cr_assert_eq(kill(pid, 0), -1, "QEMU %d still exists after destroy", pid);
+	cr_assert_eq(drv_domain_wait(dom, 0, &end, &err), 1);
+	cr_assert_eq(end.reason, DRV_END_DESTROYED, "ended as %s", drv_end_reason_name(end.reason));
+	drv_close(conn);
+	remove_tree(root);
+}
+
+Test(driver, second_owner_is_refused)
+{
+	cleanup_free char *root = vmtest_tmpdir();
+	cleanup_error struct vs_error *err = NULL;
+	struct drv_conn *conn = drv_open(root, &err);
+	int fds[2];
+	char msg[512] = "";
+
+	cr_assert_not_null(conn);
+	cr_assert_eq(pipe(fds), 0);
+	pid_t child = fork();
+	if (child == 0) {
+		struct vs_error *e = NULL;
+		struct drv_conn *other = drv_open(root, &e);
+
+		if (other == NULL)
+			(void)!write(fds[1], e->msg, strlen(e->msg));
+		_exit(other == NULL ? 0 : 1);
+	}
+	close(fds[1]);
+	int status;
+	cr_assert_eq(waitpid(child, &status, 0), child);
+	(void)!read(fds[0], msg, sizeof(msg) - 1);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "a second owner opened the root");
+	cleanup_free char *want =
+		vs_xasprintf("driver root `%s` is in use by another process (pid %d)", root,
+			     (int)getpid());
+	cr_assert_not_null(strstr(msg, want), "got: %s", msg);
+	drv_close(conn);
+
+	/* Released on close: the next owner gets it. */
+	conn = drv_open(root, &err);
+	cr_assert_not_null(conn, "%s", err ? err->msg : "");
+	drv_close(conn);
+	remove_tree(root);
+}
+
+Test(driver, relative_root_is_refused)
+{
+	cleanup_error struct vs_error *err = NULL;
+
+	cr_assert_null(drv_open("relative/root", &err));
+	cr_assert_str_eq(err->msg, "driver root `relative/root` must be an absolute path");
+}
+
+Test(driver, missing_emulator_fails_cleanly)
+{
+	cleanup_free char *root = vmtest_tmpdir();
+	cleanup_free char *xml = vmtest_domain_xml("noqemu", "reboot", NULL);
+	cleanup_error struct vs_error *err = NULL;
+	cleanup_domain_def struct domain_def *def = parse(xml);
+	struct drv_conn *conn = drv_open(root, &err);
+
+	free(def->emulator);
+	def->emulator = vs_xstrdup("/nonexistent/qemu");
+	cr_assert_null(drv_domain_create(conn, def, 0, &err));
+	cr_assert_not_null(strstr(err->msg, "cannot execute `/nonexistent/qemu`"), "got: %s",
+			   err->msg);
+	cleanup_free char *run = vs_xasprintf("%s/run/qemu", root);
+	cr_assert_eq(count_entries(run), 0, "files left in %s", run);
+	drv_close(conn);
+	remove_tree(root);
+}
+
+Test(driver, qemu_failure_is_reported_with_its_message)
+{
+	cleanup_free char *root = vmtest_tmpdir();
+	cleanup_free char *xml = vmtest_domain_xml("badkernel", "reboot", NULL);
+	cleanup_error struct vs_error *err = NULL;
+	cleanup_domain_def struct domain_def *def = parse(xml);
+	struct drv_conn *conn = drv_open(root, &err);
+
+	free(def->kernel);
+	def->kernel = vs_xstrdup("/nonexistent/vmlinux");
+	struct drv_domain *dom = drv_domain_create(conn, def, 0, &err);
+	if (dom != NULL) {
+		/* QEMU may only notice once it runs: then the domain fails. */
+		struct drv_end end;
+
+		cr_assert_eq(drv_domain_wait(dom, 30000, &end, &err), 1);
+		cr_assert_eq(end.reason, DRV_END_FAILED);
+		cr_assert_not_null(strstr(end.detail, "/nonexistent/vmlinux"), "%s", end.detail);
+	} else {
+		cr_assert_not_null(strstr(err->msg, "/nonexistent/vmlinux"), "got: %s", err->msg);
+	}
+	cleanup_free char *run = vs_xasprintf("%s/run/qemu", root);
+	drv_close(conn);
+	cr_assert_eq(count_entries(run), 0, "files left in %s", run);
+	remove_tree(root);
+}
+
+Test(driver, channel_reaches_the_guest)
+{
+	cleanup_free char *root = vmtest_tmpdir();
+	cleanup_free char *xml = vmtest_domain_xml(
+		"echo", "echo-port",
+		"    <channel type='unix'>\n"
+		"      <source mode='bind'/>\n"
+		"      <target type='virtio' name='org.vshim.test.0'/>\n"
+		"    </channel>\n");
+	cleanup_domain_def struct domain_def *def = parse(xml);
+	cleanup_error struct vs_error *err = NULL;
+	struct drv_conn *conn = drv_open(root, &err);
+	struct drv_domain *dom = drv_domain_create(conn, def, DRV_CREATE_PAUSED, &err);
+
+	cr_assert_not_null(dom, "%s", err ? err->msg : "");
+	cleanup_close int fd = drv_domain_open_channel(dom, "org.vshim.test.0", &err);
+	cr_assert_geq(fd, 0, "%s", err ? err->msg : "");
+	cr_assert_eq(drv_domain_resume(dom, &err), 0);
+	static const char ping[] = "ping through virtio-serial\n";
+	cr_assert_eq(vs_write_all(fd, ping, sizeof(ping) - 1), 0);
+	char buf[sizeof(ping)] = "";
+	alarm(60);
+	cr_assert_eq(vs_read_all(fd, buf, sizeof(ping) - 1), (ssize_t)sizeof(ping) - 1,
+		     "the guest did not echo");
+	alarm(0);
+	cr_assert_str_eq(buf, ping);
+	drv_close(conn);
+	remove_tree(root);
+}
+
+Test(driver, reopened_root_reconnects)
+{
+	cleanup_free char *root = vmtest_tmpdir();
+	cleanup_free char *xml = vmtest_domain_xml("survivor", "hang", NULL);
+	cleanup_domain_def struct domain_def *def = parse(xml);
+	cleanup_error struct vs_error *err = NULL;
+	struct drv_conn *conn = drv_open(root, &err);
+	struct drv_domain *dom = drv_domain_create(conn, def, 0, &err);
+
+	cr_assert_not_null(dom, "%s", err ? err->msg : "");
+	pid_t pid = drv_domain_pid(dom);
+	/* Released without killing: QEMU is still our child, as after a re-exec. */
+	drv_close_keep_running(conn);
+	cr_assert_eq(kill(pid, 0), 0, "QEMU died with drv_close_keep_running");
+
+	conn = drv_open(root, &err);
+	cr_assert_not_null(conn, "%s", err ? err->msg : "");
+	dom = drv_domain_lookup(conn, "survivor");
+	cr_assert_not_null(dom, "the running domain was not reconnected");
+	cr_assert_eq(drv_domain_pid(dom), pid);
+	cr_assert_eq(drv_domain_state(dom), DRV_STATE_RUNNING);
+	cr_assert_eq(drv_domain_pause(dom, &err), 0, "QMP not re-attached: %s",
+		     err ? err->msg : "");
+	drv_close(conn);
+	cr_assert_eq(kill(pid, 0), -1, "QEMU %d outlived drv_close", pid);
+	remove_tree(root);
+}
+
+Test(driver, owner_killed_takes_qemu_along)
+{
+	cleanup_free char *root = vmtest_tmpdir();
+	int fds[2];
+	pid_t qemu = 0;
+
+	cr_assert_eq(pipe(fds), 0);
+	pid_t owner = fork();
+	if (owner == 0) {
+		cleanup_free char *xml = vmtest_domain_xml("orphan", "hang", NULL);
+		struct vs_error *e = NULL;
+		struct domain_def *def = drv_domain_parse_string(xml, "<test>", &e);
+		struct drv_conn *conn = def ? drv_open(root, &e) : NULL;
+		struct drv_domain *dom = conn ? drv_domain_create(conn, def, 0, &e) : NULL;
+		pid_t p = dom ? drv_domain_pid(dom) : -1;
+
+		(void)!write(fds[1], &p, sizeof(p));
+		pause();
+		_exit(0);
+	}
+	close(fds[1]);
+	cr_assert_eq(read(fds[0], &qemu, sizeof(qemu)), (ssize_t)sizeof(qemu));
+	cr_assert_gt(qemu, 0, "the owner could not start the domain");
+	kill(owner, SIGKILL);
+	waitpid(owner, NULL, 0);
+	/* PDEATHSIG: QEMU is killed with its owner (and reaped by init). */
+	for (int i = 0; i < 100 && vs_proc_alive(qemu, 0); i++)
+		usleep(50000);
+	cr_assert(!vs_proc_alive(qemu, 0), "QEMU %d outlived its SIGKILLed owner", qemu);
+
+	/* The next owner cleans up what the dead one left. */
+	cleanup_error struct vs_error *err = NULL;
+	struct drv_conn *conn = drv_open(root, &err);
+	cr_assert_not_null(conn, "%s", err ? err->msg : "");
+	cr_assert_null(drv_domain_lookup(conn, "orphan"));
+	cleanup_free char *run = vs_xasprintf("%s/run/qemu", root);
+	cr_assert_eq(count_entries(run), 0, "stale files left in %s", run);
+	drv_close(conn);
+	remove_tree(root);
+}
+
+Test(accel, auto_picks_tcg_under_nested_pvm)
+{
+	cleanup_free char *dir = vmtest_tmpdir();
+	cleanup_free char *pvm = vs_xasprintf("%s/kvm_pvm", dir);
+	cleanup_free char *intel = vs_xasprintf("%s/kvm_intel", dir);
+	cleanup_error struct vs_error *err = NULL;
+	enum drv_accel got;
+
+	/* /dev/null stands for a /dev/kvm that opens but does not speak KVM. */
+	drv_accel_set_paths(dir, "/dev/null");
+	cr_assert_eq(drv_accel_resolve(DRV_ACCEL_AUTO, &got, &err), 0);
+	cr_assert_eq(got, DRV_ACCEL_TCG);
+	cr_assert_eq(mkdir(intel, 0700), 0);
+	cr_assert_eq(mkdir(pvm, 0700), 0);
+	if (access("/dev/kvm", R_OK | W_OK) == 0) {
+		drv_accel_set_paths(dir, "/dev/kvm");
+		cr_assert_eq(drv_accel_resolve(DRV_ACCEL_AUTO, &got, &err), 0);
+		cr_assert_eq(got, DRV_ACCEL_TCG, "auto chose KVM although kvm_pvm is loaded");
+		rmdir(pvm);
+		cr_assert_eq(drv_accel_resolve(DRV_ACCEL_AUTO, &got, &err), 0);
+		cr_assert_eq(got, DRV_ACCEL_KVM, "auto refused a usable KVM");
+	}
+	drv_accel_set_paths(dir, "/nonexistent/kvm");
+	cr_assert_eq(drv_accel_resolve(DRV_ACCEL_TCG, &got, &err), 0);
+	cr_assert_eq(got, DRV_ACCEL_TCG);
+	cr_assert_eq(drv_accel_resolve(DRV_ACCEL_KVM, &got, &err), -1);
+	cr_assert_not_null(strstr(err->msg, "the domain asks for KVM but `/nonexistent/kvm`"),
+			   "%s", err->msg);
+	drv_accel_set_paths("/sys/module", "/dev/kvm");
+	rmdir(intel);
+	rmdir(dir);
+}
+
+Test(accel, this_machine_follows_the_rule)
+{
+	cleanup_error struct vs_error *err = NULL;
+	enum drv_accel got;
+	bool pvm = access("/sys/module/kvm_pvm", F_OK) == 0;
+
+	cr_assert_eq(drv_accel_resolve(DRV_ACCEL_AUTO, &got, &err), 0);
+	if (pvm || access("/dev/kvm", R_OK | W_OK) != 0)
+		cr_assert_eq(got, DRV_ACCEL_TCG, "auto must pick TCG on this host");
+}

@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * config.json -> domain XML: golden files (golden/NAME.json -> NAME.xml;
+ * VSHIM_REGENERATE=1 rewrites the .xml files, review the diff), exact
+ * errors; mounts_test.c tests the staging of file bind mounts.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/util.h"
+#include "helpers.h"
+#include "oci/translate.h"
+
+struct golden {
+	const char *name;
+	bool no_agent_socket; /* ctx.agent_socket = NULL */
+	bool bare;	      /* no initrd, no console log */
+};
+
+/*
+ * Mount sources in the golden configs are host paths that exist on any
+ * Debian system (/usr/share, /etc/hosts); everything else is fixed below.
+ */
+static const struct golden goldens[] = {
+	{ .name = "defaults" },
+	{ .name = "memory-limit" },
+	{ .name = "memory-limit-unaligned" },
+	{ .name = "cpu-quota" },
+	{ .name = "cpu-quota-capped" },
+	{ .name = "readonly-root" },
+	{ .name = "bind-dirs" },
+	{ .name = "bind-files" },
+	{ .name = "guest-mounts" },
+	{ .name = "annotations" },
+	{ .name = "no-agent-socket", .no_agent_socket = true, .bare = true },
+};
+
+#define GOLDEN_HOST_CPUS 4
+
+static char *translate_golden(const struct golden *g, const struct oci_spec *spec,
+			      struct vs_error **err)
+{
+	cleanup_free char *state = vs_xasprintf("/run/vshim/%s", g->name);
+	cleanup_free char *console = vs_xasprintf("%s/console.log", state);
+	cleanup_free char *agent = vs_xasprintf("%s/vm/agent.sock", state);
+	struct oci_translate_ctx ctx = {
+		.name = g->name,
+		.bundle = "/bundle",
+		.state_dir = state,
+		.kernel = "/usr/share/vshim/vmlinux",
+		.initrd = g->bare ? NULL : "/usr/share/vshim/initramfs.img",
+		.console_log = g->bare ? NULL : console,
+		.agent_socket = g->no_agent_socket ? NULL : agent,
+		.host_cpus = GOLDEN_HOST_CPUS,
+	};
+
+	return oci_translate(spec, &ctx, err);
+}
+
+Test(translate, golden)
+{
+	const char *regen = getenv("VSHIM_REGENERATE");
+	bool regenerate = regen != NULL && strcmp(regen, "1") == 0;
+
+	for (size_t i = 0; i < VS_ARRAY_SIZE(goldens); i++) {
+		const struct golden *g = &goldens[i];
+		cleanup_free char *json_name = vs_xasprintf("golden/%s.json", g->name);
+		cleanup_free char *xml_name = vs_xasprintf("golden/%s.xml", g->name);
+		cleanup_free char *json = NULL, *xml = NULL, *want = NULL;
+		struct vs_error *err = NULL;
+		size_t len;
+
+		json = test_read(json_name, &len);
+		cleanup_oci_spec struct oci_spec *spec = oci_spec_parse(json, len, json_name, &err);
+		cr_assert_not_null(spec, "%s", err ? err->msg : "");
+		xml = translate_golden(g, spec, &err);
+		cr_assert_not_null(xml, "%s: %s", g->name, err ? err->msg : "");
+		if (regenerate) {
+			cleanup_free char *path = test_path(xml_name);
+
+			test_write(path, xml);
+			continue;
+		}
+		want = test_read(xml_name, NULL);
+		cr_expect_str_eq(xml, want,
+				 "%s: the domain XML differs from %s (VSHIM_REGENERATE=1 rewrites "
+				 "it):\n%s",
+				 g->name, xml_name, xml);
+	}
+}
+
+/* Errors: each document, translated with the golden context, fails with exactly this. */
+static char *translate_error(const char *doc, const char *kernel)
+{
+	cleanup_oci_spec struct oci_spec *spec = test_parse_ok(doc);
+	struct oci_translate_ctx ctx = {
+		.name = "err",
+		.bundle = "/bundle",
+		.state_dir = "/run/vshim/err",
+		.kernel = kernel,
+		.host_cpus = 2,
+	};
+	struct vs_error *err = NULL;
+	char *xml = oci_translate(spec, &ctx, &err), *msg;
+
+	cr_assert_null(xml, "document unexpectedly translated: %s", doc);
+	msg = vs_xstrdup(err->msg);
+	vs_error_free(err);
+	return msg;
+}
+
+#define BASE "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\"},"
+
+Test(translate, errors)
+{
+	static const struct {
+		const char *doc, *want;
+	} cases[] = {
+		{ BASE "\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\"},"
+		       "{\"destination\":\"/sys\",\"type\":\"sysfs\"},"
+		       "{\"destination\":\"/tmp\",\"type\":\"tmpfs\"},"
+		       "{\"destination\":\"/mnt\",\"type\":\"nfs\",\"source\":\"srv:/x\"}]}",
+		  "mounts[3].type: unsupported mount type \"nfs\"" },
+		{ BASE
+		  "\"mounts\":[{\"destination\":\"/mnt\",\"type\":\"none\",\"source\":\"/x\"}]}",
+		  "mounts[0].type: unsupported mount type \"none\"" },
+		{ BASE "\"mounts\":[{\"destination\":\"/mnt\",\"source\":\"/usr\"}]}",
+		  "mounts[0].type: is required unless options contain \"bind\" or \"rbind\"" },
+		{ BASE "\"mounts\":[{\"destination\":\"/mnt\",\"type\":\"bind\"}]}",
+		  "mounts[0].source: is required for a bind mount" },
+		{ BASE "\"mounts\":[{\"destination\":\"/mnt\",\"type\":\"bind\","
+		       "\"source\":\"/nonexistent/vshim\"}]}",
+		  "mounts[0].source: cannot access `/nonexistent/vshim`: No such file or "
+		  "directory" },
+		{ BASE "\"annotations\":{\"io.vshim.memory\":\"abc\"}}",
+		  "annotations[\"io.vshim.memory\"]: must be a number of MiB between 64 and "
+		  "1048576, "
+		  "not \"abc\"" },
+		{ BASE "\"annotations\":{\"io.vshim.memory\":\"32\"}}",
+		  "annotations[\"io.vshim.memory\"]: must be a number of MiB between 64 and "
+		  "1048576, "
+		  "not \"32\"" },
+		{ BASE "\"annotations\":{\"io.vshim.memory\":\"0512\"}}",
+		  "annotations[\"io.vshim.memory\"]: must be a number of MiB between 64 and "
+		  "1048576, "
+		  "not \"0512\"" },
+		{ BASE "\"annotations\":{\"io.vshim.vcpus\":\"0\"}}",
+		  "annotations[\"io.vshim.vcpus\"]: must be a number between 1 and 64, not \"0\"" },
+		{ BASE "\"annotations\":{\"io.vshim.vcpus\":\"1.5\"}}",
+		  "annotations[\"io.vshim.vcpus\"]: must be a number between 1 and 64, not "
+		  "\"1.5\"" },
+		{ BASE "\"annotations\":{\"io.vshim.vcpus\":\"65\"}}",
+		  "annotations[\"io.vshim.vcpus\"]: must be a number between 1 and 64, not "
+		  "\"65\"" },
+		{ BASE "\"annotations\":{\"io.vshim.accel\":\"xen\"}}",
+		  "annotations[\"io.vshim.accel\"]: must be auto, kvm or tcg, not \"xen\"" },
+		{ BASE "\"annotations\":{\"io.vshim.machine\":\"pc\"}}",
+		  "annotations[\"io.vshim.machine\"]: must be microvm or q35, not \"pc\"" },
+		{ BASE "\"annotations\":{\"io.vshim.kernel\":\"vmlinux\"}}",
+		  "annotations[\"io.vshim.kernel\"]: must be an absolute path, not \"vmlinux\"" },
+		{ BASE "\"linux\":{\"resources\":{\"memory\":{\"limit\":1099511627776}}}}",
+		  "linux.resources.memory.limit: 1099511627776 bytes is more than a VM can have "
+		  "(1048576 MiB)" },
+		{ "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"root\\u0001fs\"}}",
+		  "root.path: contains a control character" },
+	};
+
+	for (size_t i = 0; i < VS_ARRAY_SIZE(cases); i++) {
+		cleanup_free char *msg = translate_error(cases[i].doc, "/vmlinux");
+
+		cr_expect_str_eq(msg, cases[i].want, "case %zu:\n  got  %s\n  want %s", i, msg,
+				 cases[i].want);
+	}
+}
+
+Test(translate, no_kernel)
+{
+	cleanup_free char *msg = translate_error(BASE "\"hostname\":\"x\"}", NULL);
+
+	cr_assert_str_eq(msg, "no guest kernel to boot");
+}
+
+Test(translate, source_neither_dir_nor_file)
+{
+	cleanup_free char *dir = test_tmpdir();
+	cleanup_free char *fifo = vs_xasprintf("%s/fifo", dir);
+	cleanup_free char *doc = NULL, *msg = NULL, *want = NULL;
+
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	doc = vs_xasprintf(BASE "\"mounts\":[{\"destination\":\"/f\",\"type\":\"bind\","
+				"\"source\":\"%s\"}]}",
+			   fifo);
+	msg = translate_error(doc, "/vmlinux");
+	want =
+	    vs_xasprintf("mounts[0].source: `%s` is neither a directory nor a regular file", fifo);
+	cr_assert_str_eq(msg, want);
+	test_rm(dir);
+}
+
+/* Relative root.path and mount sources are taken from the bundle. */
+Test(translate, relative_paths_from_bundle)
+{
+	cleanup_free char *dir = test_tmpdir();
+	cleanup_free char *data = vs_xasprintf("%s/data", dir);
+	cleanup_free char *file = vs_xasprintf("%s/motd", dir);
+	cleanup_free char *xml = NULL, *want_root = NULL, *want_data = NULL;
+	struct vs_error *err = NULL;
+	cleanup_oci_spec struct oci_spec *spec = test_parse_ok(
+	    BASE "\"mounts\":[{\"destination\":\"/data\",\"type\":\"bind\",\"source\":\"./data\"},"
+		 "{\"destination\":\"/etc/motd\",\"source\":\"motd\",\"options\":[\"bind\"]}]}");
+	struct oci_translate_ctx ctx = {
+		.name = "rel",
+		.bundle = dir,
+		.state_dir = "/run/vshim/rel",
+		.kernel = "/vmlinux",
+		.host_cpus = 1,
+	};
+
+	cr_assert_eq(mkdir(data, 0755), 0);
+	test_write(file, "hello\n");
+	xml = oci_translate(spec, &ctx, &err);
+	cr_assert_not_null(xml, "%s", err ? err->msg : "");
+	want_root = vs_xasprintf("<source dir='%s/rootfs'/>", dir);
+	want_data = vs_xasprintf("<source dir='%s/data'/>\n      <target dir='m0'/>", dir);
+	cr_assert_not_null(strstr(xml, want_root), "%s", xml);
+	cr_assert_not_null(strstr(xml, want_data), "%s", xml);
+	cr_assert_not_null(strstr(xml, "<source dir='/run/vshim/rel/files/m1'/>\n"
+				       "      <target dir='m1'/>"),
+			   "%s", xml);
+	cr_assert_null(strstr(xml, "<serial"), "no console log, no serial port: %s", xml);
+	cr_assert_null(strstr(xml, "<initrd"), "no initrd: %s", xml);
+	test_rm(dir);
+}
+
+Test(translate, mapping_convention)
+{
+	char tag[OCI_MOUNT_TAG_MAX];
+	cleanup_free char *staging = oci_mounts_staging_dir("/run/vshim/x", 12);
+
+	oci_mount_tag(tag, sizeof(tag), 0);
+	cr_assert_str_eq(tag, "m0");
+	oci_mount_tag(tag, sizeof(tag), (size_t)-1);
+	cr_assert_str_eq(tag, "m18446744073709551615");
+	cr_assert_str_eq(OCI_ROOTFS_TAG, "rootfs");
+	cr_assert_str_eq(OCI_AGENT_CHANNEL, "org.vshim.agent.0");
+	cr_assert_str_eq(staging, "/run/vshim/x/files/m12");
+	cr_assert_str_eq(oci_mounts_file_name("/etc/hosts"), "hosts");
+	cr_assert_str_eq(oci_mounts_file_name("resolv.conf"), "resolv.conf");
+}
+
+Test(translate, mount_predicates)
+{
+	struct oci_mount m = { 0 };
+	char *bind_ro[] = { "rbind", "ro", NULL };
+	char *ro_rw[] = { "ro", "nosuid", "rw", NULL };
+
+	m.type = "bind";
+	cr_assert(oci_mounts_is_bind(&m));
+	cr_assert_not(oci_mounts_is_readonly(&m));
+	m.type = NULL;
+	m.options = bind_ro;
+	m.n_options = 2;
+	cr_assert(oci_mounts_is_bind(&m));
+	cr_assert(oci_mounts_is_readonly(&m));
+	m.type = "tmpfs";
+	m.options = ro_rw;
+	m.n_options = 3;
+	cr_assert_not(oci_mounts_is_bind(&m));
+	cr_assert_not(oci_mounts_is_readonly(&m));
+}
