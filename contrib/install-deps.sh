@@ -10,7 +10,7 @@ packages=(
 	libxml2-dev libyajl-dev libcap-dev libseccomp-dev
 	# tests
 	libcriterion-dev libxml2-utils libvirt-clients busybox-static
-	python3 util-linux procps
+	python3 util-linux procps clang libclang-rt-14-dev
 	# hypervisor
 	qemu-system-x86
 	# guest kernel

@@ -258,9 +258,9 @@ static int query_serial_pty(struct drv_domain *dom, struct vs_error **err)
 		yajl_val label = yajl_tree_get(ret->u.array.values[i], label_path, yajl_t_string);
 		yajl_val file = yajl_tree_get(ret->u.array.values[i], file_path, yajl_t_string);
 
-		if (label && file && strcmp(YAJL_GET_STRING(label), "charserial0") == 0 &&
-		    strncmp(YAJL_GET_STRING(file), "pty:", 4) == 0)
-			dom->serial_pty = vs_xstrdup(YAJL_GET_STRING(file) + 4);
+		if (label && file && strcmp(label->u.string, "charserial0") == 0 &&
+		    strncmp(file->u.string, "pty:", 4) == 0)
+			dom->serial_pty = vs_xstrdup(file->u.string + 4);
 	}
 	yajl_tree_free(ret);
 	return 0;

@@ -15,10 +15,10 @@ static inline const char *vmtest_require_file(const char *env)
 	const char *path = getenv(env);
 
 	if (path == NULL || access(path, R_OK) != 0)
-		cr_fatal("%s (`%s`) is missing: build the guest (cmake --build) first", env,
-			 path ? path : "unset");
+		cr_assert_fail("%s (`%s`) is missing: build the guest (cmake --build) first", env,
+			       path ? path : "unset");
 	if (access("/usr/bin/qemu-system-x86_64", X_OK) != 0)
-		cr_fatal("qemu-system-x86_64 is missing: run contrib/install-deps.sh");
+		cr_assert_fail("qemu-system-x86_64 is missing: run contrib/install-deps.sh");
 	return path;
 }
 
