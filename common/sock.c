@@ -17,8 +17,7 @@
  * Fills addr for path.  A long path is split: *dirfd gets an O_PATH
  * descriptor of its directory, which must stay open until bind/connect.
  */
-static int fill_addr(const char *path, struct sockaddr_un *addr, int *dirfd,
-		     struct vs_error **err)
+static int fill_addr(const char *path, struct sockaddr_un *addr, int *dirfd, struct vs_error **err)
 {
 	memset(addr, 0, sizeof(*addr));
 	addr->sun_family = AF_UNIX;
@@ -35,8 +34,8 @@ static int fill_addr(const char *path, struct sockaddr_un *addr, int *dirfd,
 	*dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (*dirfd < 0)
 		return vs_error_set(err, errno, "cannot open directory `%s`", dir);
-	if ((size_t)snprintf(addr->sun_path, sizeof(addr->sun_path), "/proc/self/fd/%d/%s",
-			     *dirfd, base) >= sizeof(addr->sun_path))
+	if ((size_t)snprintf(addr->sun_path, sizeof(addr->sun_path), "/proc/self/fd/%d/%s", *dirfd,
+			     base) >= sizeof(addr->sun_path))
 		return vs_error_set(err, ENAMETOOLONG, "socket name `%s` is too long", base);
 	return 0;
 }

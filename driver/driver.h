@@ -57,16 +57,16 @@ enum drv_state {
 
 enum drv_end_reason {
 	DRV_END_SHUTDOWN,  /* the guest powered off */
-	DRV_END_REBOOT,    /* the guest reset with on_reboot=destroy */
+	DRV_END_REBOOT,	   /* the guest reset with on_reboot=destroy */
 	DRV_END_CRASHED,   /* the guest panicked */
 	DRV_END_DESTROYED, /* destroyed through this driver */
-	DRV_END_FAILED,    /* QEMU failed or was killed from outside */
+	DRV_END_FAILED,	   /* QEMU failed or was killed from outside */
 };
 
 struct drv_end {
 	enum drv_end_reason reason;
-	int wait_status;   /* QEMU's, as waitpid() gives it; -1 when not its parent */
-	char detail[512];  /* why, in words, with the log's last line when QEMU failed */
+	int wait_status;  /* QEMU's, as waitpid() gives it; -1 when not its parent */
+	char detail[512]; /* why, in words, with the log's last line when QEMU failed */
 };
 
 int drv_domain_pause(struct drv_domain *dom, struct vs_error **err);

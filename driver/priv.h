@@ -11,7 +11,7 @@
 struct drv_domain {
 	struct drv_conn *conn;
 	struct domain_def *def; /* the live definition (channel paths filled in) */
-	enum drv_accel accel;   /* resolved: KVM or TCG */
+	enum drv_accel accel;	/* resolved: KVM or TCG */
 	enum drv_state state;
 	pid_t pid;
 	unsigned long long start_time;

@@ -15,7 +15,7 @@ struct drv_spawn {
 	char *const *argv;
 	const int *pass_fds; /* become 3, 4, ... in the child, in this order */
 	size_t n_pass_fds;
-	int log_fd;          /* stdout and stderr */
+	int log_fd;	      /* stdout and stderr */
 	const int *keep_caps; /* CAP_* the child keeps; every other one is dropped */
 	size_t n_keep_caps;
 };

@@ -15,8 +15,7 @@
 
 #define STATE_MAX_SIZE (64u << 10)
 
-static const char *const status_names[] = { "creating", "created", "running", "paused",
-					    "stopped" };
+static const char *const status_names[] = { "creating", "created", "running", "paused", "stopped" };
 
 const char *shim_status_name(enum shim_status s)
 {

@@ -28,7 +28,7 @@ struct shim_container {
 	enum shim_status status;
 	pid_t pid; /* the monitor: containerd and conmon wait on it */
 	unsigned long long pid_start;
-	pid_t guest_pid; /* the container's init inside the VM */
+	pid_t guest_pid;  /* the container's init inside the VM */
 	char created[40]; /* RFC 3339 */
 	int exit_status;  /* once stopped; -1 before */
 };

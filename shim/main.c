@@ -71,7 +71,13 @@ static void report(const struct shim_ctx *ctx, FILE *log_file, const char *msg)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_LOG_FORMAT = 256, OPT_SYSTEMD, OPT_ROOTLESS, OPT_CGROUP_MANAGER, OPT_VERSION };
+	enum {
+		OPT_LOG_FORMAT = 256,
+		OPT_SYSTEMD,
+		OPT_ROOTLESS,
+		OPT_CGROUP_MANAGER,
+		OPT_VERSION
+	};
 	static const struct option options[] = {
 		{ "root", required_argument, NULL, 'r' },
 		{ "log", required_argument, NULL, 'l' },

@@ -57,8 +57,8 @@ Test(driver, guest_reboot_ends_domain)
 	cr_assert_not_null(dom, "%s", err ? err->msg : "");
 	cr_assert_eq(drv_domain_accel(dom), DRV_ACCEL_TCG);
 	cr_assert_eq(drv_domain_wait(dom, 60000, &end, &err), 1, "the guest did not end in 60 s");
-	cr_assert_eq(end.reason, DRV_END_REBOOT, "ended as %s: %s",
-		     drv_end_reason_name(end.reason), end.detail);
+	cr_assert_eq(end.reason, DRV_END_REBOOT, "ended as %s: %s", drv_end_reason_name(end.reason),
+		     end.detail);
 	cr_assert(WIFEXITED(end.wait_status) && WEXITSTATUS(end.wait_status) == 0);
 	cr_assert_eq(drv_domain_state(dom), DRV_STATE_SHUTOFF);
 	drv_close(conn);
@@ -124,9 +124,8 @@ Test(driver, second_owner_is_refused)
 	cr_assert_eq(waitpid(child, &status, 0), child);
 	(void)!read(fds[0], msg, sizeof(msg) - 1);
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "a second owner opened the root");
-	cleanup_free char *want =
-		vs_xasprintf("driver root `%s` is in use by another process (pid %d)", root,
-			     (int)getpid());
+	cleanup_free char *want = vs_xasprintf(
+	    "driver root `%s` is in use by another process (pid %d)", root, (int)getpid());
 	cr_assert_not_null(strstr(msg, want), "got: %s", msg);
 	drv_close(conn);
 
@@ -194,12 +193,12 @@ Test(driver, qemu_failure_is_reported_with_its_message)
 Test(driver, channel_reaches_the_guest)
 {
 	cleanup_free char *root = vmtest_tmpdir();
-	cleanup_free char *xml = vmtest_domain_xml(
-		"echo", "echo-port",
-		"    <channel type='unix'>\n"
-		"      <source mode='bind'/>\n"
-		"      <target type='virtio' name='org.vshim.test.0'/>\n"
-		"    </channel>\n");
+	cleanup_free char *xml =
+	    vmtest_domain_xml("echo", "echo-port",
+			      "    <channel type='unix'>\n"
+			      "      <source mode='bind'/>\n"
+			      "      <target type='virtio' name='org.vshim.test.0'/>\n"
+			      "    </channel>\n");
 	cleanup_domain_def struct domain_def *def = parse(xml);
 	cleanup_error struct vs_error *err = NULL;
 	struct drv_conn *conn = drv_open(root, &err);
@@ -316,8 +315,8 @@ Test(accel, auto_picks_tcg_under_nested_pvm)
 	cr_assert_eq(drv_accel_resolve(DRV_ACCEL_TCG, &got, &err), 0);
 	cr_assert_eq(got, DRV_ACCEL_TCG);
 	cr_assert_eq(drv_accel_resolve(DRV_ACCEL_KVM, &got, &err), -1);
-	cr_assert_not_null(strstr(err->msg, "the domain asks for KVM but `/nonexistent/kvm`"),
-			   "%s", err->msg);
+	cr_assert_not_null(strstr(err->msg, "the domain asks for KVM but `/nonexistent/kvm`"), "%s",
+			   err->msg);
 	drv_accel_set_paths("/sys/module", "/dev/kvm");
 	rmdir(intel);
 	rmdir(dir);

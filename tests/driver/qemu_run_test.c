@@ -118,7 +118,7 @@ Test(qemu_run, second_owner_refused_and_sigkill_leaves_no_qemu)
 	int status = finish(start(root, xml, log2));
 	cleanup_free char *text = slurp(log2);
 	cleanup_free char *want = vs_xasprintf(
-		"driver root `%s` is in use by another process (pid %d)", root, (int)first);
+	    "driver root `%s` is in use by another process (pid %d)", root, (int)first);
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) != 0, "a second owner ran");
 	cr_assert_not_null(strstr(text, want), "got: %s", text);
 	cr_assert(vs_proc_alive(qemu, 0), "the refused owner hurt the first one's QEMU");

@@ -32,24 +32,24 @@ static inline char *vmtest_domain_xml(const char *name, const char *mode, const 
 	const char *initrd = vmtest_require_file("VSHIM_TEST_INITRD");
 
 	return vs_xasprintf(
-		"<domain type='qemu'>\n"
-		"  <name>%s</name>\n"
-		"  <memory unit='MiB'>128</memory>\n"
-		"  <vcpu>1</vcpu>\n"
-		"  <os>\n"
-		"    <type arch='x86_64' machine='microvm'>hvm</type>\n"
-		"    <kernel>%s</kernel>\n"
-		"    <initrd>%s</initrd>\n"
-		"    <cmdline>console=ttyS0 reboot=t panic=-1 quiet vshim.test=%s</cmdline>\n"
-		"  </os>\n"
-		"  <on_poweroff>destroy</on_poweroff>\n"
-		"  <on_reboot>destroy</on_reboot>\n"
-		"  <on_crash>destroy</on_crash>\n"
-		"  <devices>\n%s"
-		"    <memballoon model='none'/>\n"
-		"  </devices>\n"
-		"</domain>\n",
-		name, kernel, initrd, mode, extra ? extra : "");
+	    "<domain type='qemu'>\n"
+	    "  <name>%s</name>\n"
+	    "  <memory unit='MiB'>128</memory>\n"
+	    "  <vcpu>1</vcpu>\n"
+	    "  <os>\n"
+	    "    <type arch='x86_64' machine='microvm'>hvm</type>\n"
+	    "    <kernel>%s</kernel>\n"
+	    "    <initrd>%s</initrd>\n"
+	    "    <cmdline>console=ttyS0 reboot=t panic=-1 quiet vshim.test=%s</cmdline>\n"
+	    "  </os>\n"
+	    "  <on_poweroff>destroy</on_poweroff>\n"
+	    "  <on_reboot>destroy</on_reboot>\n"
+	    "  <on_crash>destroy</on_crash>\n"
+	    "  <devices>\n%s"
+	    "    <memballoon model='none'/>\n"
+	    "  </devices>\n"
+	    "</domain>\n",
+	    name, kernel, initrd, mode, extra ? extra : "");
 }
 
 /* A fresh directory under TMPDIR; the caller removes it. */
