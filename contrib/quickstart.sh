@@ -7,7 +7,7 @@ build=${VSHIM_BUILD_DIR:-$top/build}
 cd "$top"
 
 contrib/install-deps.sh
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVSHIM_GUEST=ON -DVSHIM_SANITIZE=OFF >/dev/null
 cmake --build "$build" -j"$(nproc)"
 
 work=$(mktemp -d)
