@@ -4,7 +4,7 @@
 # Usage: contrib/bench/qemu-run.sh [BUILD_DIR] [ROUNDS]
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-build=${1:-$top/build}
+build=$(realpath "${1:-$top/build}")
 rounds=${2:-15}
 kernel=$build/share/vshim/vmlinux
 initrd=$build/tests/testinit.img
