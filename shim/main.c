@@ -20,19 +20,8 @@ static const struct {
 	shim_verb_fn fn;
 	const char *summary;
 } verbs[] = {
-	{ "create", cmd_create, "create a container" },
-	{ "delete", cmd_delete, "delete a container and its VM" },
-	{ "exec", cmd_exec, "run a new process in a running container" },
 	{ "features", cmd_features, "print the features vshim supports, as JSON" },
-	{ "kill", cmd_kill, "send a signal to the container's process" },
-	{ "list", cmd_list, "list containers" },
-	{ "pause", cmd_pause, "pause every process (the whole VM)" },
-	{ "ps", cmd_ps, "list the processes of a container" },
-	{ "resume", cmd_resume, "resume a paused container" },
 	{ "run", cmd_run, "create and start a container, and wait for it" },
-	{ "spec", cmd_spec, "write a config.json template" },
-	{ "start", cmd_start, "start a created container" },
-	{ "state", cmd_state, "print the state of a container, as JSON" },
 };
 
 static void usage(FILE *out)
