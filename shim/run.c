@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -25,7 +26,7 @@
 
 static const char usage_text[] = "[--bundle DIR] [--pid-file FILE] ID";
 
-static int watch_signals(void)
+static int watch_signals(bool tty)
 {
 	sigset_t set;
 
@@ -33,6 +34,8 @@ static int watch_signals(void)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
+	if (tty)
+		sigaddset(&set, SIGWINCH);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -56,16 +59,31 @@ static int run_in(const char *dir, const char *id, const char *bundle, struct vs
 				    config_path);
 	if (vs_read_file(config_path, OCI_SPEC_MAX_SIZE, &config, &len, err) < 0)
 		return -1;
-	sigfd = watch_signals();
+	/* Interactive: the host terminal goes raw and the guest pty does the line discipline. */
+	bool tty = spec->process->terminal && isatty(STDIN_FILENO);
+	struct termios saved;
+
+	if (tty && tcgetattr(STDIN_FILENO, &saved) < 0)
+		tty = false;
+	sigfd = watch_signals(tty);
 	if (shim_vm_boot(&vm, dir, id, bundle, spec, err) < 0)
 		return -1;
+	if (tty) {
+		struct termios raw = saved;
+
+		cfmakeraw(&raw);
+		tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+	}
 	struct shim_session_io io = {
 		.in = STDIN_FILENO,
 		.out = STDOUT_FILENO,
 		.err = STDERR_FILENO,
 		.sigfd = sigfd,
+		.tty = tty ? STDIN_FILENO : -1,
 	};
 	status = shim_session_run(&vm, id, bundle, config, len, &io, err);
+	if (tty)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
 	shim_vm_teardown(&vm);
 	return status;
 }

@@ -7,7 +7,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -61,6 +63,16 @@ static int flush_out(struct session *s, struct vs_error **err)
 	return proto_buf_write(&s->out, s->vm->agent_fd, err) < 0 ? -1 : 0;
 }
 
+/* The container's pty takes the size of the host terminal. */
+static int send_window_size(struct session *s, struct vs_error **err)
+{
+	struct winsize ws;
+
+	if (s->io->tty < 0 || ioctl(s->io->tty, TIOCGWINSZ, &ws) < 0 || ws.ws_row == 0)
+		return 0;
+	return proto_host_resize(s->host, &s->out, PROTO_INIT_ID, ws.ws_row, ws.ws_col, NULL, err);
+}
+
 static int handle(struct session *s, struct proto_host_msg *m, struct vs_error **err)
 {
 	switch (m->type) {
@@ -83,9 +95,11 @@ static int handle(struct session *s, struct proto_host_msg *m, struct vs_error *
 		}
 		return 0;
 	case PROTO_PID:
-		/* The init is created and waits: start it. */
-		if (m->request == PROTO_CREATE)
-			return proto_host_start(s->host, &s->out, NULL, err);
+		/* The init is created and waits: size its terminal, start it. */
+		if (m->request == PROTO_CREATE &&
+		    (send_window_size(s, err) < 0 ||
+		     proto_host_start(s->host, &s->out, NULL, err) < 0))
+			return -1;
 		return 0;
 	case PROTO_EXIT:
 		if (m->id == PROTO_INIT_ID)
@@ -147,6 +161,8 @@ static int forward_signal(struct session *s, struct vs_error **err)
 
 	if (read(s->io->sigfd, &si, sizeof(si)) != sizeof(si))
 		return 0;
+	if (si.ssi_signo == SIGWINCH)
+		return send_window_size(s, err);
 	vs_debug("shim", "forwarding signal %u", si.ssi_signo);
 	return proto_host_signal(s->host, &s->out, PROTO_INIT_ID, (int)si.ssi_signo, &tag, err);
 }

@@ -13,6 +13,8 @@
 struct shim_session_io {
 	int in, out, err; /* host side of the container's stdio; in may be -1 */
 	int sigfd;	  /* signals to forward to the container, or -1 */
+	int tty; /* a host terminal the container's pty follows in size (SIGWINCH on sigfd), or -1
+		  */
 };
 
 /*
