@@ -32,6 +32,15 @@ export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$top/tests/lsan.supp}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 ctest --test-dir "$build" --output-on-failure -j2 "$@"
 
+step "fuzzing the host's agent decoder (libFuzzer)"
+fuzz_log=$build/fuzz.log
+if ! VSHIM_FUZZ_BUILD_DIR=$build-fuzz tests/fuzz/run.sh "${VSHIM_FUZZ_SECONDS:-20}" >"$fuzz_log" 2>&1; then
+	cat "$fuzz_log" >&2
+	echo "the fuzzer found a failure; the input is in $build-fuzz/fuzz-corpus (crash-*)" >&2
+	exit 1
+fi
+grep -E '^Done|stat::(number_of_executed_units|new_units_added|peak_rss_mb)' "$fuzz_log"
+
 leftover=$(pgrep -f "$build/.*qemu|qemu-system-x86_64 .*vshim" || true)
 if [ -n "$leftover" ]; then
 	echo "QEMU processes left behind by the tests: $leftover" >&2
