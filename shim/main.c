@@ -22,6 +22,7 @@ static const struct {
 } verbs[] = {
 	{ "features", cmd_features, "print the features vshim supports, as JSON" },
 	{ "run", cmd_run, "create and start a container, and wait for it" },
+	{ "spec", cmd_spec, "write a config.json template for a container in a VM" },
 };
 
 static void usage(FILE *out)

@@ -88,7 +88,7 @@ static int handle(struct session *s, struct proto_host_msg *m, struct vs_error *
 	case PROTO_ERROR:
 		if (m->request == PROTO_CREATE || m->request == PROTO_START ||
 		    m->tag == s->create_tag || m->tag == 0) {
-			vs_error_set(err, m->error.errnum, "the container could not start: %s",
+			vs_error_set(err, 0, "the container could not start: %s",
 				     m->error.message ? m->error.message : "no reason given");
 			(*err)->errnum = m->error.status; /* 126/127 carry the exit status */
 			return -1;

@@ -18,6 +18,7 @@ struct shim_ctx {
 typedef int (*shim_verb_fn)(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err);
 
 int cmd_features(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err);
+int cmd_spec(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err);
 int cmd_run(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err);
 
 /* Prints a verb's usage line when it was called wrongly; returns -1 with err set. */

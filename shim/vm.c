@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "oci/translate.h"
+#include "shim/rootfs.h"
 
 static int write_domain_xml(const char *state_dir, const char *xml, struct vs_error **err)
 {
@@ -56,6 +57,8 @@ int shim_vm_boot(struct shim_vm *vm, const char *state_dir, const char *id, cons
 	if (def == NULL)
 		goto fail;
 	vs_debug("shim", "staging file bind mounts");
+	if (shim_rootfs_prepare(spec, bundle, err) < 0)
+		goto fail;
 	if (oci_mounts_stage(spec, bundle, state_dir, err) < 0)
 		goto fail;
 	vm->staged = true;
