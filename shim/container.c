@@ -11,7 +11,11 @@
 #include <yajl/yajl_tree.h>
 
 #include "common/cleanup.h"
+#include "common/log.h"
 #include "common/util.h"
+#include "driver/driver.h"
+#include "hooks/hooks.h"
+#include "oci/mounts.h"
 
 #define STATE_MAX_SIZE (64u << 10)
 
@@ -165,4 +169,93 @@ void shim_container_free(struct shim_container *c)
 	free(c->dir);
 	free(c->bundle);
 	free(c);
+}
+
+void shim_container_remove(const char *dir, const char *id, const char *bundle,
+			   const struct oci_spec *spec)
+{
+	cleanup_oci_spec struct oci_spec *loaded = NULL;
+	cleanup_free char *vm_root = vs_xasprintf("%s/vm", dir);
+	cleanup_error struct vs_error *e = NULL;
+	struct stat st;
+
+	/* A monitor killed with SIGKILL took QEMU with it; the driver cleans its root. */
+	if (stat(vm_root, &st) == 0) {
+		struct drv_conn *conn = drv_open(vm_root, &e);
+
+		if (conn == NULL)
+			vs_warn("shim", "%s", e->msg);
+		drv_close(conn);
+		vs_error_free(steal_pointer(&e));
+	}
+	if (oci_mounts_unstage(NULL, dir, &e) < 0) {
+		vs_warn("shim", "%s", e->msg);
+		vs_error_free(steal_pointer(&e));
+	}
+	if (spec == NULL && bundle != NULL && bundle[0] != '\0') {
+		loaded = oci_spec_load(bundle, &e);
+		if (loaded == NULL) {
+			vs_warn("shim", "no poststop hooks: %s", e->msg);
+			vs_error_free(steal_pointer(&e));
+		}
+		spec = loaded;
+	}
+	if (spec != NULL && spec->hooks.n[OCI_HOOK_POSTSTOP] > 0) {
+		cleanup_free char *state =
+		    hooks_state_json(spec->oci_version, id, "stopped", 0, bundle, spec->annotations,
+				     spec->n_annotations);
+
+		hooks_run_kind(&spec->hooks, OCI_HOOK_POSTSTOP, state, &e);
+	}
+	if (vs_rm_rf(dir, &e) < 0)
+		vs_warn("shim", "%s", e->msg);
+}
+
+char *shim_container_state_json(const struct shim_container *c, bool pretty)
+{
+	cleanup_oci_spec struct oci_spec *spec = NULL;
+	cleanup_error struct vs_error *e = NULL;
+	yajl_gen g = yajl_gen_alloc(NULL);
+	const unsigned char *buf;
+	size_t len;
+	char *out;
+	bool live = c->status != SHIM_STOPPED;
+
+	yajl_gen_config(g, yajl_gen_beautify, pretty ? 1 : 0);
+	spec = oci_spec_load(c->bundle, &e);
+	yajl_gen_map_open(g);
+	gen_str(g, "ociVersion");
+	gen_str(g, spec && spec->oci_version ? spec->oci_version : "1.2.0");
+	gen_str(g, "id");
+	gen_str(g, c->id);
+	gen_str(g, "status");
+	gen_str(g, status_names[c->status]);
+	gen_str(g, "pid");
+	yajl_gen_integer(g, live ? c->pid : 0);
+	gen_str(g, "bundle");
+	gen_str(g, c->bundle);
+	if (spec != NULL) {
+		cleanup_free char *rootfs = oci_spec_path_in_bundle(c->bundle, spec->root_path);
+
+		gen_str(g, "rootfs");
+		gen_str(g, rootfs);
+	}
+	gen_str(g, "created");
+	gen_str(g, c->created);
+	gen_str(g, "owner");
+	gen_str(g, "");
+	if (spec != NULL && spec->n_annotations > 0) {
+		gen_str(g, "annotations");
+		yajl_gen_map_open(g);
+		for (size_t i = 0; i < spec->n_annotations; i++) {
+			gen_str(g, spec->annotations[i].key);
+			gen_str(g, spec->annotations[i].value);
+		}
+		yajl_gen_map_close(g);
+	}
+	yajl_gen_map_close(g);
+	yajl_gen_get_buf(g, &buf, &len);
+	out = vs_xstrndup((const char *)buf, len);
+	yajl_gen_free(g);
+	return out;
 }

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "common/error.h"
+#include "oci/spec.h"
 #include "shim/shim.h"
 
 #define SHIM_ID_MAX 1024
@@ -48,6 +49,17 @@ struct shim_container *shim_container_load(const struct shim_ctx *ctx, const cha
 int shim_container_save(const struct shim_container *c, struct vs_error **err);
 void shim_container_free(struct shim_container *c);
 const char *shim_status_name(enum shim_status s);
+
+/*
+ * Deletes a container whose monitor is gone: staged mounts and any VM left
+ * in its driver root are cleaned, the poststop hooks run (spec, or the
+ * bundle's config.json when spec is NULL), and dir is removed.  Problems
+ * are warnings: the container is gone afterwards either way.
+ */
+void shim_container_remove(const char *dir, const char *id, const char *bundle,
+			   const struct oci_spec *spec);
+/* The state JSON of the runtime spec, as `state` prints it (a new string). */
+char *shim_container_state_json(const struct shim_container *c, bool pretty);
 
 static inline void shim_container_freep(struct shim_container **c)
 {

@@ -20,9 +20,19 @@ static const struct {
 	shim_verb_fn fn;
 	const char *summary;
 } verbs[] = {
-	{ "features", cmd_features, "print the features vshim supports, as JSON" },
+	{ "create", cmd_create, "create a container: its VM boots, its process waits for start" },
+	{ "start", cmd_start, "start the process of a created container" },
+	{ "state", cmd_state, "print the state of a container, as JSON" },
+	{ "kill", cmd_kill, "send a signal to the container's process (or all with --all)" },
+	{ "delete", cmd_delete, "delete a container (a running one with --force)" },
+	{ "pause", cmd_pause, "pause every vCPU of the container's VM" },
+	{ "resume", cmd_resume, "resume a paused container" },
+	{ "exec", cmd_exec, "run a new process in a running container" },
+	{ "ps", cmd_ps, "list the container's processes (guest pids)" },
+	{ "list", cmd_list, "list the containers" },
 	{ "run", cmd_run, "create and start a container, and wait for it" },
 	{ "spec", cmd_spec, "write a config.json template for a container in a VM" },
+	{ "features", cmd_features, "print the features vshim supports, as JSON" },
 };
 
 static void usage(FILE *out)

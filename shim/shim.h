@@ -17,6 +17,16 @@ struct shim_ctx {
 /* A verb: returns the process exit status, or -1 with err set. */
 typedef int (*shim_verb_fn)(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err);
 
+int cmd_create(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err);
+int cmd_start(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err);
+int cmd_state(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err);
+int cmd_kill(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err);
+int cmd_delete(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err);
+int cmd_pause(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err);
+int cmd_resume(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err);
+int cmd_exec(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err);
+int cmd_ps(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err);
+int cmd_list(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err);
 int cmd_features(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err);
 int cmd_spec(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err);
 int cmd_run(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err);

@@ -9,6 +9,7 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "oci/mounts.h"
 #include "oci/translate.h"
 #include "shim/rootfs.h"
 
@@ -97,4 +98,47 @@ void shim_vm_teardown(struct shim_vm *vm)
 	vm->staged = false;
 	free(vm->state_dir);
 	vm->state_dir = NULL;
+}
+
+int shim_vm_binds(const struct shim_vm *vm, const char *bundle, struct proto_bind **binds_out,
+		  char **tags_out, char ***sources_out, size_t *n, struct vs_error **err)
+{
+	const struct oci_spec *spec = vm->spec;
+	size_t cap = spec->n_mounts ? spec->n_mounts : 1;
+	struct proto_bind *binds = vs_xcalloc(cap, sizeof(*binds));
+	char *tags = vs_xcalloc(cap, OCI_MOUNT_TAG_MAX);
+	char **sources = vs_xcalloc(cap, sizeof(char *));
+
+	*n = 0;
+	*binds_out = binds;
+	*tags_out = tags;
+	*sources_out = sources;
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		enum oci_mount_kind kind;
+		char *source = NULL;
+		char *tag = tags + *n * OCI_MOUNT_TAG_MAX;
+
+		if (oci_mounts_classify(spec, i, bundle, &kind, &source, err) < 0)
+			return -1;
+		if (kind == OCI_MOUNT_GUEST) {
+			free(source);
+			continue;
+		}
+		oci_mount_tag(tag, OCI_MOUNT_TAG_MAX, i);
+		sources[*n] = source;
+		binds[*n] = (struct proto_bind){
+			.index = (uint32_t)i,
+			.tag = tag,
+			.file = kind == OCI_MOUNT_FILE ? oci_mounts_file_name(source) : NULL,
+		};
+		(*n)++;
+	}
+	return 0;
+}
+
+void shim_vm_binds_free(char **sources, size_t n)
+{
+	for (size_t i = 0; sources != NULL && i < n; i++)
+		free(sources[i]);
+	free(sources);
 }

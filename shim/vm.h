@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 #include "driver/driver.h"
+#include "guest/proto/host.h"
 #include "oci/spec.h"
 
 struct shim_vm {
@@ -27,3 +28,13 @@ int shim_vm_boot(struct shim_vm *vm, const char *state_dir, const char *id, cons
 		 const struct oci_spec *spec, struct vs_error **err);
 /* Destroys the VM (if running), closes the driver, undoes the staging. */
 void shim_vm_teardown(struct shim_vm *vm);
+
+/*
+ * The agent's bind entries: one per mount backed by a share.  binds, tags
+ * and sources are new arrays (binds point into tags and sources); free them
+ * with free(binds), free(tags) and shim_vm_binds_free(sources, n), also
+ * after a failure.
+ */
+int shim_vm_binds(const struct shim_vm *vm, const char *bundle, struct proto_bind **binds,
+		  char **tags, char ***sources, size_t *n, struct vs_error **err);
+void shim_vm_binds_free(char **sources, size_t n);

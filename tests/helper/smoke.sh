@@ -21,5 +21,7 @@ $h caps | grep -q '^CapEff:' || fail caps
 $h rlimits | grep -q '^RLIMIT_NOFILE ' || fail rlimits
 $h mounts | grep -q ' / ' || fail mounts
 [ "$(umask 027; $h umask)" = 0027 ] || fail umask
+case "$($h no-new-privs)" in 0|1) ;; *) fail no-new-privs ;; esac
+[ "$($h ns | grep -cE '^(cgroup|ipc|mnt|net|pid|uts) (same|new)$')" -eq 6 ] || fail ns
 readelf -l "$h" | grep -q INTERP && fail "not static"
 echo ok

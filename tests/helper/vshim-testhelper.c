@@ -31,6 +31,12 @@
  *   bytes N               N bytes of the pattern i % 251 to stdout
  *   syscall-test NAME     tries a syscall and prints "ok" or "errno=N":
  *                         mkdir, getcwd, socket, unshare, chroot, sethostname
+ *   no-new-privs          the no_new_privs flag: 0 or 1
+ *   ns                    "TYPE same" or "TYPE new" per namespace type, comparing
+ *                         /proc/self/ns/TYPE with /proc/1/ns/TYPE (needs
+ *                         CAP_SYS_PTRACE when PID 1 has more capabilities)
+ *   reboot                reboot(RB_AUTOBOOT): outside a pid namespace, with
+ *                         CAP_SYS_BOOT, this ends a VM under the container
  */
 #include <dirent.h>
 #include <errno.h>
@@ -43,6 +49,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/reboot.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -423,6 +431,48 @@ static int cmd_syscall_test(int argc, char **argv)
 	return 0;
 }
 
+static int cmd_no_new_privs(int argc, char **argv)
+{
+	int r = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
+
+	if (r < 0)
+		return fail("PR_GET_NO_NEW_PRIVS");
+	printf("%d\n", r);
+	return 0;
+}
+
+static int cmd_ns(int argc, char **argv)
+{
+	static const char *const types[] = { "cgroup", "ipc", "mnt", "net", "pid", "uts" };
+	int r = 0;
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		char self[64], init[64], a[128], b[128];
+		ssize_t na, nb;
+
+		snprintf(self, sizeof(self), "/proc/self/ns/%s", types[i]);
+		snprintf(init, sizeof(init), "/proc/1/ns/%s", types[i]);
+		na = readlink(self, a, sizeof(a) - 1);
+		nb = readlink(init, b, sizeof(b) - 1);
+		if (na < 0 || nb < 0) {
+			printf("%s error: %s\n", types[i], strerror(errno));
+			r = 1;
+			continue;
+		}
+		a[na] = b[nb] = '\0';
+		printf("%s %s\n", types[i], strcmp(a, b) == 0 ? "same" : "new");
+	}
+	return r;
+}
+
+static int cmd_reboot(int argc, char **argv)
+{
+	sync();
+	if (reboot(RB_AUTOBOOT) < 0)
+		return fail("reboot");
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
@@ -451,10 +501,18 @@ static const struct {
 	{ "stderr", cmd_stderr },
 	{ "bytes", cmd_bytes },
 	{ "syscall-test", cmd_syscall_test },
+	{ "no-new-privs", cmd_no_new_privs },
+	{ "ns", cmd_ns },
+	{ "reboot", cmd_reboot },
 };
 
 int main(int argc, char **argv)
 {
+	if (argc < 2 && getpid() == 1) {
+		/* tests/run packs the helper as a VM's /init: PID 1 exiting panics the guest. */
+		fprintf(stderr, "vshim-testhelper: PID 1 without a command, exiting\n");
+		return 2;
+	}
 	if (argc < 2) {
 		fprintf(stderr, "usage: vshim-testhelper COMMAND [ARGS...]\n");
 		return 2;

@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * vshim create and vshim run: a container's state directory, then its
+ * monitor.  create forks the monitor and returns once the container is
+ * created; run is the monitor, in the foreground, and deletes the container
+ * when it ends (run --detach is create and start, returning once started).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "shim/container.h"
+#include "shim/monitor.h"
+#include "shim/shim.h"
+
+struct create_args {
+	const char *bundle_arg;
+	const char *pid_file;
+	const char *console_socket;
+	bool detach;
+	const char *id;
+	/* filled by prepare() */
+	char bundle[PATH_MAX];
+	struct oci_spec *spec;
+	char *config;
+	size_t config_len;
+	char *dir;
+};
+
+static const char create_usage[] =
+    "--bundle DIR [--pid-file FILE] [--console-socket SOCKET] [--no-pivot] "
+    "[--no-new-keyring] [--preserve-fds N] ID";
+static const char run_usage[] =
+    "[--bundle DIR] [--pid-file FILE] [--console-socket SOCKET] [--detach] ID";
+
+static int parse(const char *verb, int argc, char **argv, struct create_args *a,
+		 struct vs_error **err)
+{
+	enum {
+		OPT_NO_PIVOT = 256,
+		OPT_NO_KEYRING,
+		OPT_PRESERVE_FDS,
+		OPT_CONSOLE,
+		OPT_KEEP
+	};
+	static const struct option options[] = {
+		{ "bundle", required_argument, NULL, 'b' },
+		{ "pid-file", required_argument, NULL, 'p' },
+		{ "detach", no_argument, NULL, 'd' },
+		{ "console-socket", required_argument, NULL, OPT_CONSOLE },
+		{ "no-pivot", no_argument, NULL, OPT_NO_PIVOT },
+		{ "no-new-keyring", no_argument, NULL, OPT_NO_KEYRING },
+		{ "preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS },
+		{ "keep", no_argument, NULL, OPT_KEEP },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool run = strcmp(verb, "run") == 0;
+	const char *usage = run ? run_usage : create_usage;
+	int c;
+
+	a->bundle_arg = ".";
+	while ((c = getopt_long(argc, argv, "+b:p:d", options, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			a->bundle_arg = optarg;
+			break;
+		case 'p':
+			a->pid_file = optarg;
+			break;
+		case 'd':
+			if (!run)
+				return shim_usage_error(err, verb, usage);
+			a->detach = true;
+			break;
+		case OPT_CONSOLE:
+			a->console_socket = optarg;
+			break;
+		case OPT_NO_PIVOT: /* the container's root is always a mount of its own */
+		case OPT_NO_KEYRING:
+		case OPT_PRESERVE_FDS: /* descriptors cannot cross into a VM */
+		case OPT_KEEP:
+			break;
+		default:
+			return shim_usage_error(err, verb, usage);
+		}
+	}
+	if (optind != argc - 1)
+		return shim_usage_error(err, verb, usage);
+	a->id = argv[optind];
+	return 0;
+}
+
+/* Everything checked, then ROOT/ID made: nothing is left behind on an error before. */
+static int prepare(struct shim_ctx *ctx, struct create_args *a, bool foreground,
+		   struct vs_error **err)
+{
+	cleanup_free char *config_path = NULL;
+
+	if (shim_id_validate(a->id, err) < 0 || shim_root_prepare(ctx, err) < 0)
+		return -1;
+	if (realpath(a->bundle_arg, a->bundle) == NULL)
+		return vs_error_set(err, errno, "bundle `%s`", a->bundle_arg);
+	a->spec = oci_spec_load(a->bundle, err);
+	if (a->spec == NULL)
+		return -1;
+	config_path = vs_xasprintf("%s/config.json", a->bundle);
+	if (a->spec->process == NULL)
+		return vs_error_set(err, 0, "%s: process: must be present to run a container",
+				    config_path);
+	if (a->spec->process->terminal && a->console_socket == NULL && !foreground)
+		return vs_error_set(err, 0,
+				    "%s: process.terminal is true: a detached container needs "
+				    "--console-socket",
+				    config_path);
+	if (!a->spec->process->terminal)
+		a->console_socket = NULL;
+	if (vs_read_file(config_path, OCI_SPEC_MAX_SIZE, &a->config, &a->config_len, err) < 0)
+		return -1;
+	a->dir = vs_xasprintf("%s/%s", ctx->root, a->id);
+	if (mkdir(a->dir, 0700) < 0)
+		return errno == EEXIST
+			   ? vs_error_set(err, EEXIST, "container `%s` already exists", a->id)
+			   : vs_error_set(err, errno, "cannot create `%s`", a->dir);
+	return 0;
+}
+
+static void args_clear(struct create_args *a)
+{
+	oci_spec_free(a->spec);
+	free(a->config);
+	free(a->dir);
+}
+
+/* The forked monitor: nothing of its own may reach the container's stdio. */
+__attribute__((noreturn)) static void monitor_child(struct shim_ctx *ctx, struct create_args *a,
+						    int notify_fd)
+{
+	struct vs_error *err = NULL;
+	FILE *log = fopen(ctx->log_path ? ctx->log_path : "/dev/null", "ae");
+	struct monitor_opts o = {
+		.id = a->id,
+		.dir = a->dir,
+		.bundle = a->bundle,
+		.spec = a->spec,
+		.config = a->config,
+		.config_len = a->config_len,
+		.in = STDIN_FILENO,
+		.out = STDOUT_FILENO,
+		.err = STDERR_FILENO,
+		.tty = -1,
+		.console_socket = a->console_socket,
+		.pid_file = a->pid_file,
+		.start = a->detach,
+		.notify_fd = notify_fd,
+		.sigfd = monitor_signalfd(a->console_socket != NULL),
+	};
+	int status;
+
+	vs_log_set_output(log, ctx->log_json);
+	status = monitor_run(&o, &err);
+	if (status < 0) {
+		vs_log(VS_LOG_ERROR, NULL, "%s", err->msg);
+		status = err->errnum == 126 || err->errnum == 127 ? err->errnum : 255;
+	}
+	_exit(status);
+}
+
+/* Forks the monitor and waits for its word: created (or started), or why not. */
+static int spawn_monitor(struct shim_ctx *ctx, struct create_args *a, struct vs_error **err)
+{
+	char msg[4096];
+	size_t len = 0;
+	int fds[2];
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return vs_error_set(err, errno, "cannot create a pipe");
+	pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return vs_error_set(err, errno, "cannot fork the monitor");
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		monitor_child(ctx, a, fds[1]);
+	}
+	close(fds[1]);
+	for (;;) {
+		ssize_t n = read(fds[0], msg + len, sizeof(msg) - 1 - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || (len += (size_t)n) == sizeof(msg) - 1)
+			break;
+	}
+	close(fds[0]);
+	msg[len] = '\0';
+	if (len > 0 && msg[0] == 'K')
+		return 0;
+	/* The monitor undid what it made; wait for it before the directory goes. */
+	waitpid(pid, NULL, 0);
+	if (len > 1 && msg[0] == 'E')
+		return vs_error_set(err, 0, "%s", msg + 1);
+	return vs_error_set(err, 0, "the monitor of `%s` died while creating it", a->id);
+}
+
+static int create_detached(struct shim_ctx *ctx, struct create_args *a, struct vs_error **err)
+{
+	if (prepare(ctx, a, false, err) < 0)
+		return -1;
+	if (spawn_monitor(ctx, a, err) < 0) {
+		vs_rm_rf(a->dir, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+int cmd_create(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err)
+{
+	struct create_args a = { 0 };
+	int r = parse("create", argc, argv, &a, err);
+
+	if (r == 0)
+		r = create_detached(ctx, &a, err);
+	args_clear(&a);
+	return r;
+}
+
+/* run in the foreground: this process is the monitor. */
+static int run_foreground(struct shim_ctx *ctx, struct create_args *a, struct vs_error **err)
+{
+	/* Interactive: the host terminal goes raw and the guest pty does the line discipline. */
+	bool tty = a->spec->process->terminal && a->console_socket == NULL && isatty(STDIN_FILENO);
+	struct termios saved, raw;
+	cleanup_close int sigfd = -1;
+	int status;
+
+	if (tty && tcgetattr(STDIN_FILENO, &saved) < 0)
+		tty = false;
+	sigfd = monitor_signalfd(tty || a->console_socket != NULL);
+	struct monitor_opts o = {
+		.id = a->id,
+		.dir = a->dir,
+		.bundle = a->bundle,
+		.spec = a->spec,
+		.config = a->config,
+		.config_len = a->config_len,
+		.in = STDIN_FILENO,
+		.out = STDOUT_FILENO,
+		.err = STDERR_FILENO,
+		.tty = tty ? STDIN_FILENO : -1,
+		.console_socket = a->console_socket,
+		.pid_file = a->pid_file,
+		.start = true,
+		.notify_fd = -1,
+		.sigfd = sigfd,
+	};
+	if (tty) {
+		raw = saved;
+		cfmakeraw(&raw);
+		tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+	}
+	status = monitor_run(&o, err);
+	if (tty)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+	/* The container is deleted with its run: poststop hooks, then its directory. */
+	shim_container_remove(a->dir, a->id, a->bundle, a->spec);
+	return status;
+}
+
+int cmd_run(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err)
+{
+	struct create_args a = { 0 };
+	int status = parse("run", argc, argv, &a, err);
+
+	if (status == 0 && a.detach)
+		status = create_detached(ctx, &a, err);
+	else if (status == 0 && prepare(ctx, &a, true, err) == 0)
+		status = run_foreground(ctx, &a, err);
+	else
+		status = -1;
+	args_clear(&a);
+	/* A process that cannot start exits like runc's: 127 not found, 126 not executable. */
+	if (status < 0 && *err != NULL && ((*err)->errnum == 126 || (*err)->errnum == 127)) {
+		fprintf(stderr, "vshim: %s\n", (*err)->msg);
+		return (*err)->errnum;
+	}
+	return status;
+}
