@@ -39,12 +39,6 @@ struct create_args {
 	char *dir;
 };
 
-static const char create_usage[] =
-    "--bundle DIR [--pid-file FILE] [--console-socket SOCKET] [--no-pivot] "
-    "[--no-new-keyring] [--preserve-fds N] ID";
-static const char run_usage[] =
-    "[--bundle DIR] [--pid-file FILE] [--console-socket SOCKET] [--detach] ID";
-
 static int parse(const char *verb, int argc, char **argv, struct create_args *a,
 		 struct vs_error **err)
 {
@@ -67,7 +61,6 @@ static int parse(const char *verb, int argc, char **argv, struct create_args *a,
 		{ NULL, 0, NULL, 0 },
 	};
 	bool run = strcmp(verb, "run") == 0;
-	const char *usage = run ? run_usage : create_usage;
 	int c;
 
 	a->bundle_arg = ".";
@@ -81,7 +74,7 @@ static int parse(const char *verb, int argc, char **argv, struct create_args *a,
 			break;
 		case 'd':
 			if (!run)
-				return shim_usage_error(err, verb, usage);
+				return shim_usage_error(err, verb);
 			a->detach = true;
 			break;
 		case OPT_CONSOLE:
@@ -93,11 +86,11 @@ static int parse(const char *verb, int argc, char **argv, struct create_args *a,
 		case OPT_KEEP:
 			break;
 		default:
-			return shim_usage_error(err, verb, usage);
+			return shim_usage_error(err, verb);
 		}
 	}
 	if (optind != argc - 1)
-		return shim_usage_error(err, verb, usage);
+		return shim_usage_error(err, verb);
 	a->id = argv[optind];
 	return 0;
 }

@@ -28,10 +28,6 @@
 #include "shim/monitor.h"
 #include "shim/shim.h"
 
-static const char usage_text[] =
-    "[--process FILE] [--detach] [--pid-file FILE] [--console-socket SOCKET] [--tty] "
-    "[--cwd DIR] [--env K=V]... [--user UID[:GID]] ID [ARGS...]";
-
 #define MAX_ENV 256
 
 struct exec_args {
@@ -380,11 +376,11 @@ static int parse(int argc, char **argv, struct exec_args *a, struct vs_error **e
 		case OPT_LABEL:
 			break;
 		default:
-			return shim_usage_error(err, "exec", usage_text);
+			return shim_usage_error(err, "exec");
 		}
 	}
 	if (optind >= argc)
-		return shim_usage_error(err, "exec", usage_text);
+		return shim_usage_error(err, "exec");
 	a->id = argv[optind];
 	a->args = argv + optind + 1;
 	a->n_args = argc - optind - 1;

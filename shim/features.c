@@ -38,7 +38,7 @@ static const char features_json[] =
 int cmd_features(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err)
 {
 	if (argc != 1)
-		return shim_usage_error(err, "features", "");
+		return shim_usage_error(err, "features");
 	char caps[4096] = "";
 	size_t used = 0;
 

@@ -22,11 +22,10 @@
 #include "shim/shim.h"
 
 /* The verb's ID argument after its options (none but --help are known to it). */
-static const char *only_id(const char *verb, int argc, char **argv, const char *usage,
-			   struct vs_error **err)
+static const char *only_id(const char *verb, int argc, char **argv, struct vs_error **err)
 {
 	if (argc != 2 || argv[1][0] == '-') {
-		shim_usage_error(err, verb, usage);
+		shim_usage_error(err, verb);
 		return NULL;
 	}
 	return argv[1];
@@ -60,7 +59,7 @@ static int simple_request(struct shim_ctx *ctx, const char *id, const char *op,
 
 int cmd_start(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err)
 {
-	const char *id = only_id("start", argc, argv, "ID", err);
+	const char *id = only_id("start", argc, argv, err);
 	cleanup_container struct shim_container *c = NULL;
 
 	if (id == NULL || (c = load(ctx, id, err)) == NULL)
@@ -75,14 +74,14 @@ int cmd_start(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err
 
 int cmd_pause(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err)
 {
-	const char *id = only_id("pause", argc, argv, "ID", err);
+	const char *id = only_id("pause", argc, argv, err);
 
 	return id == NULL ? -1 : simple_request(ctx, id, "pause", err);
 }
 
 int cmd_resume(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err)
 {
-	const char *id = only_id("resume", argc, argv, "ID", err);
+	const char *id = only_id("resume", argc, argv, err);
 
 	return id == NULL ? -1 : simple_request(ctx, id, "resume", err);
 }
@@ -112,18 +111,17 @@ int cmd_kill(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err)
 		{ "all", no_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char usage[] = "[--all] ID [SIGNAL]";
 	cleanup_container struct shim_container *c = NULL;
 	bool all = false;
 	int opt, signo = SIGTERM;
 
 	while ((opt = getopt_long(argc, argv, "+a", options, NULL)) != -1) {
 		if (opt != 'a')
-			return shim_usage_error(err, "kill", usage);
+			return shim_usage_error(err, "kill");
 		all = true;
 	}
 	if (optind != argc - 1 && optind != argc - 2)
-		return shim_usage_error(err, "kill", usage);
+		return shim_usage_error(err, "kill");
 	const char *id = argv[optind];
 	if (optind == argc - 2 && (signo = parse_signal(argv[optind + 1])) < 0)
 		return vs_error_set(err, EINVAL, "unknown signal `%s`", argv[optind + 1]);
@@ -172,11 +170,11 @@ int cmd_delete(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **er
 
 	while ((opt = getopt_long(argc, argv, "+f", options, NULL)) != -1) {
 		if (opt != 'f')
-			return shim_usage_error(err, "delete", "[--force] ID");
+			return shim_usage_error(err, "delete");
 		force = true;
 	}
 	if (optind != argc - 1)
-		return shim_usage_error(err, "delete", "[--force] ID");
+		return shim_usage_error(err, "delete");
 	const char *id = argv[optind];
 
 	if (shim_root_prepare(ctx, err) < 0)
@@ -213,7 +211,7 @@ int cmd_delete(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **er
 
 int cmd_state(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err)
 {
-	const char *id = only_id("state", argc, argv, "ID", err);
+	const char *id = only_id("state", argc, argv, err);
 	cleanup_container struct shim_container *c = NULL;
 
 	if (id == NULL || (c = load(ctx, id, err)) == NULL)
@@ -239,19 +237,18 @@ int cmd_ps(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err)
 		{ "format", required_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char usage[] = "[--format table|json] ID";
 	cleanup_container struct shim_container *c = NULL;
 	bool json = false;
 	int opt;
 
 	while ((opt = getopt_long(argc, argv, "+f:", options, NULL)) != -1) {
 		if (opt != 'f')
-			return shim_usage_error(err, "ps", usage);
+			return shim_usage_error(err, "ps");
 		if (parse_format("ps", optarg, &json, err) < 0)
 			return -1;
 	}
 	if (optind != argc - 1)
-		return shim_usage_error(err, "ps", usage);
+		return shim_usage_error(err, "ps");
 	const char *id = argv[optind];
 	if ((c = load(ctx, id, err)) == NULL)
 		return -1;
@@ -285,7 +282,6 @@ int cmd_list(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char usage[] = "[-q] [--format table|json]";
 	bool json = false, quiet = false, first = true;
 	struct dirent *de;
 	DIR *d;
@@ -295,10 +291,10 @@ int cmd_list(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err)
 		if (opt == 'q')
 			quiet = true;
 		else if (opt != 'f' || parse_format("list", optarg, &json, err) < 0)
-			return opt != 'f' ? shim_usage_error(err, "list", usage) : -1;
+			return opt != 'f' ? shim_usage_error(err, "list") : -1;
 	}
 	if (optind != argc)
-		return shim_usage_error(err, "list", usage);
+		return shim_usage_error(err, "list");
 	if (shim_root_prepare(ctx, err) < 0)
 		return -1;
 	d = opendir(ctx->root);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/cleanup.h"
 #include "common/util.h"
 #include "shim/container.h"
 #include "shim/shim.h"
@@ -18,28 +19,47 @@
 static const struct {
 	const char *name;
 	shim_verb_fn fn;
+	const char *args;
 	const char *summary;
 } verbs[] = {
-	{ "create", cmd_create, "create a container: its VM boots, its process waits for start" },
-	{ "start", cmd_start, "start the process of a created container" },
-	{ "state", cmd_state, "print the state of a container, as JSON" },
-	{ "kill", cmd_kill, "send a signal to the container's process (or all with --all)" },
-	{ "delete", cmd_delete, "delete a container (a running one with --force)" },
-	{ "pause", cmd_pause, "pause every vCPU of the container's VM" },
-	{ "resume", cmd_resume, "resume a paused container" },
-	{ "exec", cmd_exec, "run a new process in a running container" },
-	{ "ps", cmd_ps, "list the container's processes (guest pids)" },
-	{ "list", cmd_list, "list the containers" },
-	{ "run", cmd_run, "create and start a container, and wait for it" },
-	{ "spec", cmd_spec, "write a config.json template for a container in a VM" },
-	{ "features", cmd_features, "print the features vshim supports, as JSON" },
+	{ "create", cmd_create,
+	  "--bundle DIR [--pid-file FILE] [--console-socket SOCKET] [--no-pivot] "
+	  "[--no-new-keyring] [--preserve-fds N] ID",
+	  "create a container: its VM boots, its process waits for start" },
+	{ "start", cmd_start, "ID", "start the process of a created container" },
+	{ "state", cmd_state, "ID", "print the state of a container, as JSON" },
+	{ "kill", cmd_kill, "[--all] ID [SIGNAL]",
+	  "send a signal (default TERM) to the container's process, or all with --all" },
+	{ "delete", cmd_delete, "[--force] ID", "delete a container (a running one with --force)" },
+	{ "pause", cmd_pause, "ID", "pause every vCPU of the container's VM" },
+	{ "resume", cmd_resume, "ID", "resume a paused container" },
+	{ "exec", cmd_exec,
+	  "[--process FILE] [--detach] [--pid-file FILE] [--console-socket SOCKET] [--tty] "
+	  "[--cwd DIR] [--env K=V]... [--user UID[:GID]] ID [ARGS...]",
+	  "run a new process in a running container" },
+	{ "ps", cmd_ps, "[--format table|json] ID", "list the container's processes (guest pids)" },
+	{ "list", cmd_list, "[-q] [--format table|json]", "list the containers" },
+	{ "run", cmd_run,
+	  "[--bundle DIR] [--pid-file FILE] [--console-socket SOCKET] [--detach] ID",
+	  "create and start a container, and wait for it" },
+	{ "spec", cmd_spec, "[--bundle DIR] [--rootless]",
+	  "write a config.json template for a container in a VM" },
+	{ "features", cmd_features, "", "print the features vshim supports, as JSON" },
 };
+
+static int verb_index(const char *name)
+{
+	for (size_t i = 0; i < VS_ARRAY_SIZE(verbs); i++)
+		if (strcmp(verbs[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
 
 static void usage(FILE *out)
 {
 	fprintf(out, "Usage: vshim [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGS]\n\n"
 		     "Runs OCI containers, each in its own QEMU microVM.\n\nCommands:\n");
-	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+	for (size_t i = 0; i < VS_ARRAY_SIZE(verbs); i++)
 		fprintf(out, "  %-10s %s\n", verbs[i].name, verbs[i].summary);
 	fprintf(out, "\nGlobal options:\n"
 		     "  --root DIR            state directory (default /run/vshim, or\n"
@@ -54,9 +74,11 @@ static void usage(FILE *out)
 		     "  --help                show this help\n");
 }
 
-int shim_usage_error(struct vs_error **err, const char *verb, const char *usage_text)
+int shim_usage_error(struct vs_error **err, const char *verb)
 {
-	return vs_error_set(err, 0, "usage: vshim %s %s", verb, usage_text);
+	int i = verb_index(verb);
+
+	return vs_error_set(err, 0, "usage: vshim %s %s", verb, i >= 0 ? verbs[i].args : "");
 }
 
 static void report(const struct shim_ctx *ctx, FILE *log_file, const char *msg)
@@ -149,13 +171,17 @@ int main(int argc, char **argv)
 	}
 
 	const char *verb = argv[optind];
-	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
-		if (strcmp(verbs[i].name, verb) != 0)
-			continue;
+	int i = verb_index(verb);
+	if (i >= 0) {
 		/* The verb sees argv from its own name on, like a program of its own. */
 		int vargc = argc - optind;
 		char **vargv = argv + optind;
 
+		if (vargc > 1 && (strcmp(vargv[1], "--help") == 0 || strcmp(vargv[1], "-h") == 0)) {
+			printf("Usage: vshim %s %s\n\n%s\n", verbs[i].name, verbs[i].args,
+			       verbs[i].summary);
+			return 0;
+		}
 		optind = 0;
 		status = verbs[i].fn(&ctx, vargc, vargv, &err);
 		if (status < 0) {

@@ -742,8 +742,7 @@ static int create(struct monitor *m, struct vs_error **err)
 	init = proc_add(m, PROTO_INIT_ID, in, out, err_fd, console >= 0);
 	init->tty = console >= 0 ? console : o->tty;
 
-	if (run_hooks(m, OCI_HOOK_CREATE_RUNTIME, "creating", err) < 0 ||
-	    shim_vm_boot(&m->vm, o->dir, o->id, o->bundle, o->spec, err) < 0)
+	if (shim_vm_boot(&m->vm, o->dir, o->id, o->bundle, o->spec, err) < 0)
 		return -1;
 
 	cleanup_free struct proto_bind *binds = NULL;
@@ -760,8 +759,10 @@ static int create(struct monitor *m, struct vs_error **err)
 	shim_vm_binds_free(sources, n_binds);
 	if (r < 0 || flush_out(m, err) < 0 || wait_created(m, err) < 0)
 		return -1;
-	if (run_hooks(m, OCI_HOOK_PRESTART, "created", err) < 0 ||
-	    run_hooks(m, OCI_HOOK_CREATE_CONTAINER, "created", err) < 0)
+	/* The container exists, its process waits: the create-time hooks, in spec order. */
+	if (run_hooks(m, OCI_HOOK_PRESTART, "creating", err) < 0 ||
+	    run_hooks(m, OCI_HOOK_CREATE_RUNTIME, "creating", err) < 0 ||
+	    run_hooks(m, OCI_HOOK_CREATE_CONTAINER, "creating", err) < 0)
 		return -1;
 	m->ctl = vs_unix_listen_seqpacket(ctl_path, 64, err);
 	if (m->ctl < 0)

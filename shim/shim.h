@@ -31,5 +31,5 @@ int cmd_features(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **
 int cmd_spec(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err);
 int cmd_run(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err);
 
-/* Prints a verb's usage line when it was called wrongly; returns -1 with err set. */
-int shim_usage_error(struct vs_error **err, const char *verb, const char *usage);
+/* The error for a verb called wrongly, with its usage line; returns -1. */
+int shim_usage_error(struct vs_error **err, const char *verb);

@@ -14,8 +14,6 @@
 #include "common/util.h"
 #include "shim/shim.h"
 
-static const char usage_text[] = "[--bundle DIR] [--rootless]";
-
 static const char template_json[] =
     "{\n"
     "\t\"ociVersion\": \"1.2.0\",\n"
@@ -92,11 +90,11 @@ int cmd_spec(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err)
 		case 'r': /* the VM gives every container its own kernel: nothing differs */
 			break;
 		default:
-			return shim_usage_error(err, "spec", usage_text);
+			return shim_usage_error(err, "spec");
 		}
 	}
 	if (optind != argc)
-		return shim_usage_error(err, "spec", usage_text);
+		return shim_usage_error(err, "spec");
 
 	cleanup_free char *path = vs_xasprintf("%s/config.json", bundle);
 	cleanup_close int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
