@@ -84,6 +84,7 @@ struct shim_container *shim_container_load(const struct shim_ctx *ctx, const cha
 					   struct vs_error **err)
 {
 	cleanup_free char *dir = NULL, *path = NULL, *text = NULL;
+	cleanup_error struct vs_error *e = NULL;
 	struct shim_container *c;
 	char parse_err[256];
 	yajl_val tree;
@@ -97,8 +98,14 @@ struct shim_container *shim_container_load(const struct shim_ctx *ctx, const cha
 		vs_error_set(err, ENOENT, "container `%s` does not exist", id);
 		return NULL;
 	}
-	if (vs_read_file(path, STATE_MAX_SIZE, &text, NULL, err) < 0)
+	if (vs_read_file(path, STATE_MAX_SIZE, &text, NULL, &e) < 0) {
+		/* Half made or half deleted: as good as gone to a client. */
+		if (e->errnum == ENOENT)
+			vs_error_set(err, ENOENT, "container `%s` does not exist", id);
+		else
+			*err = steal_pointer(&e);
 		return NULL;
+	}
 	tree = yajl_tree_parse(text, parse_err, sizeof(parse_err));
 	if (tree == NULL || !YAJL_IS_OBJECT(tree)) {
 		yajl_tree_free(tree);

@@ -215,7 +215,8 @@ static int create_detached(struct shim_ctx *ctx, struct create_args *a, struct v
 	if (prepare(ctx, a, false, err) < 0)
 		return -1;
 	if (spawn_monitor(ctx, a, err) < 0) {
-		vs_rm_rf(a->dir, NULL);
+		/* Destroyed as delete would (runtime.md, Lifecycle step 12): poststop hooks run. */
+		shim_container_remove(a->dir, a->id, a->bundle, a->spec);
 		return -1;
 	}
 	return 0;

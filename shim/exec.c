@@ -411,8 +411,12 @@ int cmd_exec(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err)
 	if (!a.detach) {
 		int status = proxy(c, &a, process, terminal, -1, err);
 
-		if (status < 0 && *err != NULL && ((*err)->errnum == 126 || (*err)->errnum == 127))
+		/* Like run: 127 when the program is missing, 126 when it cannot run, and why. */
+		if (status < 0 && *err != NULL &&
+		    ((*err)->errnum == 126 || (*err)->errnum == 127)) {
+			fprintf(stderr, "vshim: %s\n", (*err)->msg);
 			return (*err)->errnum;
+		}
 		return status;
 	}
 

@@ -187,13 +187,18 @@ int cmd_delete(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **er
 		*err = steal_pointer(&e);
 		return -1;
 	}
-	if (c->status == SHIM_RUNNING || c->status == SHIM_PAUSED) {
+	if (c->status == SHIM_RUNNING || c->status == SHIM_PAUSED || c->status == SHIM_CREATING) {
 		if (!force)
 			return vs_error_set(err, EBUSY,
 					    "cannot delete container `%s` that is not stopped: %s",
 					    id, shim_status_name(c->status));
 	}
-	if (c->status != SHIM_STOPPED) {
+	if (c->status == SHIM_CREATING) {
+		/* No control socket yet: only the monitor's end stops a creation. */
+		if (vs_proc_alive(c->pid, c->pid_start))
+			kill(c->pid, SIGKILL);
+		wait_gone(c->pid, c->pid_start, 5000);
+	} else if (c->status != SHIM_STOPPED) {
 		yajl_gen req = ctl_msg_new();
 
 		ctl_put_str(req, "op", "destroy");
@@ -204,6 +209,9 @@ int cmd_delete(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **er
 			kill(c->pid, SIGKILL);
 			wait_gone(c->pid, c->pid_start, 5000);
 		}
+	} else if (c->pid > 0 && c->pid_start != 0) {
+		/* "stopped" is written before the VM is gone: wait for the monitor's end. */
+		wait_gone(c->pid, c->pid_start, 10000);
 	}
 	shim_container_remove(c->dir, id, c->bundle, NULL);
 	return 0;

@@ -27,6 +27,15 @@
 #include "shim/ctl.h"
 #include "shim/vm.h"
 
+/*
+ * A guest that boots but never answers must not hang create: the agent has
+ * this long from QEMU's start to the container created (boot takes about
+ * 0.6 s under TCG; generous for a loaded host).
+ */
+#define CREATE_TIMEOUT_MS 60000
+/* How long a broken agent channel waits for the driver to report the VM's end. */
+#define AGENT_LOST_GRACE_MS 3000
+
 /* A process of the container: the init (id 1) or an exec. */
 struct proc {
 	struct proc *next;
@@ -62,6 +71,7 @@ struct monitor {
 	bool destroy;
 	int init_status; /* -1 until the init's EXIT */
 	int notify_fd;
+	uint64_t deadline_ns; /* step() fails past it (0: none) */
 	struct vs_error *fatal;
 };
 
@@ -491,7 +501,10 @@ static void serve_request(struct monitor *m, struct client *c, yajl_val req, int
 		else if (save(m, SHIM_RUNNING) == 0)
 			reply_ok(c);
 	} else if (strcmp(op, "ps") == 0) {
-		if (proto_host_ps(m->host, &m->out, &c->tag, &e) < 0)
+		/* The agent cannot answer while the vCPUs are stopped. */
+		if (r->status == SHIM_PAUSED)
+			ctl_send_error(c->fd, "cannot list the processes of a paused container");
+		else if (proto_host_ps(m->host, &m->out, &c->tag, &e) < 0)
 			ctl_send_error(c->fd, e->msg);
 		c->request = PROTO_PS;
 	} else if (strcmp(op, "destroy") == 0) {
@@ -564,6 +577,46 @@ static int flush_out(struct monitor *m, struct vs_error **err)
 	return proto_buf_write(&m->out, m->vm.agent_fd, err) < 0 ? -1 : 0;
 }
 
+/* The VM ended under the container: its reason, and what the guest said last. */
+static int vm_ended(struct monitor *m, const struct drv_end *end, struct vs_error **err)
+{
+	cleanup_free char *console = shim_vm_console_tail(&m->vm);
+
+	vs_error_free(steal_pointer(err));
+	return vs_error_set(err, 0, "the VM ended before the container exited: %s%s%s%s",
+			    end->detail, console ? " (the guest's console: \"" : "",
+			    console ? console : "", console ? "\")" : "");
+}
+
+/*
+ * The agent's channel broke.  The VM is most likely ending (a panic, a
+ * reboot): give the driver a moment to say so, as that says more.
+ */
+static int agent_lost(struct monitor *m, struct vs_error **err)
+{
+	uint64_t deadline = vs_now_ns() + AGENT_LOST_GRACE_MS * 1000000ull;
+
+	for (uint64_t now = vs_now_ns(); now < deadline; now = vs_now_ns()) {
+		cleanup_error struct vs_error *e = NULL;
+		struct pollfd p[2];
+		int dfds[2], n = 0;
+		struct drv_end end;
+
+		drv_domain_poll_fds(m->vm.dom, dfds);
+		for (int i = 0; i < 2; i++)
+			if (dfds[i] >= 0)
+				p[n++] = (struct pollfd){ .fd = dfds[i], .events = POLLIN };
+		if (poll(p, (nfds_t)n, (int)((deadline - now) / 1000000) + 1) < 0 && errno != EINTR)
+			break;
+		int r = drv_domain_dispatch(m->vm.dom, &end, &e);
+		if (r > 0)
+			return vm_ended(m, &end, err);
+		if (r < 0)
+			break;
+	}
+	return -1;
+}
+
 /* One round: waits for something to happen and handles it. */
 static int step(struct monitor *m, struct vs_error **err)
 {
@@ -605,7 +658,18 @@ static int step(struct monitor *m, struct vs_error **err)
 			WATCH(q->in, POLLIN, W_STDIN, q);
 #undef WATCH
 
-	if (poll(p, n, -1) < 0)
+	int timeout = -1;
+	if (m->deadline_ns != 0) {
+		uint64_t now = vs_now_ns();
+
+		if (now >= m->deadline_ns)
+			return vs_error_set(
+			    err, ETIMEDOUT,
+			    "the guest agent did not create the container within %d s",
+			    CREATE_TIMEOUT_MS / 1000);
+		timeout = (int)((m->deadline_ns - now) / 1000000) + 1;
+	}
+	if (poll(p, n, timeout) < 0)
 		return errno == EINTR ? 0
 				      : vs_error_set(err, errno, "cannot wait for the container");
 
@@ -619,7 +683,7 @@ static int step(struct monitor *m, struct vs_error **err)
 			if ((rev & POLLOUT) && flush_out(m, err) < 0)
 				return -1;
 			if ((rev & (POLLIN | POLLHUP | POLLERR)) && read_agent(m, err) < 0)
-				return -1;
+				return agent_lost(m, err);
 			break;
 		case W_DRIVER: {
 			struct drv_end end;
@@ -628,9 +692,7 @@ static int step(struct monitor *m, struct vs_error **err)
 			if (r < 0)
 				return -1;
 			if (r > 0 && m->init_status < 0)
-				return vs_error_set(err, 0,
-						    "the VM ended before the container exited: %s",
-						    end.detail);
+				return vm_ended(m, &end, err);
 			break;
 		}
 		case W_SIGNAL:
@@ -665,10 +727,12 @@ static int step(struct monitor *m, struct vs_error **err)
 /* Until the init is created (PID), or the container failed. */
 static int wait_created(struct monitor *m, struct vs_error **err)
 {
+	m->deadline_ns = vs_now_ns() + CREATE_TIMEOUT_MS * 1000000ull;
 	while (m->rec.status == SHIM_CREATING && m->fatal == NULL) {
 		if (step(m, err) < 0)
 			return -1;
 	}
+	m->deadline_ns = 0;
 	if (m->fatal != NULL) {
 		*err = steal_pointer(&m->fatal);
 		return -1;
@@ -843,9 +907,10 @@ int monitor_run(const struct monitor_opts *o, struct vs_error **err)
 	}
 	status = m.destroy && m.init_status < 0 ? 128 + SIGKILL : m.init_status;
 out:
+	/* stopped once the VM is gone: delete then finds nothing running. */
+	cleanup(&m);
 	m.rec.exit_status = status;
 	save(&m, SHIM_STOPPED);
-	cleanup(&m);
 	return status;
 }
 

@@ -2,6 +2,7 @@
 #include "shim/vm.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -52,7 +53,11 @@ int shim_vm_boot(struct shim_vm *vm, const char *state_dir, const char *id, cons
 	};
 	vs_debug("shim", "translating config.json to domain XML");
 	xml = oci_translate(spec, &tctx, err);
-	if (xml == NULL || write_domain_xml(state_dir, xml, err) < 0)
+	if (xml == NULL) {
+		vs_error_prefix(err, "%s/config.json", bundle);
+		goto fail;
+	}
+	if (write_domain_xml(state_dir, xml, err) < 0)
 		goto fail;
 	def = drv_domain_parse_string(xml, "domain.xml", err);
 	if (def == NULL)
@@ -141,4 +146,34 @@ void shim_vm_binds_free(char **sources, size_t n)
 	for (size_t i = 0; sources != NULL && i < n; i++)
 		free(sources[i]);
 	free(sources);
+}
+
+char *shim_vm_console_tail(const struct shim_vm *vm)
+{
+	cleanup_free char *path = vs_xasprintf("%s/console.log", vm->state_dir);
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char buf[4096];
+	off_t size;
+	ssize_t n;
+
+	if (fd < 0 || (size = lseek(fd, 0, SEEK_END)) <= 0)
+		return NULL;
+	n = pread(fd, buf, sizeof(buf) - 1,
+		  size > (off_t)sizeof(buf) - 1 ? size - (off_t)sizeof(buf) + 1 : 0);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	/* A panic's first line says it all; else the last line. */
+	char *line = strstr(buf, "Kernel panic");
+	if (line == NULL) {
+		while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
+			buf[--n] = '\0';
+		line = strrchr(buf, '\n');
+		line = line ? line + 1 : buf;
+	}
+	line[strcspn(line, "\r\n")] = '\0';
+	for (char *c = line; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	return *line ? vs_xstrdup(line) : NULL;
 }

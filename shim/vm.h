@@ -38,3 +38,6 @@ void shim_vm_teardown(struct shim_vm *vm);
 int shim_vm_binds(const struct shim_vm *vm, const char *bundle, struct proto_bind **binds,
 		  char **tags, char ***sources, size_t *n, struct vs_error **err);
 void shim_vm_binds_free(char **sources, size_t n);
+
+/* The guest's last word from its console log (a panic line, else the last line), or NULL. */
+char *shim_vm_console_tail(const struct shim_vm *vm);
