@@ -15,6 +15,7 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "oci/mounts.h"
 #include "oci/parse.h"
 
 #define MAX_NAME_LEN 64 /* hostname and domainname: the kernel's __NEW_UTS_LEN */
@@ -295,6 +296,20 @@ char *oci_spec_path_in_bundle(const char *bundle, const char *path)
 	return out;
 }
 
+/* Every mount's type and bind source, checked on the host while the file can still be named. */
+static int check_mounts(const struct oci_spec *spec, const char *bundle, const char *path,
+			struct vs_error **err)
+{
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		cleanup_free char *source = NULL;
+		enum oci_mount_kind kind;
+
+		if (oci_mounts_classify(spec, i, bundle, &kind, &source, err) < 0)
+			return vs_error_prefix(err, "%s", path);
+	}
+	return 0;
+}
+
 struct oci_spec *oci_spec_load(const char *bundle, struct vs_error **err)
 {
 	cleanup_free char *path = oci_spec_path_in_bundle(bundle, "config.json");
@@ -323,7 +338,7 @@ struct oci_spec *oci_spec_load(const char *bundle, struct vs_error **err)
 		vs_error_set(err, errno, "%s: root.path: cannot access `%s`", path, rootfs);
 	else if (!S_ISDIR(st.st_mode))
 		vs_error_set(err, 0, "%s: root.path: `%s` is not a directory", path, rootfs);
-	else
+	else if (check_mounts(spec, bundle, path, err) == 0)
 		return spec;
 	oci_spec_free(spec);
 	return NULL;

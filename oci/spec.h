@@ -209,7 +209,12 @@ struct oci_spec {
  */
 struct oci_spec *oci_spec_parse(const char *json, size_t len, const char *source,
 				struct vs_error **err);
-/* Reads BUNDLE/config.json (bounded by OCI_SPEC_MAX_SIZE) and parses it. */
+/*
+ * Reads BUNDLE/config.json (bounded by OCI_SPEC_MAX_SIZE) and parses it;
+ * also checks on the host that root.path is a directory and that every
+ * mount has a type vshim can mount and, for a bind mount, a source it can
+ * share.  Errors start with the file's path.
+ */
 struct oci_spec *oci_spec_load(const char *bundle, struct vs_error **err);
 /* Parses a lone `process` object (as `exec --process FILE` gives it). */
 struct oci_process *oci_process_parse(const char *json, size_t len, const char *source,

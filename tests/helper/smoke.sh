@@ -22,6 +22,6 @@ $h rlimits | grep -q '^RLIMIT_NOFILE ' || fail rlimits
 $h mounts | grep -q ' / ' || fail mounts
 [ "$(umask 027; $h umask)" = 0027 ] || fail umask
 case "$($h no-new-privs)" in 0|1) ;; *) fail no-new-privs ;; esac
-[ "$($h ns | grep -cE '^(cgroup|ipc|mnt|net|pid|uts) (same|new)$')" -eq 6 ] || fail ns
+[ "$($h ns | grep -cE '^(cgroup|ipc|mnt|net|pid|uts) (same|new|error: )')" -eq 6 ] || fail ns
 readelf -l "$h" | grep -q INTERP && fail "not static"
 echo ok

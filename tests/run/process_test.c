@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #include "common/cleanup.h"
 #include "common/util.h"
@@ -18,8 +19,8 @@ static struct rt t;
 
 static void setup(void)
 {
-	rt_setup(&t);
 	rt_require_vm();
+	rt_setup(&t);
 }
 
 static void teardown(void)
@@ -30,7 +31,7 @@ static void teardown(void)
 TestSuite(process, .init = setup, .fini = teardown, .timeout = 120);
 
 /* The namespaces of the default config but pid: the process is not a namespace's init. */
-#define NO_PID_NS                                                                                  \
+#define NO_PID_NS \
 	"[{\"type\":\"network\"},{\"type\":\"ipc\"},{\"type\":\"uts\"},{\"type\":\"mount\"}]"
 
 Test(process, ten_mib_of_binary_stdout_byte_for_byte)
@@ -111,7 +112,7 @@ Test(process, death_by_signal_is_128_plus_signal)
 
 	/* Outside a pid namespace the process is no namespace's init and dies of SIGSEGV. */
 	rt_config(&t, &(struct rt_cfg){ .args = "[" H ",\"kill-self\",\"SEGV\"]",
-					 .namespaces = NO_PID_NS });
+					.namespaces = NO_PID_NS });
 	r = rt_run(&t, NULL);
 	cr_assert_eq(r.status, 128 + SIGSEGV, "status %d; stderr: %s", r.status, r.err);
 	rt_result_free(&r);
@@ -122,7 +123,7 @@ Test(process, death_by_sigkill_is_137)
 	struct rt_result r;
 
 	rt_config(&t, &(struct rt_cfg){ .args = "[" H ",\"kill-self\",\"KILL\"]",
-					 .namespaces = NO_PID_NS });
+					.namespaces = NO_PID_NS });
 	r = rt_run(&t, NULL);
 	cr_assert_eq(r.status, 128 + SIGKILL, "status %d; stderr: %s", r.status, r.err);
 	rt_result_free(&r);
@@ -131,7 +132,8 @@ Test(process, death_by_sigkill_is_137)
 Test(process, args_are_passed_verbatim)
 {
 	struct rt_result r = rt_run_args(
-	    &t, "[" H ",\"echo\",\"two  spaces\",\"qu\\\"ote\",\"$HOME\",\"\\u00e9t\\u00e9\",\"*\"]");
+	    &t,
+	    "[" H ",\"echo\",\"two  spaces\",\"qu\\\"ote\",\"$HOME\",\"\\u00e9t\\u00e9\",\"*\"]");
 
 	rt_assert_ok(r);
 	cr_assert_str_eq(r.out, "two  spaces qu\"ote $HOME \xc3\xa9t\xc3\xa9 *\n");
@@ -169,7 +171,7 @@ Test(process, args0_is_looked_up_in_the_process_path)
 	struct rt_result r;
 
 	rt_config(&t, &(struct rt_cfg){ .args = "[\"vshim-testhelper\",\"echo\",\"found\"]",
-					 .env = "[\"PATH=/nowhere:/bin\"]" });
+					.env = "[\"PATH=/nowhere:/bin\"]" });
 	r = rt_run(&t, NULL);
 	rt_assert_ok(r);
 	cr_assert_str_eq(r.out, "found\n");
@@ -243,9 +245,10 @@ Test(process, sigterm_kills_a_container_that_does_not_handle_it)
 	struct rt_result r;
 
 	/* Outside a pid namespace SIGTERM's default action applies. */
-	rt_config(&t, &(struct rt_cfg){
-			  .args = "[\"sh\",\"-c\",\"echo ready; exec /bin/vshim-testhelper sleep 60\"]",
-			  .namespaces = NO_PID_NS });
+	rt_config(&t,
+		  &(struct rt_cfg){
+		      .args = "[\"sh\",\"-c\",\"echo ready; exec /bin/vshim-testhelper sleep 60\"]",
+		      .namespaces = NO_PID_NS });
 	rt_spawn(&t, &p, NULL);
 	rt_wait_stdout(&p, "ready\n", 30);
 	kill(p.pid, SIGTERM);
@@ -300,5 +303,58 @@ Test(process, bad_cwd_fails_with_a_message)
 	    strstr(r.err, "chdir to cwd (\"/no/such/dir\") set in config.json failed"),
 	    "stderr: %s", r.err);
 	cr_assert_str_empty(r.out);
+	rt_result_free(&r);
+}
+
+Test(process, stdin_pipe_written_in_pieces)
+{
+	struct rt_proc p;
+	struct rt_result r;
+
+	rt_config(&t, &(struct rt_cfg){ .args = "[" H ",\"cat\"]" });
+	rt_spawn(&t, &p, &(struct rt_opts){ .stdin_pipe = true });
+	cr_assert_eq(write(p.stdin_w, "first ", 6), 6);
+	rt_wait_stdout(&p, "first ", 30);
+	cr_assert_eq(write(p.stdin_w, "second\n", 7), 7);
+	rt_wait_stdout(&p, "first second\n", 30);
+	close(p.stdin_w);
+	p.stdin_w = -1;
+	r = rt_wait(&t, &p);
+	rt_assert_ok(r);
+	cr_assert_str_eq(r.out, "first second\n");
+	rt_result_free(&r);
+}
+
+Test(process, container_exit_ends_vshim_while_stdin_stays_open)
+{
+	struct rt_proc p;
+	struct rt_result r;
+
+	rt_config(&t, &(struct rt_cfg){ .args = "[" H ",\"echo\",\"done\"]" });
+	rt_spawn(&t, &p, &(struct rt_opts){ .stdin_pipe = true, .timeout_s = 20 });
+	/* The write end stays open until rt_wait() has seen vshim exit. */
+	r = rt_wait(&t, &p);
+	rt_assert_ok(r);
+	cr_assert_str_eq(r.out, "done\n");
+	rt_result_free(&r);
+}
+
+Test(process, sigterm_during_boot_leaves_nothing)
+{
+	struct rt_proc p;
+	struct rt_result r;
+
+	/*
+	 * The signal comes before the agent is up.  Whether vshim delivers it once
+	 * the process runs (no pid namespace: SIGTERM kills it) or gives up the
+	 * start, the container must not run its 30 s.
+	 */
+	rt_config(&t,
+		  &(struct rt_cfg){ .args = "[" H ",\"sleep\",\"30\"]", .namespaces = NO_PID_NS });
+	rt_spawn(&t, &p, &(struct rt_opts){ .timeout_s = 10 });
+	usleep(150000);
+	kill(p.pid, SIGTERM);
+	r = rt_wait(&t, &p);
+	cr_assert_neq(r.status, 0, "stderr: %s", r.err);
 	rt_result_free(&r);
 }

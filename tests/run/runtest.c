@@ -28,9 +28,9 @@ static const char *const qemu_paths[] = { "/usr/bin/qemu-system-x86_64",
 /* Where the emulator lives: driver/lifecycle.c looks in these places only. */
 static const char *const qemu_dirs[] = { "/usr/bin", "/usr/local/bin" };
 
-static const char *const applets[] = { "sh",  "cat",	"echo", "ls",	"grep", "stat",
-				       "sleep", "true", "false", "head", "wc",	"tr",
-				       "id",  "touch", "mkdir", "rm",	"env" };
+static const char *const applets[] = { "sh",	"cat",	 "echo",  "ls",	  "grep", "stat",
+				       "sleep", "true",	 "false", "head", "wc",	  "tr",
+				       "id",	"touch", "mkdir", "rm",	  "env" };
 
 static const char *env_or(const char *name, const char *fallback)
 {
@@ -105,19 +105,19 @@ void rt_require_vm(void)
 	for (size_t i = 0; i < VS_ARRAY_SIZE(qemu_paths); i++)
 		qemu = qemu || access(qemu_paths[i], X_OK) == 0;
 	if (!qemu)
-		cr_assert_fail("qemu-system-x86_64 is missing (vshim looks in /usr/bin and "
-			       "/usr/local/bin): install qemu-system-x86 (contrib/install-deps.sh)");
+		cr_assert_fail(
+		    "qemu-system-x86_64 is missing (vshim looks in /usr/bin and "
+		    "/usr/local/bin): install qemu-system-x86 (contrib/install-deps.sh)");
 	for (size_t i = 0; i < VS_ARRAY_SIZE(guest_files); i++) {
 		char path[PATH_MAX + 32];
 
 		snprintf(path, sizeof(path), "%s/%s", datadir(), guest_files[i]);
 		if (access(path, R_OK) != 0)
-			cr_assert_fail("the guest %s `%s` is missing: build the guest "
-				       "(cmake --build; the kernel needs linux-source-6.1) or set "
-				       "VSHIM_DATADIR",
-				       strcmp(guest_files[i], "vmlinux") == 0 ? "kernel"
-									: "initramfs",
-				       path);
+			cr_assert_fail(
+			    "the guest %s `%s` is missing: build the guest "
+			    "(cmake --build; the kernel needs linux-source-6.1) or set "
+			    "VSHIM_DATADIR",
+			    strcmp(guest_files[i], "vmlinux") == 0 ? "kernel" : "initramfs", path);
 	}
 }
 
@@ -158,10 +158,12 @@ void rt_write_rootfs(struct rt *t, const char *path, const char *text, unsigned 
 
 void rt_setup(struct rt *t)
 {
-	static const char *const dirs[] = { "bin", "etc", "proc", "sys",       "dev",
+	static const char *const dirs[] = { "bin", "etc",  "proc", "sys",	"dev",
 					    "tmp", "root", "home", "home/user", "mnt" };
 	char path[PATH_MAX];
 
+	/* Before anything is made: a setup that fails is not torn down. */
+	rt_require_host();
 	memset(t, 0, sizeof(*t));
 	snprintf(t->dir, sizeof(t->dir), "%s/vshim-run.XXXXXX", env_or("TMPDIR", "/tmp"));
 	cr_assert_not_null(mkdtemp(t->dir), "cannot create a temporary directory");
@@ -170,7 +172,6 @@ void rt_setup(struct rt *t)
 	snprintf(t->rootfs, sizeof(t->rootfs), "%s/rootfs", t->bundle);
 	snprintf(t->root, sizeof(t->root), "%s/root", t->dir);
 	t->id = "ctr";
-	rt_require_host();
 
 	cr_assert_eq(vs_mkdir_p(t->rootfs, 0755, NULL), 0);
 	for (size_t i = 0; i < VS_ARRAY_SIZE(dirs); i++) {
@@ -325,35 +326,44 @@ static const char default_mounts[] =
 
 void rt_config(struct rt *t, const struct rt_cfg *c)
 {
-	cleanup_free char *caps = vs_xasprintf(
-	    "{\"bounding\":%s,\"effective\":%s,\"permitted\":%s}", default_caps, default_caps,
-	    default_caps);
+	cleanup_free char *caps =
+	    vs_xasprintf("{\"bounding\":%s,\"effective\":%s,\"permitted\":%s}", default_caps,
+			 default_caps, default_caps);
 	cleanup_free char *mounts =
 	    c->mounts != NULL ? vs_xstrdup(c->mounts)
 			      : vs_xasprintf("[%s%s%s]", default_mounts, c->more_mounts ? "," : "",
 					     c->more_mounts ? c->more_mounts : "");
 	cleanup_free char *path = vs_xasprintf("%s/config.json", t->bundle);
 	cleanup_free char *json = NULL;
+	cleanup_free char *hostname = NULL;
 
+	if (c->hostname == NULL)
+		hostname = vs_xstrdup("\"hostname\":\"vshim-test\",");
+	else
+		hostname =
+		    c->hostname[0] ? vs_xasprintf("\"hostname\":%s,", c->hostname) : vs_xstrdup("");
 	cr_assert_not_null(c->args, "rt_config() needs args");
 	json = vs_xasprintf(
 	    "{\"ociVersion\":\"1.0.2\",\n"
 	    "\"process\":{\"terminal\":false,\"args\":%s,\"user\":%s,\"env\":%s,\"cwd\":%s,"
 	    "\"capabilities\":%s%s%s},\n"
-	    "\"root\":%s,\"hostname\":\"vshim-test\",\n"
+	    "\"root\":%s,%s\n"
 	    "\"mounts\":%s,\n"
 	    "\"linux\":{\"namespaces\":%s,\n"
-	    "\"maskedPaths\":[\"/proc/kcore\",\"/proc/keys\",\"/proc/timer_list\","
-	    "\"/sys/firmware\"],\n"
-	    "\"readonlyPaths\":[\"/proc/bus\",\"/proc/fs\",\"/proc/irq\",\"/proc/sys\","
-	    "\"/proc/sysrq-trigger\"]%s%s}%s%s}\n",
+	    "\"maskedPaths\":%s,\n"
+	    "\"readonlyPaths\":%s%s%s}%s%s}\n",
 	    c->args, c->user ? c->user : "{\"uid\":0,\"gid\":0}",
 	    c->env ? c->env : "[\"PATH=/bin:/usr/bin\",\"FOO=bar\"]", c->cwd ? c->cwd : "\"/\"",
 	    c->caps ? c->caps : caps, c->process ? "," : "", c->process ? c->process : "",
-	    c->root ? c->root : "{\"path\":\"rootfs\"}", mounts,
+	    c->root ? c->root : "{\"path\":\"rootfs\"}", hostname, mounts,
 	    c->namespaces ? c->namespaces
 			  : "[{\"type\":\"pid\"},{\"type\":\"network\"},{\"type\":\"ipc\"},"
 			    "{\"type\":\"uts\"},{\"type\":\"mount\"}]",
+	    c->masked ? c->masked
+		      : "[\"/proc/kcore\",\"/proc/keys\",\"/proc/timer_list\",\"/sys/firmware\"]",
+	    c->readonly ? c->readonly
+			: "[\"/proc/bus\",\"/proc/fs\",\"/proc/irq\",\"/proc/sys\","
+			  "\"/proc/sysrq-trigger\"]",
 	    c->linux_ ? "," : "", c->linux_ ? c->linux_ : "", c->top ? "," : "",
 	    c->top ? c->top : "");
 	rt_write_file(path, json, strlen(json));
@@ -377,12 +387,13 @@ static void hide_qemu(void)
 	}
 }
 
-static _Noreturn void child(const struct rt_proc *p, char **argv)
+static _Noreturn void child(const struct rt_proc *p, int stdin_r, char **argv)
 {
 	const struct rt_opts *o = &p->opts;
-	int in = open(o->stdin_path ? o->stdin_path : "/dev/null", O_RDONLY);
-	int out = open(p->out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	int err = open(p->err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	int in =
+	    o->stdin_pipe ? stdin_r : open(o->stdin_path ? o->stdin_path : "/dev/null", O_RDONLY);
+	int out = open(p->out_path, O_WRONLY | O_TRUNC);
+	int err = open(p->err_path, O_WRONLY | O_TRUNC);
 	sigset_t none;
 
 	if (in < 0 || out < 0 || err < 0)
@@ -412,6 +423,7 @@ void rt_spawn(struct rt *t, struct rt_proc *p, const struct rt_opts *opts)
 {
 	static const struct rt_opts none = { 0 };
 	cleanup_strv struct vs_strv argv = { 0 };
+	int pipe_fds[2] = { -1, -1 };
 
 	memset(p, 0, sizeof(*p));
 	p->opts = opts ? *opts : none;
@@ -425,19 +437,25 @@ void rt_spawn(struct rt *t, struct rt_proc *p, const struct rt_opts *opts)
 	vs_strv_push(&argv, "--root");
 	vs_strv_push(&argv, t->root);
 	vs_strv_push(&argv, "run");
-	if (p->opts.bundle == NULL || strcmp(p->opts.bundle, "-") != 0) {
-		vs_strv_push(&argv, "--bundle");
-		vs_strv_push(&argv, p->opts.bundle ? p->opts.bundle : t->bundle);
-	}
+	vs_strv_push(&argv, "--bundle");
+	vs_strv_push(&argv, p->opts.bundle ? p->opts.bundle : t->bundle);
 	for (const char *const *e = p->opts.extra; e != NULL && *e != NULL; e++)
 		vs_strv_push(&argv, *e);
 	vs_strv_push(&argv, p->opts.id);
 
+	if (p->opts.stdin_pipe)
+		cr_assert_eq(pipe2(pipe_fds, O_CLOEXEC), 0);
+	p->stdin_w = pipe_fds[1];
+	/* There before the child runs, for rt_wait_stdout(). */
+	rt_write_file(p->out_path, "", 0);
+	rt_write_file(p->err_path, "", 0);
 	p->start_ns = vs_now_ns();
 	p->pid = fork();
 	cr_assert_geq(p->pid, 0, "fork: %s", strerror(errno));
 	if (p->pid == 0)
-		child(p, argv.v);
+		child(p, pipe_fds[0], argv.v);
+	if (pipe_fds[0] >= 0)
+		close(pipe_fds[0]);
 }
 
 void rt_wait_stdout(struct rt_proc *p, const char *text, int timeout_s)
@@ -481,6 +499,9 @@ struct rt_result rt_wait(struct rt *t, struct rt_proc *p)
 		usleep(5000);
 	}
 	cr_assert_eq(w, p->pid, "waitpid: %s", strerror(errno));
+	if (p->stdin_w >= 0)
+		close(p->stdin_w);
+	p->stdin_w = -1;
 	r.secs = (double)(vs_now_ns() - p->start_ns) / 1e9;
 	r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	r.out = rt_read_file(p->out_path, &r.out_len);

@@ -48,26 +48,31 @@ struct rt_cfg {
 	const char *caps;	 /* object */
 	const char *process;	 /* more members of process, without braces */
 	const char *root;	 /* object */
+	const char *hostname;	 /* string, quoted; "" leaves hostname out */
 	const char *mounts;	 /* array, replacing the default mounts */
 	const char *more_mounts; /* objects appended to the default mounts, without brackets */
 	const char *namespaces;	 /* array */
+	const char *masked;	 /* array: maskedPaths */
+	const char *readonly;	 /* array: readonlyPaths */
 	const char *linux_;	 /* more members of linux, without braces */
 	const char *top;	 /* more top-level members, without braces */
 };
 
 struct rt_opts {
-	const char *id;		   /* NULL: t->id */
-	const char *bundle;	   /* NULL: t->bundle; "-" passes no --bundle */
-	const char *stdin_path;	   /* NULL: /dev/null */
-	const char *const *env;	   /* "NAME=VALUE" set, or "NAME" unset, in vshim's environment */
-	bool hide_qemu;		   /* vshim sees no qemu-system-x86_64 (a mount namespace) */
-	bool keep;		   /* do not assert that nothing is left (another vshim shares the ID) */
-	int timeout_s;		   /* 0: 60 */
-	const char *const *extra;  /* more options of run, before the ID */
+	const char *id;		/* NULL: t->id */
+	const char *bundle;	/* NULL: t->bundle */
+	const char *stdin_path; /* NULL: /dev/null */
+	bool stdin_pipe;	/* stdin is a pipe whose write end is rt_proc.stdin_w */
+	const char *const *env; /* "NAME=VALUE" set, or "NAME" unset, in vshim's environment */
+	bool hide_qemu;		/* vshim sees no qemu-system-x86_64 (a mount namespace) */
+	bool keep;     /* do not assert that nothing is left (another vshim shares the ID) */
+	int timeout_s; /* 0: 60 */
+	const char *const *extra; /* more options of run, before the ID */
 };
 
 struct rt_proc {
 	pid_t pid;
+	int stdin_w; /* with opts.stdin_pipe, until rt_wait() closes it; else -1 */
 	char out_path[PATH_MAX];
 	char err_path[PATH_MAX];
 	struct rt_opts opts;
@@ -126,5 +131,5 @@ const char *rt_testinit_image(void);
 char *rt_datadir_with_initrd(struct rt *t, const char *name, const char *initrd);
 
 /* Asserts a successful run; prints stderr otherwise. */
-#define rt_assert_ok(r)                                                                            \
+#define rt_assert_ok(r) \
 	cr_assert_eq((r).status, 0, "vshim exited with %d; stderr:\n%s", (r).status, (r).err)
