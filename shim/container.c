@@ -35,9 +35,9 @@ int shim_id_validate(const char *id, struct vs_error **err)
 	if (len > SHIM_ID_MAX)
 		return vs_error_set(err, EINVAL, "invalid container ID: longer than %d bytes",
 				    SHIM_ID_MAX);
-	if (id[0] == '.')
-		return vs_error_set(err, EINVAL, "invalid container ID `%s`: it starts with '.'",
-				    id);
+	if (id[0] == '.' || id[0] == '-')
+		return vs_error_set(err, EINVAL, "invalid container ID `%s`: it starts with '%c'",
+				    id, id[0]);
 	for (const char *p = id; *p; p++)
 		if (!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') &&
 		    !(*p >= '0' && *p <= '9') && !strchr("_.+-", *p))
@@ -50,7 +50,7 @@ int shim_id_validate(const char *id, struct vs_error **err)
 
 int shim_root_prepare(struct shim_ctx *ctx, struct vs_error **err)
 {
-	static char *default_root;
+	static char *default_root, *absolute_root;
 
 	if (ctx->root == NULL) {
 		const char *xdg = getenv("XDG_RUNTIME_DIR");
@@ -61,7 +61,16 @@ int shim_root_prepare(struct shim_ctx *ctx, struct vs_error **err)
 			default_root = vs_xasprintf("%s/vshim", xdg);
 		ctx->root = default_root;
 	}
-	return vs_mkdir_p(ctx->root, 0700, err);
+	if (vs_mkdir_p(ctx->root, 0700, err) < 0)
+		return -1;
+	/* Paths under the root reach QEMU and the domain XML: absolute, as runc makes them. */
+	if (ctx->root[0] != '/' && absolute_root == NULL) {
+		absolute_root = realpath(ctx->root, NULL);
+		if (absolute_root == NULL)
+			return vs_error_set(err, errno, "cannot resolve the root `%s`", ctx->root);
+		ctx->root = absolute_root;
+	}
+	return 0;
 }
 
 static const char *get_string(yajl_val tree, const char *key)
@@ -78,6 +87,20 @@ static long long get_int(yajl_val tree, const char *key, long long fallback)
 	yajl_val v = yajl_tree_get(tree, path, yajl_t_number);
 
 	return v && YAJL_IS_INTEGER(v) ? YAJL_GET_INTEGER(v) : fallback;
+}
+
+/* The monitor runs: a dead one that its parent has not reaped yet (a zombie) does not. */
+static bool monitor_alive(pid_t pid, unsigned long long start)
+{
+	cleanup_free char *path = vs_xasprintf("/proc/%d/stat", (int)pid);
+	cleanup_free char *text = NULL;
+	const char *p;
+
+	if (!vs_proc_alive(pid, start) || vs_read_file(path, 4096, &text, NULL, NULL) < 0)
+		return false;
+	/* comm may hold ") ": the state follows the last one. */
+	p = strrchr(text, ')');
+	return p == NULL || (p[1] == ' ' && p[2] != 'Z' && p[2] != 'X');
 }
 
 struct shim_container *shim_container_load(const struct shim_ctx *ctx, const char *id,
@@ -129,7 +152,7 @@ struct shim_container *shim_container_load(const struct shim_ctx *ctx, const cha
 	yajl_tree_free(tree);
 
 	/* The monitor is the container: when it is gone, so is the container. */
-	if (c->status != SHIM_STOPPED && c->pid > 0 && !vs_proc_alive(c->pid, c->pid_start))
+	if (c->status != SHIM_STOPPED && c->pid > 0 && !monitor_alive(c->pid, c->pid_start))
 		c->status = SHIM_STOPPED;
 	return c;
 }

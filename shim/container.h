@@ -12,7 +12,12 @@
 #include "oci/spec.h"
 #include "shim/shim.h"
 
-#define SHIM_ID_MAX 1024
+/*
+ * The VM and its sockets are named after the container: the driver's agent
+ * socket ROOT/ID/vm/run/qemu/ID.org.vshim.agent.0.sock is reached as
+ * /proc/self/fd/N/ID.org.vshim.agent.0.sock, which must fit in sun_path.
+ */
+#define SHIM_ID_MAX 64
 
 enum shim_status {
 	SHIM_CREATING,
@@ -34,7 +39,7 @@ struct shim_container {
 	int exit_status;  /* once stopped; -1 before */
 };
 
-/* The characters runc allows, no leading '.', at most SHIM_ID_MAX bytes. */
+/* The characters runc allows, no leading '.' or '-', at most SHIM_ID_MAX bytes. */
 int shim_id_validate(const char *id, struct vs_error **err);
 /* --root, else /run/vshim as root, else $XDG_RUNTIME_DIR/vshim; created 0700. */
 int shim_root_prepare(struct shim_ctx *ctx, struct vs_error **err);

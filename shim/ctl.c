@@ -149,13 +149,14 @@ yajl_val ctl_call(const char *dir, const char *id, yajl_gen request, const int *
 		yajl_gen_free(request);
 		return NULL;
 	}
-	if (ctl_send(fd, request, fds, n_fds, err) < 0)
-		return NULL;
-	reply = ctl_recv(fd, NULL, NULL, err);
-	if (reply == NULL) {
-		if (*err == NULL)
+	if (ctl_send(fd, request, fds, n_fds, err) < 0 ||
+	    (reply = ctl_recv(fd, NULL, NULL, err)) == NULL) {
+		/* A monitor that ends closes the connections it had not answered. */
+		if (*err == NULL || (*err)->errnum == EPIPE || (*err)->errnum == ECONNRESET) {
+			vs_error_free(steal_pointer(err));
 			vs_error_set(err, ESRCH, "container not running: the monitor of `%s` ended",
 				     id);
+		}
 		return NULL;
 	}
 	msg = ctl_get_str(reply, "error");

@@ -194,10 +194,13 @@ static void reply_ok(struct client *c)
 
 static int start_init(struct monitor *m, struct client *c, struct vs_error **err)
 {
-	if (m->rec.status != SHIM_CREATED || m->start_tag != 0)
+	if (m->rec.status != SHIM_CREATED)
 		return vs_error_set(err, EINVAL,
 				    "cannot start container `%s`: it is %s, not created", m->o->id,
 				    shim_status_name(m->rec.status));
+	if (m->start_tag != 0)
+		return vs_error_set(err, EBUSY, "cannot start container `%s`: it is being started",
+				    m->o->id);
 	if (run_hooks(m, OCI_HOOK_START_CONTAINER, "created", err) < 0) {
 		m->destroy = true;
 		return -1;
