@@ -163,10 +163,9 @@ __attribute__((noreturn)) static void monitor_child(struct shim_ctx *ctx, struct
 
 	vs_log_set_output(log, ctx->log_json);
 	status = monitor_run(&o, &err);
-	if (status < 0) {
-		vs_log(VS_LOG_ERROR, NULL, "%s", err->msg);
+	/* Errors before the container was created went to create, which reports them. */
+	if (status < 0)
 		status = err->errnum == 126 || err->errnum == 127 ? err->errnum : 255;
-	}
 	_exit(status);
 }
 

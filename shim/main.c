@@ -164,8 +164,11 @@ int main(int argc, char **argv)
 			fprintf(stderr, "vshim: warning: cannot open log file `%s`\n",
 				ctx.log_path);
 	}
-	if (ctx.debug) {
-		/* With --log, debug lines go there, not to a stderr that may be the container's. */
+	/*
+	 * create's stderr is the container's: its debug lines need --log.  With
+	 * --log, debug lines go there for every verb.
+	 */
+	if (ctx.debug && (log_file != NULL || strcmp(argv[optind], "create") != 0)) {
 		vs_log_set_level(VS_LOG_DEBUG);
 		vs_log_set_output(log_file, log_file != NULL && ctx.log_json);
 	}

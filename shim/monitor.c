@@ -880,6 +880,7 @@ int monitor_run(const struct monitor_opts *o, struct vs_error **err)
 	time_t now = time(NULL);
 	struct tm tm;
 	int status = -1;
+	bool notified = false;
 
 	strftime(m.rec.created, sizeof(m.rec.created), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
 	if (create(&m, err) < 0) {
@@ -900,6 +901,7 @@ int monitor_run(const struct monitor_opts *o, struct vs_error **err)
 		}
 	}
 	notify(&m, NULL);
+	notified = true;
 	while (m.init_status < 0 && !m.destroy && m.fatal == NULL) {
 		if (step(&m, err) < 0)
 			goto out;
@@ -910,6 +912,9 @@ int monitor_run(const struct monitor_opts *o, struct vs_error **err)
 	}
 	status = m.destroy && m.init_status < 0 ? 128 + SIGKILL : m.init_status;
 out:
+	/* Nobody but the log hears of a failure once create has returned. */
+	if (status < 0 && notified && o->notify_fd >= 0)
+		vs_log(VS_LOG_ERROR, NULL, "%s", (*err)->msg);
 	/* stopped once the VM is gone: delete then finds nothing running. */
 	cleanup(&m);
 	m.rec.exit_status = status;
