@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/pidfd.h>
 #include <sys/syscall.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -105,6 +106,7 @@ struct spawn_plan {
 	int go_fd;		   /* a byte arrives once the parent holds the pidfd */
 	int report_fd;		   /* CLOEXEC: closes itself on a successful execve */
 	long max_fd;		   /* for kernels without close_range(CLOSE_RANGE_CLOEXEC) */
+	pid_t parent;		   /* the hook dies with it (a monitor killed by delete --force) */
 };
 
 /*
@@ -143,6 +145,8 @@ static _Noreturn void child_exec(const struct spawn_plan *plan)
 	char c;
 
 	child_reset_signals();
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != plan->parent)
+		_exit(127);
 	while (read(plan->go_fd, &c, 1) < 0 && errno == EINTR)
 		;
 	/* All of in_fd, out_fd, err_fd are above 2, and dup2() clears CLOEXEC. */
@@ -250,6 +254,7 @@ int hooks_spawn(const struct oci_hook *hook, struct hooks_child *child, struct v
 		.err_fd = err_w,
 		.go_fd = go_r,
 		.report_fd = rep_w,
+		.parent = getpid(),
 		.max_fd = sysconf(_SC_OPEN_MAX),
 	};
 	pid = spawn_fork(&plan);
