@@ -133,8 +133,49 @@ static void build_monitor(const struct drv_command_ctx *ctx, struct vs_strv *arg
 	      "resourcecontrol=deny");
 }
 
-static void build_boot(const struct domain_def *def, struct vs_strv *argv)
+/* Whether the space-separated list s has the word w (wlen bytes, not NUL-terminated). */
+static bool has_word(const char *s, const char *w, size_t wlen)
 {
+	while (*s != '\0') {
+		size_t n = strcspn(s, " ");
+
+		if (n == wlen && memcmp(s, w, wlen) == 0)
+			return true;
+		s += n + (s[n] == ' ');
+	}
+	return false;
+}
+
+/* The domain's kernel command line, plus DRV_TCG_CMDLINE under TCG; NULL for none. */
+static char *kernel_cmdline(const struct domain_def *def, const struct drv_command_ctx *ctx)
+{
+	const char *base = def->cmdline ? def->cmdline : "";
+	size_t len = strlen(base);
+	char *out;
+
+	if (ctx->accel != DRV_ACCEL_TCG)
+		return def->cmdline ? vs_xstrdup(def->cmdline) : NULL;
+	out = vs_xmalloc(len + sizeof(DRV_TCG_CMDLINE) + 1);
+	memcpy(out, base, len + 1);
+	for (const char *w = DRV_TCG_CMDLINE; *w != '\0';) {
+		size_t wlen = strcspn(w, " ");
+
+		if (!has_word(base, w, wlen)) {
+			if (len > 0)
+				out[len++] = ' ';
+			memcpy(out + len, w, wlen);
+			out[len += wlen] = '\0';
+		}
+		w += wlen + (w[wlen] == ' ');
+	}
+	return out;
+}
+
+static void build_boot(const struct domain_def *def, const struct drv_command_ctx *ctx,
+		       struct vs_strv *argv)
+{
+	cleanup_free char *cmdline = kernel_cmdline(def, ctx);
+
 	/*
 	 * A guest panic reaches QEMU only through a pvpanic device.  restart
 	 * leaves the panic to the guest kernel (panic=N reboots it).
@@ -148,8 +189,8 @@ static void build_boot(const struct domain_def *def, struct vs_strv *argv)
 	push2(argv, "-kernel", def->kernel);
 	if (def->initrd != NULL)
 		push2(argv, "-initrd", def->initrd);
-	if (def->cmdline != NULL)
-		push2(argv, "-append", def->cmdline);
+	if (cmdline != NULL)
+		push2(argv, "-append", cmdline);
 	if (def->on_reboot == DRV_ACTION_DESTROY)
 		vs_strv_push(argv, "-no-reboot");
 	if (def->on_poweroff == DRV_ACTION_PRESERVE)
@@ -305,7 +346,7 @@ int drv_command_build(const struct domain_def *def, const struct drv_command_ctx
 	vs_strv_push(argv, emulator);
 	build_machine(def, ctx, argv);
 	build_monitor(ctx, argv);
-	build_boot(def, argv);
+	build_boot(def, ctx, argv);
 	build_disks(def, sfx, argv);
 	build_filesystems(def, sfx, argv);
 	build_nets(def, sfx, argv);
