@@ -215,6 +215,7 @@ static void started(struct monitor *m)
 {
 	cleanup_error struct vs_error *e = NULL;
 
+	vs_debug("monitor", "container `%s` started", m->o->id);
 	m->start_done = true;
 	save(m, SHIM_RUNNING);
 	/* poststart failures are warnings (hooks_run_kind logs them). */
@@ -263,6 +264,7 @@ static int on_pid(struct monitor *m, const struct proto_host_msg *msg, struct vs
 	struct client *c = client_by_tag(m, msg->tag);
 
 	if (msg->request == PROTO_CREATE) {
+		vs_debug("monitor", "container `%s` created (guest pid %u)", m->o->id, msg->pid);
 		m->rec.guest_pid = (pid_t)msg->pid;
 		m->rec.status = SHIM_CREATED;
 		return send_window_size(m, proc_find(m, PROTO_INIT_ID), err);
@@ -313,6 +315,8 @@ static void on_exit_msg(struct monitor *m, const struct proto_host_msg *msg)
 	struct proc *p = proc_find(m, msg->id);
 
 	if (msg->id == PROTO_INIT_ID) {
+		vs_debug("monitor", "container `%s` exited with status %d", m->o->id,
+			 msg->exit.status);
 		m->init_status = msg->exit.status;
 		return;
 	}
@@ -338,8 +342,8 @@ static int on_agent_msg(struct monitor *m, const struct proto_host_msg *msg, str
 
 	switch (msg->type) {
 	case PROTO_HELLO:
-		vs_debug("monitor", "agent %s: up %.1f ms after boot", msg->hello.agent,
-			 msg->hello.uptime_ms);
+		vs_debug("monitor", "agent %s said hello: guest up %.1f ms, agent %.1f ms",
+			 msg->hello.agent, msg->hello.uptime_ms, msg->hello.agent_ms);
 		return 0;
 	case PROTO_STDOUT:
 		write_output(p ? p->out : -1, msg);
