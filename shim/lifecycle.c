@@ -181,9 +181,16 @@ int cmd_delete(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **er
 		return -1;
 	c = shim_container_load(ctx, id, &e);
 	if (c == NULL) {
-		/* Nothing to delete is what --force asks for. */
-		if (force && e->errnum == ENOENT)
+		/*
+		 * Nothing to delete is what --force asks for; a directory without
+		 * a state (its creator died right after making it) goes too.
+		 */
+		if (force && e->errnum == ENOENT) {
+			cleanup_free char *dir = vs_xasprintf("%s/%s", ctx->root, id);
+
+			shim_container_remove(dir, id, NULL, NULL);
 			return 0;
+		}
 		*err = steal_pointer(&e);
 		return -1;
 	}
