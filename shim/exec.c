@@ -399,7 +399,7 @@ int cmd_exec(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err)
 	c = shim_container_load(ctx, a.id, err);
 	if (c == NULL)
 		return -1;
-	if (c->status != SHIM_RUNNING)
+	if (c->status != SHIM_RUNNING && c->status != SHIM_CREATED)
 		return vs_error_set(err, ESRCH, "container not running: `%s` is %s", a.id,
 				    shim_status_name(c->status));
 	process = process_json(&a, c->bundle, &terminal, err);

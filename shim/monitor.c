@@ -439,8 +439,9 @@ static void serve_exec(struct monitor *m, struct client *c, yajl_val req, int *f
 		ctl_send_error(c->fd, "exec needs a process and three descriptors");
 		goto close_fds;
 	}
-	if (m->rec.status != SHIM_RUNNING) {
-		ctl_send_error(c->fd, "cannot exec in a container that is not running");
+	/* As runc: a created container takes execs; a paused VM could not start one. */
+	if (m->rec.status != SHIM_RUNNING && m->rec.status != SHIM_CREATED) {
+		ctl_send_error(c->fd, "container not running: cannot exec in it");
 		goto close_fds;
 	}
 	if (proto_host_exec(m->host, &m->out, process, strlen(process), &id, &c->tag, &e) < 0) {
