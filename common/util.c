@@ -359,3 +359,13 @@ void vs_strv_clear(struct vs_strv *sv)
 	sv->v = NULL;
 	sv->n = sv->cap = 0;
 }
+
+void vs_stdio_to_devnull(void)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	for (int fd = 0; null >= 0 && fd < 3; fd++)
+		dup2(null, fd);
+	if (null > 2)
+		close(null);
+}

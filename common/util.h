@@ -71,3 +71,10 @@ static inline void vs_strv_cleanup(struct vs_strv *sv)
 	vs_strv_clear(sv);
 }
 #define cleanup_strv __attribute__((cleanup(vs_strv_cleanup)))
+
+/*
+ * Points descriptors 0, 1 and 2 at /dev/null: a process that outlives its
+ * caller lets go of the caller's stdio (containerd reads a runtime's output
+ * pipe until every writer has closed it).
+ */
+void vs_stdio_to_devnull(void);

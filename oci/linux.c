@@ -124,11 +124,13 @@ static int parse_device(yajl_val e, const char *epath, struct oci_device *d, str
 	if (oci_json_get_int(e, epath, "major", d->type != 'p', 0, INT64_MAX, &d->major, err) < 0 ||
 	    oci_json_get_int(e, epath, "minor", d->type != 'p', 0, INT64_MAX, &d->minor, err) < 0)
 		return -1;
-	r = oci_json_get_uint(e, epath, "fileMode", false, 07777, &x, err);
+	/* A mode as stat() gives it (podman sends the file type bits too); the permission bits
+	 * count. */
+	r = oci_json_get_uint(e, epath, "fileMode", false, UINT32_MAX, &x, err);
 	if (r < 0)
 		return -1;
 	d->has_mode = r > 0;
-	d->file_mode = (mode_t)x;
+	d->file_mode = (mode_t)x & 07777;
 	r = oci_json_get_uint(e, epath, "uid", false, UINT32_MAX - 1, &x, err);
 	if (r < 0)
 		return -1;

@@ -161,6 +161,9 @@ __attribute__((noreturn)) static void monitor_child(struct shim_ctx *ctx, struct
 	};
 	int status;
 
+	/* With a console the caller's stdio is not the container's: let it go. */
+	if (a->console_socket != NULL)
+		vs_stdio_to_devnull();
 	vs_log_set_output(log, ctx->log_json);
 	status = monitor_run(&o, &err);
 	/* Errors before the container was created went to create, which reports them. */

@@ -435,6 +435,9 @@ int cmd_exec(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err)
 		int status;
 
 		close(pipefd[0]);
+		/* The process's terminal is the console: the caller's stdio is let go. */
+		if (terminal && a.console_socket != NULL)
+			vs_stdio_to_devnull();
 		status = proxy(c, &a, process, terminal, pipefd[1], &e);
 		if (status < 0) {
 			cleanup_free char *text = vs_xasprintf("E%s", e ? e->msg : "exec failed");

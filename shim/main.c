@@ -117,6 +117,13 @@ int main(int argc, char **argv)
 	FILE *log_file = NULL;
 	int c, status;
 
+	/*
+	 * Nothing inherited beyond stdio stays open: a monitor outlives its
+	 * caller and must not hold, say, containerd's shim socket.
+	 * (--preserve-fds is accepted and ignored: nothing crosses into a VM.)
+	 */
+	close_range(3, ~0U, 0);
+
 	/* "+": stop at the verb; its own options are its own. */
 	while ((c = getopt_long(argc, argv, "+r:l:dhv", options, NULL)) != -1) {
 		switch (c) {
