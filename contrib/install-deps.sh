@@ -11,6 +11,7 @@ packages=(
 	# tests
 	libcriterion-dev libxml2-utils libvirt-clients busybox-static
 	python3 util-linux procps clang libclang-rt-14-dev
+	containerd podman
 	# hypervisor
 	qemu-system-x86
 	# guest kernel

@@ -1,0 +1,225 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# podman runs its containers through vshim (`--runtime`), with a storage,
+# run and temp root of its own in a temp dir, as README's "Use with podman"
+# says.
+#
+#   podman.sh VSHIM_BINARY
+#
+# podman calls vshim without --root: its state is under /run/vshim.  The VM
+# has no network yet: every run passes --network none.  podman's rlimits are
+# set by the guest agent, as root of the VM: unlike runc, vshim needs no
+# CAP_SYS_RESOURCE on the host for podman's default nofile limit.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+[ $# = 1 ] || abort "usage: podman.sh VSHIM_BINARY"
+need podman podman
+need conmon conmon
+clients_init "$1"
+REAL_VSHIM=$(readlink -f "$1")
+VSHIM_ROOT=/run/vshim
+
+PD=$T/podman
+PODMAN_BASE=(podman --root "$PD/storage" --runroot "$PD/run" --tmpdir "$PD/tmp"
+	--storage-driver overlay --cgroup-manager cgroupfs --events-backend file)
+PODMAN=("${PODMAN_BASE[@]}" --runtime "$VSHIM")
+LIMITS=(--network none)
+
+finish() {
+	local id
+	if [ -d "$PD" ]; then
+		timeout 60 "${PODMAN[@]}" rm --all --force --time 0 >/dev/null 2>&1
+		# A container podman lost track of: vshim's own delete.
+		while read -r id _; do
+			[ -d "$VSHIM_ROOT/$id" ] || continue
+			echo "cleanup: vshim delete --force $id (left in $VSHIM_ROOT)" >&2
+			timeout 20 "$REAL_VSHIM" delete --force "$id" || true
+		done <"$T/all-ids"
+	fi
+	remove_tempdir
+}
+trap finish EXIT
+: >"$T/all-ids"
+
+clients_cleanup_hook() {
+	local id root pattern
+	while read -r id root pattern; do
+		echo "$id" >>"$T/all-ids"
+		"${PODMAN[@]}" container exists "$id" 2>/dev/null || continue
+		echo "cleanup: $id" >&2
+		timeout 30 "${PODMAN[@]}" rm --force --time 0 "$id" >/dev/null 2>&1
+	done <"$T/ids"
+}
+
+"${PODMAN_BASE[@]}" load -q -i "$T/image.tar" >/dev/null || abort "podman load failed"
+say "podman $(podman --version | awk '{print $3}'), image $IMAGE loaded (${SECONDS}s)"
+
+# register_cid CIDFILE: the container podman made, for the checks that follow.
+register_cid() {
+	local id
+	id=$(cat "$1" 2>/dev/null)
+	[ -n "$id" ] || die "podman wrote no container ID to $1"
+	register "$id" "$VSHIM_ROOT"
+	echo "$id"
+}
+
+# No container's root file system may stay mounted.
+assert_no_rootfs_mounts() {
+	local m
+	m=$(grep -F -- "$PD/storage/overlay/" /proc/self/mountinfo | grep -F /merged || true)
+	[ -z "$m" ] || die "container root file systems are still mounted: $m"
+}
+
+# podman run --rm: output, exit status, and a kernel that is the guest's.
+sc_run_rm() {
+	local out rc=0 kernel
+	out=$(run "${PODMAN[@]}" run --rm --cidfile "$T/rm.cid" "${LIMITS[@]}" "$IMAGE" \
+		sh -c 'echo hello; uname -r; exit 3') || rc=$?
+	register_cid "$T/rm.cid" >/dev/null
+	expect_eq "exit status of podman run" 3 "$rc"
+	expect_eq "first line" hello "$(sed -n 1p <<<"$out")"
+	kernel=$(sed -n 2p <<<"$out")
+	[ -n "$kernel" ] && [ "$kernel" != "$HOST_KERNEL" ] ||
+		die "uname -r in the container is '$kernel'; the host's is '$HOST_KERNEL': not a VM"
+	grep -q "vshim .*create .*$(cat "$T/rm.cid")\$" "$T/calls.log" || die "podman did not call vshim create"
+	assert_no_rootfs_mounts
+}
+
+# -v HOSTDIR:/data, read and written from both sides.
+sc_volume() {
+	local dir=$T/volume out
+	mkdir -p "$dir"
+	echo from-host >"$dir/in.txt"
+	out=$(run "${PODMAN[@]}" run --rm --cidfile "$T/vol.cid" "${LIMITS[@]}" -v "$dir:/data" "$IMAGE" \
+		sh -c 'cat /data/in.txt; echo from-guest >/data/out.txt; mkdir /data/sub && echo deep >/data/sub/f') ||
+		die "podman run -v failed: $out"
+	register_cid "$T/vol.cid" >/dev/null
+	expect_eq "the host's file, read in the container" from-host "$out"
+	expect_eq "the container's file, read on the host" from-guest "$(cat "$dir/out.txt" 2>&1)"
+	expect_eq "a file in a directory the container made" deep "$(cat "$dir/sub/f" 2>&1)"
+	assert_no_rootfs_mounts
+}
+
+# --read-only: the root cannot be written; podman's tmpfs on /tmp can.
+sc_read_only() {
+	local out rc=0
+	out=$(run "${PODMAN[@]}" run --rm --cidfile "$T/ro.cid" "${LIMITS[@]}" --read-only "$IMAGE" \
+		sh -c 'touch /x 2>&1; echo "root=$?"; touch /tmp/y && echo tmp=ok') || rc=$?
+	register_cid "$T/ro.cid" >/dev/null
+	expect_eq "exit status" 0 "$rc"
+	expect_match "writing to the read-only root" 'Read-only file system' "$out"
+	expect_match "writing to the read-only root" '^root=1$' "$out"
+	expect_match "writing to /tmp" '^tmp=ok$' "$out"
+}
+
+# -e, -w, -u and --ulimit.
+sc_env_cwd_user() {
+	local out
+	out=$(run "${PODMAN[@]}" run --rm --cidfile "$T/ecu.cid" "${LIMITS[@]}" -e GREETING=hello-env \
+		-w /tmp -u 1000 --ulimit nofile=1024:1024 --ulimit nproc=512:512 "$IMAGE" \
+		sh -c 'echo "$GREETING"; pwd; id -u; id -g; ulimit -n; ulimit -u') ||
+		die "podman run -e -w -u --ulimit failed: $out"
+	register_cid "$T/ecu.cid" >/dev/null
+	expect_eq "-e, -w, -u, --ulimit" "hello-env /tmp 1000 1000 1024 512" "$(paste -sd' ' <<<"$out")"
+}
+
+# podman run -d, exec (output, stderr, exit status), logs, pause, unpause,
+# inspect, stop -t 2 with a process that only reports SIGTERM (KILL follows
+# after 2 seconds), rm.  podman records the runtime of a container: the
+# commands after run need no --runtime.
+sc_lifecycle() {
+	local id out rc=0 t0 took
+	run "${PODMAN[@]}" run -d --cidfile "$T/life.cid" "${LIMITS[@]}" "$IMAGE" \
+		sh -c 'trap "echo got-term" TERM; echo started; while :; do sleep 0.1; done' >/dev/null ||
+		die "podman run -d failed"
+	id=$(register_cid "$T/life.cid")
+	expect_eq "state" running "$(run "${PODMAN_BASE[@]}" inspect -f '{{.State.Status}}' "$id")"
+
+	out=$(run "${PODMAN_BASE[@]}" exec "$id" sh -c 'echo exec-out; echo exec-err >&2; exit 5' 2>&1) || rc=$?
+	expect_eq "exit status of podman exec" 5 "$rc"
+	expect_match "output of podman exec" '^exec-out$' "$out"
+	expect_match "stderr of podman exec" '^exec-err$' "$out"
+	grep -q "vshim .*exec .*$id\$" "$T/calls.log" || die "podman exec did not go through vshim"
+	expect_status "podman exec of a missing program" 127 "${PODMAN_BASE[@]}" exec "$id" /no/such/program
+
+	wait_for 10 "podman logs showing started" grep -q started <("${PODMAN_BASE[@]}" logs "$id")
+
+	expect_status "podman pause" 0 "${PODMAN_BASE[@]}" pause "$id"
+	expect_eq "state after pause" paused "$(run "${PODMAN_BASE[@]}" inspect -f '{{.State.Status}}' "$id")"
+	expect_status "podman unpause" 0 "${PODMAN_BASE[@]}" unpause "$id"
+	expect_eq "state after unpause" running "$(run "${PODMAN_BASE[@]}" inspect -f '{{.State.Status}}' "$id")"
+	expect_status "podman exec after unpause" 0 "${PODMAN_BASE[@]}" exec "$id" true
+
+	t0=$(date +%s%N)
+	expect_status "podman stop -t 2" 0 "${PODMAN_BASE[@]}" stop -t 2 "$id"
+	took=$((($(date +%s%N) - t0) / 1000000))
+	[ "$took" -ge 2000 ] || die "podman stop -t 2 took ${took} ms: SIGKILL came before the 2 s"
+	[ "$took" -lt 15000 ] || die "podman stop -t 2 took ${took} ms"
+	expect_eq "state and exit code after stop" "exited 137" \
+		"$(run "${PODMAN_BASE[@]}" inspect -f '{{.State.Status}} {{.State.ExitCode}}' "$id")"
+	expect_match "podman logs (the trap ran on SIGTERM)" '^got-term$' "$(run "${PODMAN_BASE[@]}" logs "$id" 2>&1)"
+	expect_status "podman rm" 0 "${PODMAN_BASE[@]}" rm "$id"
+	assert_no_rootfs_mounts
+}
+
+# podman stop of a process that exits on SIGTERM: its own exit status.
+sc_stop_term() {
+	local id
+	run "${PODMAN[@]}" run -d --cidfile "$T/term.cid" "${LIMITS[@]}" "$IMAGE" \
+		sh -c 'trap "exit 42" TERM; while :; do sleep 0.1; done' >/dev/null || die "podman run -d failed"
+	id=$(register_cid "$T/term.cid")
+	expect_status "podman stop -t 10" 0 "${PODMAN_BASE[@]}" stop -t 10 "$id"
+	expect_eq "state and exit code after stop" "exited 42" \
+		"$(run "${PODMAN_BASE[@]}" inspect -f '{{.State.Status}} {{.State.ExitCode}}' "$id")"
+	expect_status "podman rm" 0 "${PODMAN_BASE[@]}" rm "$id"
+}
+
+# podman exec -it: a shell on a terminal in a running container.
+sc_exec_tty() {
+	local id out rc=0
+	run "${PODMAN[@]}" run -d --cidfile "$T/exectty.cid" "${LIMITS[@]}" "$IMAGE" sleep 1000 >/dev/null ||
+		die "podman run -d failed"
+	id=$(register_cid "$T/exectty.cid")
+	out=$(run "$PTYRUN" --timeout 15 --rows 33 --cols 101 \
+		--expect '# ' --line 'tty; stty size' --expect '/dev/pts/[0-9]+' --expect '33 101' \
+		--expect '# ' --line 'exit 6' -- \
+		"${PODMAN_BASE[@]}" exec -it "$id" sh) || rc=$?
+	expect_pty_status "podman exec -it" 6 "$rc"
+	expect_status "podman rm -f" 0 "${PODMAN_BASE[@]}" rm -f -t 0 "$id"
+}
+
+# podman run -it: an interactive session; what is typed runs in the VM.
+sc_run_tty() {
+	local out rc=0
+	out=$(run "$PTYRUN" --timeout 15 \
+		--expect '# ' --line 'echo typed-$((6*7)); tty' --expect 'typed-42' --expect '/dev/pts/' \
+		--expect '# ' --line 'exit 4' -- \
+		"${PODMAN[@]}" run -it --rm --cidfile "$T/tty.cid" "${LIMITS[@]}" "$IMAGE" sh) || rc=$?
+	register_cid "$T/tty.cid" >/dev/null
+	expect_pty_status "podman run -it" 4 "$rc"
+}
+
+# contrib/podman/containers.conf: podman picks vshim without --runtime.
+sc_containers_conf() {
+	local snippet=$lib_dir/../../contrib/podman/containers.conf out
+	[ -f "$snippet" ] || die "no $snippet"
+	sed "s|/usr/local/bin/vshim|$VSHIM|" "$snippet" >"$PD/containers.conf"
+	out=$(CONTAINERS_CONF=$PD/containers.conf run "${PODMAN_BASE[@]}" run --rm --cidfile "$T/conf.cid" \
+		"${LIMITS[@]}" "$IMAGE" echo via-containers-conf) || die "podman run failed: $out"
+	register_cid "$T/conf.cid" >/dev/null
+	expect_eq "output" via-containers-conf "$out"
+	grep -q "vshim .*create .*$(cat "$T/conf.cid")\$" "$T/calls.log" ||
+		die "podman did not call vshim: containers.conf's runtime was not used"
+}
+
+scenario "podman run --rm (output, exit status, guest kernel)" sc_run_rm
+scenario "podman run -v HOSTDIR:/data (both ways)" sc_volume
+scenario "podman run --read-only" sc_read_only
+scenario "podman run -e -w -u 1000 --ulimit" sc_env_cwd_user
+scenario "podman run -d, exec, logs, pause, unpause, inspect, stop -t 2 (TERM then KILL), rm" sc_lifecycle
+scenario "podman stop (the process exits on TERM)" sc_stop_term
+scenario "podman exec -it" sc_exec_tty
+scenario "podman run -it (interactive)" sc_run_tty
+scenario "contrib/podman/containers.conf" sc_containers_conf
+clients_finish podman
