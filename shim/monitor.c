@@ -71,7 +71,8 @@ struct monitor {
 	bool destroy;
 	int init_status; /* -1 until the init's EXIT */
 	int notify_fd;
-	uint64_t deadline_ns; /* step() fails past it (0: none) */
+	uint64_t deadline_ns;	      /* step() fails past it (0: none) */
+	enum shim_status paused_from; /* what resume returns to */
 	struct vs_error *fatal;
 };
 
@@ -459,6 +460,25 @@ close_fds:
 		close(fds[i]);
 }
 
+static void serve_pause(struct monitor *m, struct client *c)
+{
+	cleanup_error struct vs_error *e = NULL;
+	enum shim_status before = m->rec.status;
+
+	/* As runc: a created container pauses too, and resumes to created. */
+	if (before != SHIM_RUNNING && before != SHIM_CREATED) {
+		ctl_send_error(c->fd, "container not running");
+		return;
+	}
+	if (drv_domain_pause(m->vm.dom, &e) < 0) {
+		ctl_send_error(c->fd, e->msg);
+		return;
+	}
+	m->paused_from = before;
+	if (save(m, SHIM_PAUSED) == 0)
+		reply_ok(c);
+}
+
 static void serve_request(struct monitor *m, struct client *c, yajl_val req, int *fds, size_t n_fds)
 {
 	cleanup_error struct vs_error *e = NULL;
@@ -495,18 +515,13 @@ static void serve_request(struct monitor *m, struct client *c, yajl_val req, int
 				      (unsigned int)cols, NULL, &e) < 0)
 			vs_warn("monitor", "%s", e->msg);
 	} else if (strcmp(op, "pause") == 0) {
-		if (r->status != SHIM_RUNNING)
-			ctl_send_error(c->fd, "container not running");
-		else if (drv_domain_pause(m->vm.dom, &e) < 0)
-			ctl_send_error(c->fd, e->msg);
-		else if (save(m, SHIM_PAUSED) == 0)
-			reply_ok(c);
+		serve_pause(m, c);
 	} else if (strcmp(op, "resume") == 0) {
 		if (r->status != SHIM_PAUSED)
 			ctl_send_error(c->fd, "container not paused");
 		else if (drv_domain_resume(m->vm.dom, &e) < 0)
 			ctl_send_error(c->fd, e->msg);
-		else if (save(m, SHIM_RUNNING) == 0)
+		else if (save(m, m->paused_from) == 0)
 			reply_ok(c);
 	} else if (strcmp(op, "ps") == 0) {
 		/* The agent cannot answer while the vCPUs are stopped. */
