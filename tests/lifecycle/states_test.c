@@ -67,6 +67,16 @@ Test(states, created)
 	REFUSED("not paused", "c", "created", "resume", "c");
 	/* runc execs in a created container; so does vshim. */
 	OK("exec", "c", "/bin/true");
+	/* runc pauses a created container; resume returns it to created. */
+	OK("pause", "c");
+	v = lc_state(&t, "c");
+	cr_assert_str_eq(lc_json_str(v, "status"), "paused");
+	yajl_tree_free(v);
+	REFUSED("paused", "c", "paused", "start", "c");
+	OK("resume", "c");
+	v = lc_state(&t, "c");
+	cr_assert_str_eq(lc_json_str(v, "status"), "created");
+	yajl_tree_free(v);
 	cr_assert_geq(lc_ps_count(&t, "c"), 1, "ps of a created container");
 	struct lc_res r = LC_RUN(&t, "list", "--format", "json");
 	lc_assert_ok(r, "list");
