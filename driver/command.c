@@ -106,10 +106,20 @@ static void build_machine(const struct domain_def *def, const struct drv_command
 		    u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
 		    u[13], u[14], u[15]);
 	}
+	const char *machine = def->machine == DRV_MACHINE_Q35 ? "q35" : "microvm";
+	const char *acpi = def->acpi ? "on" : "off";
+
 	vs_strv_push(argv, "-machine");
-	vs_strv_pushf(argv, "%s,accel=%s,acpi=%s",
-		      def->machine == DRV_MACHINE_Q35 ? "q35" : "microvm",
-		      ctx->accel == DRV_ACCEL_KVM ? "kvm" : "tcg", def->acpi ? "on" : "off");
+	if (ctx->accel == DRV_ACCEL_TCG && def->tb_cache_kib != 0) {
+		/* -accel's options cannot go with -machine accel=. */
+		vs_strv_pushf(argv, "%s,acpi=%s", machine, acpi);
+		vs_strv_push(argv, "-accel");
+		vs_strv_pushf(argv, "tcg,tb-size=%llu",
+			      (unsigned long long)((def->tb_cache_kib + 1023) / 1024));
+	} else {
+		vs_strv_pushf(argv, "%s,accel=%s,acpi=%s", machine,
+			      ctx->accel == DRV_ACCEL_KVM ? "kvm" : "tcg", acpi);
+	}
 	vs_strv_push(argv, "-m");
 	if (def->memory_kib % 1024 == 0)
 		vs_strv_pushf(argv, "%llu", (unsigned long long)(def->memory_kib / 1024));
@@ -299,8 +309,13 @@ static void build_virtio_serial(const struct domain_def *def, const struct drv_c
 
 	if (!console && def->n_channels == 0)
 		return;
+	/*
+	 * As many ports as it has (QEMU's default is 31): the guest sets up two
+	 * virtqueues for each, used or not, at boot.
+	 */
 	vs_strv_push(argv, "-device");
-	vs_strv_pushf(argv, "virtio-serial-%s,id=virtio-serial0", sfx);
+	vs_strv_pushf(argv, "virtio-serial-%s,id=virtio-serial0,max_ports=%zu", sfx,
+		      def->n_channels + 1);
 	if (console) {
 		push_chardev(&def->console, "charconsole0", argv);
 		push2(argv, "-device",

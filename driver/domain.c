@@ -505,6 +505,18 @@ static int parse_vshim_accel(struct parser *p, xmlNodePtr node)
 	return 0;
 }
 
+static int parse_vshim_hugepages(struct parser *p, xmlNodePtr node)
+{
+	cleanup_free char *text = NULL;
+
+	if (check_attrs(p, node, no_attrs) < 0 || expect_text(p, node, &text) < 0)
+		return -1;
+	if (strcmp(text, "on") != 0 && strcmp(text, "off") != 0)
+		return fail_node(p, node, "must be on or off, not '%s'", text);
+	p->def->no_hugepages = strcmp(text, "off") == 0;
+	return 0;
+}
+
 static bool in_our_ns(xmlNodePtr node)
 {
 	return node->ns != NULL && xmlStrEqual(node->ns->href, BAD_CAST DRV_METADATA_NS);
@@ -512,22 +524,31 @@ static bool in_our_ns(xmlNodePtr node)
 
 static int parse_vshim_vm(struct parser *p, xmlNodePtr node)
 {
-	bool seen_accel = false;
+	static const struct {
+		const char *name;
+		int (*parse)(struct parser *p, xmlNodePtr node);
+	} children[] = { { "accel", parse_vshim_accel }, { "hugepages", parse_vshim_hugepages } };
+	unsigned int seen = 0;
 
 	if (check_attrs(p, node, no_attrs) < 0)
 		return -1;
 	for (xmlNodePtr c = node->children; c != NULL; c = c->next) {
+		size_t i = 0;
+
 		if (c->type != XML_ELEMENT_NODE) {
 			if (check_other_content(p, node, c) < 0)
 				return -1;
 			continue;
 		}
-		if (!in_our_ns(c) || !xmlStrEqual(c->name, BAD_CAST "accel"))
+		while (i < VS_ARRAY_SIZE(children) &&
+		       !(in_our_ns(c) && xmlStrEqual(c->name, BAD_CAST children[i].name)))
+			i++;
+		if (i == VS_ARRAY_SIZE(children))
 			return fail_element(p, c);
-		if (seen_accel)
+		if (seen & (1u << i))
 			return fail_duplicate(p, c);
-		seen_accel = true;
-		if (parse_vshim_accel(p, c) < 0)
+		seen |= 1u << i;
+		if (children[i].parse(p, c) < 0)
 			return -1;
 	}
 	return 0;
@@ -700,9 +721,28 @@ static int parse_acpi(struct parser *p, xmlNodePtr node, void *obj)
 	return 0;
 }
 
+static int parse_tb_cache(struct parser *p, xmlNodePtr node, void *obj)
+{
+	if (parse_size_kib(p, node, &p->def->tb_cache_kib) < 0)
+		return -1;
+	if (p->def->tb_cache_kib < 1024)
+		return fail_node(p, node, "must be at least 1 MiB");
+	return 0;
+}
+
+static int parse_tcg(struct parser *p, xmlNodePtr node, void *obj)
+{
+	static const struct child_rule rules[] = { { "tb-cache", parse_tb_cache, true } };
+
+	if (check_attrs(p, node, no_attrs) < 0)
+		return -1;
+	return parse_children(p, node, rules, VS_ARRAY_SIZE(rules), NULL, NULL);
+}
+
 static int parse_features(struct parser *p, xmlNodePtr node, void *obj)
 {
-	static const struct child_rule rules[] = { { "acpi", parse_acpi, true } };
+	static const struct child_rule rules[] = { { "acpi", parse_acpi, true },
+						   { "tcg", parse_tcg, true } };
 
 	if (check_attrs(p, node, no_attrs) < 0)
 		return -1;
@@ -1487,6 +1527,9 @@ static void w_head(struct writer *x, const struct domain_def *def)
 					    BAD_CAST DRV_METADATA_NS));
 	w_ok(x, xmlTextWriterWriteElementNS(x->w, BAD_CAST "vshim", BAD_CAST "accel", NULL,
 					    BAD_CAST drv_accel_name(def->accel)));
+	if (def->no_hugepages)
+		w_ok(x, xmlTextWriterWriteElementNS(x->w, BAD_CAST "vshim", BAD_CAST "hugepages",
+						    NULL, BAD_CAST "off"));
 	w_end(x);
 	w_end(x);
 	snprintf(num, sizeof(num), "%" PRIu64, def->memory_kib);
@@ -1507,9 +1550,19 @@ static void w_head(struct writer *x, const struct domain_def *def)
 	w_text_element(x, "initrd", def->initrd);
 	w_text_element(x, "cmdline", def->cmdline);
 	w_end(x);
-	if (def->acpi) {
+	if (def->acpi || def->tb_cache_kib != 0) {
 		w_start(x, "features");
-		w_empty(x, "acpi");
+		if (def->acpi)
+			w_empty(x, "acpi");
+		if (def->tb_cache_kib != 0) {
+			snprintf(num, sizeof(num), "%" PRIu64, def->tb_cache_kib);
+			w_start(x, "tcg");
+			w_start(x, "tb-cache");
+			w_attr(x, "unit", "KiB");
+			w_ok(x, xmlTextWriterWriteString(x->w, BAD_CAST num));
+			w_end(x);
+			w_end(x);
+		}
 		w_end(x);
 	}
 	w_text_element(x, "on_poweroff", action_names[def->on_poweroff]);

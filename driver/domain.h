@@ -105,6 +105,21 @@ struct domain_def {
 	enum drv_machine machine;
 	enum drv_accel accel; /* from <domain type=...>, overridden by metadata */
 	bool acpi;	      /* <features><acpi/></features> */
+	/*
+	 * <features><tcg><tb-cache unit=...>: the size of TCG's translation
+	 * cache (QEMU's -accel tcg,tb-size=, in MiB); 0: QEMU's default (1 GiB,
+	 * filled as the guest runs new code and never given back).  Ignored
+	 * under KVM.
+	 */
+	uint64_t tb_cache_kib;
+	/*
+	 * <metadata><vshim:vm><vshim:hugepages>off: QEMU runs without
+	 * transparent huge pages (its guest memory and translation cache are
+	 * then held in 4 KiB pages as they are touched, not in 2 MiB ones:
+	 * less memory per VM, and the same amount every time, for more page
+	 * faults at start-up).  libvirt has no element for it.
+	 */
+	bool no_hugepages;
 
 	char *kernel;
 	char *initrd;

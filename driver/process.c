@@ -102,6 +102,8 @@ static __attribute__((noreturn)) void child(const struct drv_spawn *spawn, pid_t
 	fcntl(report_fd, F_SETFD, FD_CLOEXEC);
 	if (syscall(SYS_close_range, report_fd + 1, ~0U, 0) < 0)
 		goto fail;
+	if (spawn->no_thp && prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) < 0)
+		goto fail;
 	if (drop_capabilities(spawn->keep_caps, spawn->n_keep_caps) < 0)
 		goto fail;
 

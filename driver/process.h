@@ -6,6 +6,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -18,6 +19,7 @@ struct drv_spawn {
 	int log_fd;	      /* stdout and stderr */
 	const int *keep_caps; /* CAP_* the child keeps; every other one is dropped */
 	size_t n_keep_caps;
+	bool no_thp; /* PR_SET_THP_DISABLE: no transparent huge pages (kept across execve) */
 };
 
 /*

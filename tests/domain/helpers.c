@@ -156,6 +156,7 @@ const char *dt_def_diff(const struct domain_def *a, const struct domain_def *b)
 		DIFF(strcmp(a->nets[i].mac, b->nets[i].mac) == 0, "nets");
 	DIFF(a->rng == b->rng, "rng");
 	DIFF(a->memballoon == b->memballoon, "memballoon");
+	DIFF(a->tb_cache_kib == b->tb_cache_kib, "tb_cache_kib");
 	return NULL;
 }
 

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -96,6 +97,52 @@ Test(driver, pause_resume_destroy)
 	cr_assert_eq(kill(pid, 0), -1, "QEMU %d still exists after destroy", pid);
 	cr_assert_eq(drv_domain_wait(dom, 0, &end, &err), 1);
 	cr_assert_eq(end.reason, DRV_END_DESTROYED, "ended as %s", drv_end_reason_name(end.reason));
+	drv_close(conn);
+	remove_tree(root);
+}
+
+/* "THP_enabled:" of /proc/PID/status: 1, 0, or -1 when it is not there. */
+static int thp_enabled(pid_t pid)
+{
+	cleanup_free char *path = vs_xasprintf("/proc/%d/status", (int)pid);
+	cleanup_free char *text = NULL;
+	cleanup_error struct vs_error *err = NULL;
+	const char *line;
+
+	cr_assert_eq(vs_read_file(path, 1 << 16, &text, NULL, &err), 0, "%s", err ? err->msg : "");
+	line = strstr(text, "THP_enabled:");
+	return line == NULL ? -1 : atoi(line + strlen("THP_enabled:"));
+}
+
+/* <vshim:hugepages>off reaches QEMU as PR_SET_THP_DISABLE; without it THP stays on. */
+Test(driver, hugepages_off_disables_thp_in_qemu)
+{
+	static const char *const metadata =
+	    "<metadata><vshim:vm xmlns:vshim='http://vshim.dev/xmlns/domain/1.0'>"
+	    "<vshim:hugepages>off</vshim:hugepages></vshim:vm></metadata>";
+	cleanup_free char *root = vmtest_tmpdir();
+	cleanup_error struct vs_error *err = NULL;
+	struct drv_conn *conn = drv_open(root, &err);
+
+	cr_assert_not_null(conn, "%s", err ? err->msg : "");
+	for (int off = 0; off < 2; off++) {
+		cleanup_free char *name = vs_xasprintf("thp%d", off);
+		cleanup_free char *base = vmtest_domain_xml(name, "hang", NULL);
+		char *at = strstr(base, "</name>") + strlen("</name>");
+		cleanup_free char *xml =
+		    vs_xasprintf("%.*s%s%s", (int)(at - base), base, off ? metadata : "", at);
+		cleanup_domain_def struct domain_def *def = parse(xml);
+		struct drv_domain *dom = drv_domain_create(conn, def, DRV_CREATE_PAUSED, &err);
+		int thp;
+
+		cr_assert_not_null(dom, "%s", err ? err->msg : "");
+		thp = thp_enabled(drv_domain_pid(dom));
+		cr_assert_geq(thp, 0,
+			      "/proc/%d/status has no THP_enabled (Linux 5.0 or later needed)",
+			      (int)drv_domain_pid(dom));
+		cr_assert_eq(thp, off ? 0 : 1, "QEMU of %s has THP_enabled %d", name, thp);
+		cr_assert_eq(drv_domain_destroy(dom, &err), 0, "%s", err ? err->msg : "");
+	}
 	drv_close(conn);
 	remove_tree(root);
 }
