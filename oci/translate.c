@@ -21,9 +21,11 @@
 struct vm_plan {
 	unsigned int memory_mib;
 	unsigned int vcpus;
+	unsigned int tb_cache_mib;
 	const char *kernel;
 	const char *accel;
 	const char *machine;
+	const char *hugepages;
 };
 
 /* A decimal number without sign or leading zeros, at most 9 digits; -1 when it is not. */
@@ -105,6 +107,29 @@ static int plan_vcpus(const struct oci_spec *spec, const struct oci_translate_ct
 	return 0;
 }
 
+static int plan_tb_cache(const struct oci_spec *spec, struct vm_plan *plan, struct vs_error **err)
+{
+	const char *ann = oci_spec_annotation(spec, OCI_ANNOTATION_TB_CACHE);
+
+	if (ann != NULL) {
+		long mib = annotation_number(ann);
+
+		if (mib < 1 || mib > OCI_VM_MAX_TB_CACHE_MIB)
+			return vs_error_set(err, 0,
+					    "annotations[\"%s\"]: must be a number of MiB between "
+					    "1 and %u, not \"%s\"",
+					    OCI_ANNOTATION_TB_CACHE, OCI_VM_MAX_TB_CACHE_MIB, ann);
+		plan->tb_cache_mib = (unsigned int)mib;
+		return 0;
+	}
+	plan->tb_cache_mib = plan->memory_mib / 4;
+	if (plan->tb_cache_mib < OCI_VM_MIN_TB_CACHE_MIB)
+		plan->tb_cache_mib = OCI_VM_MIN_TB_CACHE_MIB;
+	if (plan->tb_cache_mib > OCI_VM_MAX_TB_CACHE_MIB)
+		plan->tb_cache_mib = OCI_VM_MAX_TB_CACHE_MIB;
+	return 0;
+}
+
 /* The value of an annotation that must be one of choices, or fallback when absent. */
 static int plan_choice(const struct oci_spec *spec, const char *key, const char *const *choices,
 		       size_t n, const char *fallback, const char **out, struct vs_error **err)
@@ -132,13 +157,17 @@ static int plan_vm(const struct oci_spec *spec, const struct oci_translate_ctx *
 {
 	static const char *const accels[] = { "auto", "kvm", "tcg" };
 	static const char *const machines[] = { "microvm", "q35" };
+	static const char *const on_off[] = { "on", "off" };
 	const char *kernel = oci_spec_annotation(spec, OCI_ANNOTATION_KERNEL);
 
 	if (plan_memory(spec, plan, err) < 0 || plan_vcpus(spec, ctx, plan, err) < 0 ||
+	    plan_tb_cache(spec, plan, err) < 0 ||
 	    plan_choice(spec, OCI_ANNOTATION_ACCEL, accels, VS_ARRAY_SIZE(accels), "auto",
 			&plan->accel, err) < 0 ||
 	    plan_choice(spec, OCI_ANNOTATION_MACHINE, machines, VS_ARRAY_SIZE(machines), "microvm",
-			&plan->machine, err) < 0)
+			&plan->machine, err) < 0 ||
+	    plan_choice(spec, OCI_ANNOTATION_HUGEPAGES, on_off, VS_ARRAY_SIZE(on_off), "on",
+			&plan->hugepages, err) < 0)
 		return -1;
 	if (kernel != NULL && kernel[0] != '/')
 		return vs_error_set(err, 0,
@@ -228,6 +257,9 @@ static void w_head(struct xw *x, const struct oci_translate_ctx *ctx, const stru
 					    BAD_CAST METADATA_NS));
 	w_ok(x, xmlTextWriterWriteElementNS(x->w, BAD_CAST "vshim", BAD_CAST "accel", NULL,
 					    BAD_CAST plan->accel));
+	if (strcmp(plan->hugepages, "off") == 0)
+		w_ok(x, xmlTextWriterWriteElementNS(x->w, BAD_CAST "vshim", BAD_CAST "hugepages",
+						    NULL, BAD_CAST "off"));
 	w_end(x);
 	w_end(x);
 	snprintf(num, sizeof(num), "%llu", (unsigned long long)plan->memory_mib * 1024);
@@ -247,6 +279,15 @@ static void w_head(struct xw *x, const struct oci_translate_ctx *ctx, const stru
 	if (ctx->initrd != NULL)
 		w_text_element(x, "initrd", ctx->initrd);
 	w_text_element(x, "cmdline", OCI_GUEST_CMDLINE);
+	w_end(x);
+	snprintf(num, sizeof(num), "%u", plan->tb_cache_mib);
+	w_start(x, "features");
+	w_start(x, "tcg");
+	w_start(x, "tb-cache");
+	w_attr(x, "unit", "MiB");
+	w_ok(x, xmlTextWriterWriteString(x->w, BAD_CAST num));
+	w_end(x);
+	w_end(x);
 	w_end(x);
 	w_text_element(x, "on_poweroff", "destroy");
 	w_text_element(x, "on_reboot", "destroy");

@@ -24,6 +24,19 @@
  *   io.vshim.kernel  absolute path of the guest kernel
  *   io.vshim.accel   auto | kvm | tcg
  *   io.vshim.machine microvm | q35
+ *   io.vshim.tb-cache TCG's translation cache in MiB, 1..OCI_VM_MAX_TB_CACHE_MIB
+ *                    (used only when the VM runs under TCG)
+ *   io.vshim.hugepages on | off: off runs QEMU without transparent huge pages
+ *                    (<vshim:hugepages>off): the VM's memory and translation
+ *                    cache are held in 4 KiB pages as they are touched, less
+ *                    and the same every time, for more page faults at start-up
+ *
+ * TCG's translation cache (<features><tcg><tb-cache>) is a quarter of the
+ * VM's memory, at least OCI_VM_MIN_TB_CACHE_MIB: QEMU 7.2's own default is
+ * 1 GiB whatever the guest, which a VM that keeps running new code fills
+ * and never gives back; a quarter of the guest was QEMU's default before.
+ * Start-up fills about 24 MiB of it (a full cache is flushed and filled
+ * again, which costs time, so it never gets smaller than that).
  */
 #pragma once
 
@@ -47,13 +60,17 @@
 #define OCI_VM_MIN_MEMORY_MIB	   64u
 #define OCI_VM_MAX_MEMORY_MIB	   (1024u * 1024u) /* 1 TiB */
 #define OCI_VM_MAX_VCPUS	   64u
+#define OCI_VM_MIN_TB_CACHE_MIB	   32u
+#define OCI_VM_MAX_TB_CACHE_MIB	   2048u
 #define OCI_CPU_DEFAULT_PERIOD	   100000u /* the kernel's CFS default, in microseconds */
 
-#define OCI_ANNOTATION_MEMORY  "io.vshim.memory"
-#define OCI_ANNOTATION_VCPUS   "io.vshim.vcpus"
-#define OCI_ANNOTATION_KERNEL  "io.vshim.kernel"
-#define OCI_ANNOTATION_ACCEL   "io.vshim.accel"
-#define OCI_ANNOTATION_MACHINE "io.vshim.machine"
+#define OCI_ANNOTATION_MEMORY	 "io.vshim.memory"
+#define OCI_ANNOTATION_VCPUS	 "io.vshim.vcpus"
+#define OCI_ANNOTATION_KERNEL	 "io.vshim.kernel"
+#define OCI_ANNOTATION_ACCEL	 "io.vshim.accel"
+#define OCI_ANNOTATION_MACHINE	 "io.vshim.machine"
+#define OCI_ANNOTATION_TB_CACHE	 "io.vshim.tb-cache"
+#define OCI_ANNOTATION_HUGEPAGES "io.vshim.hugepages"
 
 /* The 9p tag of mounts[index]: "m<index>". */
 static inline void oci_mount_tag(char *buf, size_t size, size_t index)

@@ -162,6 +162,14 @@ Test(translate, errors)
 		  "annotations[\"io.vshim.accel\"]: must be auto, kvm or tcg, not \"xen\"" },
 		{ BASE "\"annotations\":{\"io.vshim.machine\":\"pc\"}}",
 		  "annotations[\"io.vshim.machine\"]: must be microvm or q35, not \"pc\"" },
+		{ BASE "\"annotations\":{\"io.vshim.hugepages\":\"never\"}}",
+		  "annotations[\"io.vshim.hugepages\"]: must be on or off, not \"never\"" },
+		{ BASE "\"annotations\":{\"io.vshim.tb-cache\":\"0\"}}",
+		  "annotations[\"io.vshim.tb-cache\"]: must be a number of MiB between 1 and "
+		  "2048, not \"0\"" },
+		{ BASE "\"annotations\":{\"io.vshim.tb-cache\":\"4096\"}}",
+		  "annotations[\"io.vshim.tb-cache\"]: must be a number of MiB between 1 and "
+		  "2048, not \"4096\"" },
 		{ BASE "\"annotations\":{\"io.vshim.kernel\":\"vmlinux\"}}",
 		  "annotations[\"io.vshim.kernel\"]: must be an absolute path, not \"vmlinux\"" },
 		{ BASE "\"linux\":{\"resources\":{\"memory\":{\"limit\":1099511627776}}}}",
