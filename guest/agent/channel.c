@@ -15,31 +15,47 @@
 #include "common/util.h"
 
 #define PORTS_DIR "/sys/class/virtio-ports"
+/* vport0p1 .. vport(N-1)p1 are looked at before the whole directory. */
+#define PORT_GUESSES 8
+/* Between two looks while the port has no name yet. */
+#define PORT_POLL_NS 200000
 
-/* The /dev path of the port called name, or NULL when none is (yet). */
+/* Whether the port whose sysfs directory is PORTS_DIR/port is called name. */
+static bool port_has_name(const char *port, const char *name)
+{
+	cleanup_free char *path = vs_xasprintf(PORTS_DIR "/%s/name", port);
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char buf[256];
+	ssize_t n;
+
+	if (fd < 0 || (n = read(fd, buf, sizeof(buf) - 1)) <= 0)
+		return false;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return strcmp(buf, name) == 0;
+}
+
+/*
+ * The /dev path of the port called name, or NULL when none is (yet).  The
+ * agent's port is port 1 (port 0 is the console's) of a device whose index
+ * is that of its place among the virtio devices, so vportNp1 for a small N
+ * is tried first: under TCG a directory scan of sysfs costs milliseconds.
+ */
 static char *find_port(const char *name)
 {
-	cleanup_dir DIR *d = opendir(PORTS_DIR);
+	cleanup_dir DIR *d = NULL;
 	struct dirent *de;
 
-	while (d != NULL && (de = readdir(d)) != NULL) {
-		cleanup_free char *path = NULL;
-		char buf[256];
-		cleanup_close int fd = -1;
-		ssize_t n;
+	for (int i = 0; i < PORT_GUESSES; i++) {
+		char port[32];
 
-		if (de->d_name[0] == '.')
-			continue;
-		path = vs_xasprintf(PORTS_DIR "/%s/name", de->d_name);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		n = read(fd, buf, sizeof(buf) - 1);
-		if (n <= 0)
-			continue;
-		buf[n] = '\0';
-		buf[strcspn(buf, "\n")] = '\0';
-		if (strcmp(buf, name) == 0)
+		snprintf(port, sizeof(port), "vport%dp1", i);
+		if (port_has_name(port, name))
+			return vs_xasprintf("/dev/%s", port);
+	}
+	d = opendir(PORTS_DIR);
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] != '.' && port_has_name(de->d_name, name))
 			return vs_xasprintf("/dev/%s", de->d_name);
 	}
 	return NULL;
@@ -54,7 +70,7 @@ int agent_channel_open_port(struct agent_channel *ch, const char *name, int time
 
 	/* The host names the port with a control message that may come after init starts. */
 	while ((dev = find_port(name)) == NULL) {
-		struct timespec ts = { 0, 1000000 };
+		struct timespec ts = { 0, PORT_POLL_NS };
 
 		if (vs_now_ns() > deadline)
 			return vs_error_set(err, ENOENT, "no virtio-serial port is called `%s`",

@@ -319,6 +319,8 @@ int agent_container_setup(struct agent *a, struct vs_error **err)
 		.stage_dir = stage,
 		.binds = c->binds,
 		.n_binds = c->n_binds,
+		/* The host shares a read-only root read-only (oci/translate.c). */
+		.cached_tag = spec->root_readonly ? OCI_ROOTFS_TAG : NULL,
 	};
 	cleanup_close int rootfd = -1;
 	int flags = 0;

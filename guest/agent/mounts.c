@@ -137,8 +137,11 @@ int agent_mounts_share(const struct agent_mounts_ctx *ctx, const char *tag, cons
 
 	flags = agent_mountopt_bind_flags(flags);
 	if (ctx->vm) {
-		vs_debug("agent", "mounting share `%s` (9p)", tag);
-		if (mount(tag, target, "9p", flags, AGENT_9P_OPTIONS) < 0)
+		bool cached = ctx->cached_tag != NULL && strcmp(tag, ctx->cached_tag) == 0;
+
+		vs_debug("agent", "mounting share `%s` (9p%s)", tag, cached ? ", cached" : "");
+		if (mount(tag, target, "9p", flags,
+			  cached ? AGENT_9P_OPTIONS_CACHED : AGENT_9P_OPTIONS) < 0)
 			return vs_error_set(err, errno, "cannot mount share `%s`", tag);
 		return 0;
 	}

@@ -17,8 +17,18 @@
 #include "guest/proto/host.h"
 #include "oci/spec.h"
 
-/* How the guest mounts a 9p share (QEMU's virtio-9p-device). */
-#define AGENT_9P_OPTIONS "trans=virtio,version=9p2000.L,msize=512000,cache=mmap"
+/*
+ * How the guest mounts a 9p share (QEMU's virtio-9p-device).  cache=mmap
+ * reads through to the host on every access, so the container sees changes
+ * made on the host at once.  A read-only root is mounted cache=loose: the
+ * guest keeps what it read (file data, attributes, directory entries) in its
+ * own page and dentry caches, so starting a program reads its pages over 9p
+ * once and later lookups do not leave the guest.  The trade-off: a change
+ * made on the host to a read-only root while the container runs may not be
+ * seen inside it until the container is started again.
+ */
+#define AGENT_9P_OPTIONS	"trans=virtio,version=9p2000.L,msize=512000,cache=mmap"
+#define AGENT_9P_OPTIONS_CACHED "trans=virtio,version=9p2000.L,msize=512000,cache=loose"
 
 struct agent_mounts_ctx {
 	bool vm;			/* shares are 9p; else binds of SHARE_DIR/TAG */
@@ -26,6 +36,7 @@ struct agent_mounts_ctx {
 	const char *stage_dir;		/* file shares are mounted under STAGE_DIR/TAG */
 	const struct proto_bind *binds; /* mounts[] entries that arrive as shares */
 	size_t n_binds;
+	const char *cached_tag; /* the share mounted cache=loose (a read-only root), or NULL */
 };
 
 enum agent_mounts_create {
