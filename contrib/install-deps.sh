@@ -14,6 +14,7 @@ packages=(
 	containerd podman
 	# hypervisor
 	qemu-system-x86
+	runc crun libvirt-daemon-driver-qemu gnuplot-nox # contrib/bench: the peers, the chart
 	# guest kernel
 	linux-source-6.1 bc bison flex libelf-dev libssl-dev cpio xz-utils
 	gzip kmod

@@ -1,43 +1,75 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
-# vshim's start-up benchmark: wall time of a guest that does nothing, from
-# bare QEMU up to a whole `vshim run`, measured in one run with interleaved
-# repetitions so that every case sees the same machine.
+# vshim's benchmark: start-up time against bare QEMU and against the peers,
+# host memory per idle container, and many containers started at once. Time
+# cases run in one run with interleaved repetitions, so that every case sees
+# the same machine.
 #
 #   contrib/bench/run.sh [BUILD_DIR] [ROUNDS]
 #
-# Cases (each repetition is the wall time of the whole command):
+# Time cases (each repetition is the wall time of the whole command unless
+# said otherwise):
 #   floor      bare qemu-system-x86_64 booting the build's vmlinux to the
 #              static test init (tests/testinit.img), which exits at once;
 #              same machine, accelerator, memory and vCPUs as vshim's VM,
 #              and the guest command line of oci/translate.h
 #   floor_tcg  the same with the driver's TCG-only kernel flags
-#              (DRV_TCG_CMDLINE in driver/command.h); only under TCG
+#              (DRV_TCG_CMDLINE in driver/command.h): the kernel command
+#              line vshim's guests really get, so the honest floor; only
+#              under TCG
 #   qemu_run   vshim-qemu-run booting that same guest through the driver
 #   vshim_run  `vshim run` of /bin/true from a busybox-static bundle,
 #              teardown included
+#   first_output  `vshim create` + `vshim start` of `echo`, to the first byte
+#              of its output (contrib/bench/probe.py)
+#   virt_qemu_run  libvirt's virt-qemu-run on the same kernel, test init
+#              and command line as floor_tcg in a q35 domain (libvirt has no
+#              microvm), timed to QEMU's exit: virt-qemu-run itself does not
+#              exit when the guest stops.  Its embedded root gets a qemu.conf
+#              (user root, logs to files); libvirt 9.0 wants a libvirt-qemu
+#              user to exist all the same, which this script adds (system
+#              user, no login) when it is missing.
+#   runc, crun `runc run` / `crun run` of /bin/true on the same root file
+#              system: the container floor without a VM; crun is skipped
+#              when it cannot run here (crun 1.8 refuses hybrid cgroups)
 #   base_qemu_run, base_vshim_run
 #              the same two with the binaries of VSHIM_BENCH_BASELINE, to
 #              compare a change with the build before it in one run
 #
-# Prints min/median/max per case with the ratio of its median to the floor's
-# median, then the targets (met or not), and writes everything as JSON.
-# Nothing is downloaded: busybox comes from the host (busybox-static).
+# Then, once: when each start-up stage of `vshim --debug run` began (every
+# round, untimed); memory (host PSS of the monitor plus its QEMU per idle
+# container with a 128 MiB guest, for 1, 5 and 10 containers running, and
+# the monitor's RSS); density (10 `vshim run --detach` at once: time until
+# all run, failures).
+#
+# Prints min/median/max per case with the ratio of its median to each floor,
+# the stages, memory and density, then the targets (met or not, naming the
+# floor), and writes everything as JSON and a PNG chart (gnuplot) next to it.
+# Nothing is downloaded: busybox comes from the host (busybox-static), the
+# peers from Debian (contrib/install-deps.sh).
 #
 # Environment:
-#   VSHIM_BENCH_CASES   cases to run, in order (default: all of the above)
-#   VSHIM_BENCH_JSON    result file (default: BUILD_DIR/bench/run.json)
-#   VSHIM_BENCH_MEMORY  VM memory in MiB (default 256)
+#   VSHIM_BENCH_CASES   time cases to run, in order (default: all of the above)
+#   VSHIM_BENCH_JSON    result file (default: BUILD_DIR/bench/run.json; the
+#                       chart is the same path with .png)
+#   VSHIM_BENCH_MEMORY  VM memory in MiB of the time cases (default 256)
 #   VSHIM_BENCH_VCPUS   vCPUs (default 1)
 #   VSHIM_BENCH_ACCEL   tcg or kvm (default: what the driver's `auto` picks)
 #   VSHIM_BENCH_BASELINE  another build directory (say, of the last commit):
 #                       adds the base_* cases
-#   VSHIM_BENCH_STAGES  1: also run `vshim --debug run` once per round
-#                       (untimed) and report when each start-up stage began
+#   VSHIM_BENCH_STAGES  0: no `vshim --debug run` per round (default 1)
+#   VSHIM_BENCH_FLEET   container counts for memory (default "1 5 10"; empty:
+#                       no memory measurement)
+#   VSHIM_BENCH_FLEET_MEMORY  guest memory in MiB there (default 128)
+#   VSHIM_BENCH_SETTLE  seconds the fleet idles before it is measured (default 5)
+#   VSHIM_BENCH_DENSITY containers started at once (default 10; 0: none)
+#   VSHIM_BENCH_DENSITY_ROUNDS  repetitions of that (default 3)
 #
-# Adding a case: write case_NAME (runs one repetition, fails on error), give
-# it a label in case_label, and list it in all_cases; report.py does the rest.
+# Adding a time case: write case_NAME (runs one repetition, fails on error;
+# it may write its own measurement in ms to $work/value instead of its wall
+# time), give it a label in case_label, and list it in all_cases; report.py
+# does the rest.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -48,7 +80,7 @@ memory=${VSHIM_BENCH_MEMORY:-256}
 vcpus=${VSHIM_BENCH_VCPUS:-1}
 json=${VSHIM_BENCH_JSON:-$build/bench/run.json}
 baseline=${VSHIM_BENCH_BASELINE:+$(realpath "$VSHIM_BENCH_BASELINE")}
-all_cases="floor floor_tcg qemu_run vshim_run"
+all_cases="floor floor_tcg qemu_run vshim_run first_output virt_qemu_run runc crun"
 [ -z "$baseline" ] || all_cases="$all_cases base_qemu_run base_vshim_run"
 cases=${VSHIM_BENCH_CASES:-$all_cases}
 
@@ -63,6 +95,13 @@ die() {
 }
 
 [[ $rounds =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive number, not \`$rounds\`"
+fleet=${VSHIM_BENCH_FLEET-1 5 10}
+fleet_memory=${VSHIM_BENCH_FLEET_MEMORY:-128}
+settle=${VSHIM_BENCH_SETTLE:-5}
+density=${VSHIM_BENCH_DENSITY:-10}
+density_rounds=${VSHIM_BENCH_DENSITY_ROUNDS:-3}
+png=${json%.json}.png
+
 for f in "$kernel" "$initrd" "$build/bin/vshim" "$build/bin/vshim-qemu-run" "$qemu" \
 	${baseline:+"$baseline/bin/vshim" "$baseline/bin/vshim-qemu-run"}; do
 	[ -e "$f" ] || die "missing $f: build first"
@@ -127,22 +166,83 @@ XML
 
 # The busybox bundle: vshim's own config.json template running /bin/true,
 # with the VM's shape pinned so that it matches the floor's.
-mkdir -p "$work/bundle/rootfs/bin"
-cp "$busybox" "$work/bundle/rootfs/bin/busybox"
-ln -s busybox "$work/bundle/rootfs/bin/true"
-"$build/bin/vshim" spec --bundle "$work/bundle" >/dev/null
-python3 - "$work/bundle/config.json" "$memory" "$vcpus" "$accel" <<'PY'
+# The other bundles share its root: `echo` for first_output, `sleep` for the
+# fleet (128 MiB guests), and runc's own template for runc and crun.
+mkdir -p "$work/rootfs/bin"
+cp "$busybox" "$work/rootfs/bin/busybox"
+for applet in true echo sleep; do
+	ln -s busybox "$work/rootfs/bin/$applet"
+done
+# bundle NAME MEMORY ARGS...: a vshim bundle from vshim's own config.json template.
+bundle() {
+	local dir=$work/$1 mem=$2
+
+	shift 2
+	mkdir -p "$dir"
+	ln -s ../rootfs "$dir/rootfs"
+	"$build/bin/vshim" spec --bundle "$dir" >/dev/null
+	python3 - "$dir/config.json" "$mem" "$vcpus" "$accel" "$@" <<'PY'
 import json, sys
-path, memory, vcpus, accel = sys.argv[1:]
+path, memory, vcpus, accel, *args = sys.argv[1:]
 with open(path) as f:
     c = json.load(f)
-c["process"]["args"] = ["/bin/true"]
+c["process"]["args"] = args
 c["process"]["terminal"] = False
 c.setdefault("annotations", {}).update(
     {"io.vshim.memory": memory, "io.vshim.vcpus": vcpus, "io.vshim.accel": accel})
 with open(path, "w") as f:
     json.dump(c, f, indent=1)
 PY
+}
+bundle bundle "$memory" /bin/true
+bundle echo "$memory" /bin/echo vshim
+bundle idle "$fleet_memory" /bin/sleep 100000
+
+# runc's bundle: `runc spec`, /bin/true, no terminal.
+mkdir -p "$work/oci"
+if command -v runc >/dev/null; then
+	(cd "$work/oci" && runc spec) && python3 - "$work/oci/config.json" "$work/rootfs" <<'PY'
+import json, sys
+with open(sys.argv[1]) as f:
+    c = json.load(f)
+c["root"]["path"] = sys.argv[2]  # runc refuses a root that is a symbolic link
+c["process"]["args"] = ["/bin/true"]
+c["process"]["terminal"] = False
+with open(sys.argv[1], "w") as f:
+    json.dump(c, f, indent=1)
+PY
+fi
+
+# libvirt's embedded root for virt-qemu-run: the floor_tcg guest on q35.
+mkdir -p "$work/libvirt/etc"
+cat >"$work/libvirt/etc/qemu.conf" <<'CONF'
+user = "root"
+group = "root"
+stdio_handler = "file"
+remember_owner = 0
+dynamic_ownership = 0
+CONF
+cat >"$work/libvirt.xml" <<XML
+<domain type='$([ "$accel" = kvm ] && echo kvm || echo qemu)'>
+  <name>bench</name>
+  <memory unit='MiB'>$memory</memory>
+  <vcpu>$vcpus</vcpu>
+  <os>
+    <type arch='x86_64' machine='q35'>hvm</type>
+    <kernel>$kernel</kernel>
+    <initrd>$initrd</initrd>
+    <cmdline>$floor_cmdline${tcg_flags:+ $tcg_flags}</cmdline>
+  </os>
+  <on_poweroff>destroy</on_poweroff>
+  <on_reboot>destroy</on_reboot>
+  <on_crash>destroy</on_crash>
+  <devices>
+    <emulator>$qemu</emulator>
+    <serial type='file'><source path='$work/libvirt.console'/><target port='0'/></serial>
+    <memballoon model='none'/>
+  </devices>
+</domain>
+XML
 
 # --- the cases: each runs one repetition ----------------------------------
 
@@ -179,6 +279,50 @@ vshim_run() {
 		return 1
 	}
 }
+probe() {
+	python3 "$bench_dir/probe.py" "$@"
+}
+case_first_output() {
+	local out
+
+	out=$(probe first-output "$build/bin/vshim" "$work/root" "$work/echo" \
+		"first-$((vshim_runs++))") || return
+	echo "${out##* }" >"$work/value"
+}
+case_virt_qemu_run() {
+	local out
+
+	command -v virt-qemu-run >/dev/null || {
+		echo "virt-qemu-run is not installed (libvirt-daemon-driver-qemu)" >&2
+		return 1
+	}
+	if ! getent passwd libvirt-qemu >/dev/null; then
+		echo "run.sh: adding the system user libvirt-qemu, which libvirt 9.0 needs" >&2
+		useradd --system --user-group --no-create-home --home-dir /var/lib/libvirt \
+			--shell /usr/sbin/nologin libvirt-qemu || return
+	fi
+	out=$(probe virt-qemu-run "$work/libvirt" "$work/libvirt.xml" bench) || return
+	grep -q 'vshim-testinit: mode reboot' "$work/libvirt.console" || {
+		echo "the test init did not run under libvirt" >&2
+		return 1
+	}
+	echo "${out##* }" >"$work/value"
+}
+oci_runs=0
+case_runc() {
+	command -v runc >/dev/null || {
+		echo "runc is not installed" >&2
+		return 1
+	}
+	runc --root "$work/runc" run --bundle "$work/oci" "runc-$((oci_runs++))" </dev/null
+}
+case_crun() {
+	command -v crun >/dev/null || {
+		echo "crun is not installed" >&2
+		return 1
+	}
+	crun --root "$work/crun" run --bundle "$work/oci" "crun-$((oci_runs++))" </dev/null
+}
 case_qemu_run() { qemu_run "$build"; }
 case_vshim_run() { vshim_run "$build"; }
 case_base_qemu_run() { qemu_run "$baseline"; }
@@ -192,6 +336,10 @@ case_label() {
 	vshim_run) echo "vshim run true" ;;
 	base_qemu_run) echo "vshim-qemu-run (base)" ;;
 	base_vshim_run) echo "vshim run true (base)" ;;
+	first_output) echo "vshim to 1st output" ;;
+	virt_qemu_run) echo "virt-qemu-run (q35)" ;;
+	runc) echo "runc run true" ;;
+	crun) echo "crun run true" ;;
 	*) echo "$1" ;;
 	esac
 }
@@ -215,20 +363,40 @@ done
 
 records=$work/records # lines: CASE METRIC VALUE
 
-# Runs case $1 once; appends its wall time in ms unless $2 is "warm-up".
-measure() {
-	local t0 t1
+# Peers that may be missing or unable to run here: skipped with a note.
+optional_case() {
+	case $1 in
+	virt_qemu_run | runc | crun) return 0 ;;
+	*) return 1 ;;
+	esac
+}
 
+# Runs case $1 once; appends its time in ms (its wall time, or what it wrote
+# to $work/value) unless $2 is "warm-up".  A failed warm-up of an optional
+# case returns 1; any other failure ends the run.
+measure() {
+	local t0 t1 value
+
+	rm -f "$work/value"
 	t0=$EPOCHREALTIME
 	if ! "case_$1" >"$work/out" 2>"$work/err"; then
+		if [ "${2:-}" = warm-up ] && optional_case "$1"; then
+			echo "run.sh: skipping $1: $(tail -1 "$work/err")" >&2
+			echo "$1 $(tail -1 "$work/err")" >>"$work/skipped"
+			return 1
+		fi
 		echo "run.sh: case $1 failed:" >&2
 		cat "$work/out" "$work/err" >&2
 		exit 1
 	fi
 	t1=$EPOCHREALTIME
 	[ "${2:-}" = warm-up ] && return
-	echo "$1 wall_ms $(((${t1/./} - ${t0/./}) / 1000)).$(((${t1/./} - ${t0/./}) % 1000 / 100))" \
-		>>"$records"
+	if [ -s "$work/value" ]; then
+		read -r value <"$work/value"
+	else
+		value=$(((${t1/./} - ${t0/./}) / 1000)).$(((${t1/./} - ${t0/./}) % 1000 / 100))
+	fi
+	echo "$1 wall_ms $value" >>"$records"
 }
 
 # Optional: when each stage of one `vshim --debug run` began (not timed with
@@ -258,24 +426,42 @@ load_check() {
 
 echo "run.sh: $rounds rounds of: ${selected[*]} (accel $accel, $memory MiB, $vcpus vCPU)" >&2
 load_before=$(load_check)
+: >"$work/skipped"
+warm=()
 for c in "${selected[@]}"; do
-	measure "$c" warm-up
+	measure "$c" warm-up && warm+=("$c")
 done
+selected=("${warm[@]}")
 for ((r = 0; r < rounds; r++)); do
 	# The order rotates each round, so no case always runs after the same one.
 	n=${#selected[@]}
 	for ((k = 0; k < n; k++)); do
 		measure "${selected[(r + k) % n]}"
 	done
-	[ "${VSHIM_BENCH_STAGES:-0}" = 1 ] && stage_run "$r"
+	[ "${VSHIM_BENCH_STAGES:-1}" = 1 ] && stage_run "$r"
 	printf '.' >&2
 done
 echo >&2
+
+# Memory: COUNT idle containers at once, for each count of the fleet.
+for n in $fleet; do
+	echo "run.sh: memory of $n idle containers ($fleet_memory MiB guests, ${settle} s to settle)" >&2
+	probe memory "$build/bin/vshim" "$work/root" "$work/idle" "$n" "$settle" >>"$records" ||
+		die "the memory measurement of $n containers failed"
+done
+# Density: COUNT containers started at the same moment.
+if [ "$density" -gt 0 ]; then
+	echo "run.sh: $density_rounds times $density containers started at once" >&2
+	for ((r = 0; r < density_rounds; r++)); do
+		probe density "$build/bin/vshim" "$work/root" "$work/idle" "$density" >>"$records" ||
+			die "the density measurement failed"
+	done
+fi
 read -r load_after _ </proc/loadavg
 
 mkdir -p "$(dirname "$json")"
 labels=()
-for c in "${selected[@]}"; do
+for c in $cases; do
 	labels+=("$c=$(case_label "$c")")
 done
 python3 "$bench_dir/report.py" --records "$records" --json "$json" \
@@ -285,6 +471,10 @@ python3 "$bench_dir/report.py" --records "$records" --json "$json" \
 	--meta "qemu=$("$qemu" --version | head -1)" --meta "build=$build" \
 	--meta "loadavg_before=$load_before" --meta "loadavg_after=$load_after" \
 	--meta "baseline=$baseline" \
-	--floor floor --also floor_tcg --target vshim_run:1.3 --target vshim_run:1.15 \
-	${baseline:+--target base_vshim_run:1.3 --target base_vshim_run:1.15} \
+	--meta "fleet_memory_mib=$fleet_memory" --meta "settle_s=$settle" \
+	--skipped "$work/skipped" --png "$png" \
+	--floor floor --also floor_tcg \
+	--target vshim_run:1.15:floor_tcg --target qemu_run:1.05:floor_tcg \
+	${baseline:+--target base_vshim_run:1.15:floor_tcg --target base_qemu_run:1.05:floor_tcg} \
+	--max-monitor-rss-kb 4096 --max-pss-kb 65536 --pss-min-count 3 \
 	"${labels[@]/#/--case=}"
