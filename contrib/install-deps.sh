@@ -16,7 +16,7 @@ packages=(
 	qemu-system-x86
 	runc crun libvirt-daemon-driver-qemu gnuplot-nox # contrib/bench: the peers, the chart
 	# guest kernel
-	linux-source-6.1 bc bison flex libelf-dev libssl-dev cpio xz-utils
+	linux-source-6.1 bc bison flex libelf-dev libssl-dev cpio xz-utils patch
 	gzip kmod
 )
 

@@ -3,11 +3,13 @@
 #
 # Builds the vshim guest kernel, or takes it from the cache.
 #
-#   build-kernel.sh --fragment FILE --output FILE [--cache-dir DIR]
-#                   [--source TARBALL] [--package NAME] [--jobs N]
+#   build-kernel.sh --fragment FILE --output FILE [--patches DIR]
+#                   [--cache-dir DIR] [--source TARBALL] [--package NAME]
+#                   [--jobs N]
 #
-# The kernel is `make ARCH=x86_64 tinyconfig` of Debian's linux-source-6.1
-# with FILE merged on top (allnoconfig for everything else), built as an uncompressed vmlinux (booted through
+# The kernel is `make ARCH=x86_64 tinyconfig` of Debian's linux-source-6.1,
+# with every DIR/*.patch applied in name order (patch -p1), and FILE merged
+# on top (allnoconfig for everything else), built as an uncompressed vmlinux (booted through
 # PVH) and stripped of debug information. Every option of the fragment must
 # end up in the final .config with the value the fragment asks for; the
 # build fails listing the ones a dependency dropped.
@@ -15,8 +17,8 @@
 # The result is cached outside the build tree, under
 #   DIR/<hash>/vmlinux        DIR: --cache-dir, else $VSHIM_CACHE_DIR/kernel,
 #                             else ${XDG_CACHE_HOME:-~/.cache}/vshim/kernel
-# where <hash> covers the fragment, the source package's version, the
-# compiler's version and this script. With the same inputs, any build tree
+# where <hash> covers the fragment, the patches, the source package's
+# version, the compiler's version and this script. With the same inputs, any build tree
 # copies the cached file instead of compiling. The source is extracted and
 # compiled in DIR/<hash>/work, which is removed once the build succeeded
 # (and kept with its build.log when it failed). A lock on DIR/<hash>/lock
@@ -25,6 +27,7 @@ set -euo pipefail
 
 fragment=
 output=
+patch_dir=
 cache_dir=
 source_tar=/usr/src/linux-source-6.1.tar.xz
 package=linux-source-6.1
@@ -36,8 +39,8 @@ die() {
 }
 
 usage() {
-	echo "usage: build-kernel.sh --fragment FILE --output FILE [--cache-dir DIR]" \
-		"[--source TARBALL] [--package NAME] [--jobs N]" >&2
+	echo "usage: build-kernel.sh --fragment FILE --output FILE [--patches DIR]" \
+		"[--cache-dir DIR] [--source TARBALL] [--package NAME] [--jobs N]" >&2
 	exit 2
 }
 
@@ -46,6 +49,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--fragment) fragment=$2 ;;
 	--output) output=$2 ;;
+	--patches) patch_dir=$2 ;;
 	--cache-dir) cache_dir=$2 ;;
 	--source) source_tar=$2 ;;
 	--package) package=$2 ;;
@@ -59,6 +63,13 @@ if [ -z "$fragment" ] || [ -z "$output" ]; then
 fi
 
 [ -r "$fragment" ] || die "cannot read the config fragment \`$fragment'"
+patches=()
+if [ -n "$patch_dir" ]; then
+	[ -d "$patch_dir" ] || die "the patch directory \`$patch_dir' does not exist"
+	shopt -s nullglob
+	patches=("$(readlink -f "$patch_dir")"/*.patch)
+	shopt -u nullglob
+fi
 [ -r "$source_tar" ] ||
 	die "cannot read the kernel source \`$source_tar' (install $package: contrib/install-deps.sh)"
 [ "$(uname -m)" = x86_64 ] || die "the guest kernel builds on x86_64 hosts only, not on $(uname -m)"
@@ -75,6 +86,10 @@ compiler=${compiler%%$'\n'*}
 hash=$({
 	printf 'source %s %s\ncompiler %s\n--- fragment\n' "$package" "$version" "$compiler"
 	cat "$fragment"
+	for p in "${patches[@]}"; do
+		printf -- '--- patch %s\n' "$(basename "$p")"
+		cat "$p"
+	done
 	printf -- '--- script\n'
 	cat "$script"
 } | sha256sum | cut -c 1-16)
@@ -135,6 +150,10 @@ kmake() {
 
 tar -xf "$source_tar" -C "$src" --strip-components=1 >>"$log" 2>&1 ||
 	fail "cannot extract \`$source_tar'"
+for p in "${patches[@]}"; do
+	patch -d "$src" -p1 --forward --batch --no-backup-if-mismatch <"$p" >>"$log" 2>&1 ||
+		fail "\`$p' does not apply to $package $version"
+done
 # tinyconfig, then the fragment on top of it with allnoconfig semantics
 # (merge_config.sh -n): options that become visible only through the
 # fragment stay off instead of taking their defaults.
