@@ -513,7 +513,7 @@ static int parse_vshim_hugepages(struct parser *p, xmlNodePtr node)
 		return -1;
 	if (strcmp(text, "on") != 0 && strcmp(text, "off") != 0)
 		return fail_node(p, node, "must be on or off, not '%s'", text);
-	p->def->no_hugepages = strcmp(text, "off") == 0;
+	p->def->hugepages = strcmp(text, "off") == 0 ? DRV_HUGEPAGES_OFF : DRV_HUGEPAGES_ON;
 	return 0;
 }
 
@@ -1527,9 +1527,10 @@ static void w_head(struct writer *x, const struct domain_def *def)
 					    BAD_CAST DRV_METADATA_NS));
 	w_ok(x, xmlTextWriterWriteElementNS(x->w, BAD_CAST "vshim", BAD_CAST "accel", NULL,
 					    BAD_CAST drv_accel_name(def->accel)));
-	if (def->no_hugepages)
-		w_ok(x, xmlTextWriterWriteElementNS(x->w, BAD_CAST "vshim", BAD_CAST "hugepages",
-						    NULL, BAD_CAST "off"));
+	if (def->hugepages != DRV_HUGEPAGES_AUTO)
+		w_ok(x, xmlTextWriterWriteElementNS(
+			    x->w, BAD_CAST "vshim", BAD_CAST "hugepages", NULL,
+			    BAD_CAST(def->hugepages == DRV_HUGEPAGES_OFF ? "off" : "on")));
 	w_end(x);
 	w_end(x);
 	snprintf(num, sizeof(num), "%" PRIu64, def->memory_kib);

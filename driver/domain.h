@@ -95,6 +95,12 @@ struct drv_net {
 	char mac[18]; /* "52:54:00:xx:xx:xx", empty when not given */
 };
 
+enum drv_hugepages {
+	DRV_HUGEPAGES_AUTO,
+	DRV_HUGEPAGES_ON,
+	DRV_HUGEPAGES_OFF,
+};
+
 struct domain_def {
 	char *name;
 	unsigned char uuid[16];
@@ -113,13 +119,15 @@ struct domain_def {
 	 */
 	uint64_t tb_cache_kib;
 	/*
-	 * <metadata><vshim:vm><vshim:hugepages>off: QEMU runs without
-	 * transparent huge pages (its guest memory and translation cache are
-	 * then held in 4 KiB pages as they are touched, not in 2 MiB ones:
-	 * less memory per VM, and the same amount every time, for more page
-	 * faults at start-up).  libvirt has no element for it.
+	 * <metadata><vshim:vm><vshim:hugepages>on|off: whether QEMU may use
+	 * transparent huge pages.  Off, its guest memory and translation cache
+	 * are held in 4 KiB pages as they are touched, not in 2 MiB ones: less
+	 * memory per VM for more page faults.  Absent (auto): off under TCG,
+	 * where the guest's memory goes through QEMU's software TLB anyway, on
+	 * under KVM, where 2 MiB pages back the guest's page tables.  libvirt
+	 * has no element for it.
 	 */
-	bool no_hugepages;
+	enum drv_hugepages hugepages;
 
 	char *kernel;
 	char *initrd;

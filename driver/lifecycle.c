@@ -235,7 +235,8 @@ static int spawn_qemu(struct drv_domain *dom, struct vs_error **err)
 		.log_fd = log_fd,
 		.keep_caps = caps,
 		.n_keep_caps = caps_for(def, caps),
-		.no_thp = def->no_hugepages,
+		.no_thp = def->hugepages == DRV_HUGEPAGES_OFF ||
+			  (def->hugepages == DRV_HUGEPAGES_AUTO && dom->accel == DRV_ACCEL_TCG),
 	};
 	dom->pid = drv_process_spawn(&spawn, &dom->pidfd, err);
 	if (dom->pid < 0)

@@ -122,7 +122,7 @@ static int plan_tb_cache(const struct oci_spec *spec, struct vm_plan *plan, stru
 		plan->tb_cache_mib = (unsigned int)mib;
 		return 0;
 	}
-	plan->tb_cache_mib = plan->memory_mib / 4;
+	plan->tb_cache_mib = plan->memory_mib / 8;
 	if (plan->tb_cache_mib < OCI_VM_MIN_TB_CACHE_MIB)
 		plan->tb_cache_mib = OCI_VM_MIN_TB_CACHE_MIB;
 	if (plan->tb_cache_mib > OCI_VM_MAX_TB_CACHE_MIB)
@@ -157,7 +157,7 @@ static int plan_vm(const struct oci_spec *spec, const struct oci_translate_ctx *
 {
 	static const char *const accels[] = { "auto", "kvm", "tcg" };
 	static const char *const machines[] = { "microvm", "q35" };
-	static const char *const on_off[] = { "on", "off" };
+	static const char *const hugepages[] = { "auto", "on", "off" };
 	const char *kernel = oci_spec_annotation(spec, OCI_ANNOTATION_KERNEL);
 
 	if (plan_memory(spec, plan, err) < 0 || plan_vcpus(spec, ctx, plan, err) < 0 ||
@@ -166,7 +166,7 @@ static int plan_vm(const struct oci_spec *spec, const struct oci_translate_ctx *
 			&plan->accel, err) < 0 ||
 	    plan_choice(spec, OCI_ANNOTATION_MACHINE, machines, VS_ARRAY_SIZE(machines), "microvm",
 			&plan->machine, err) < 0 ||
-	    plan_choice(spec, OCI_ANNOTATION_HUGEPAGES, on_off, VS_ARRAY_SIZE(on_off), "on",
+	    plan_choice(spec, OCI_ANNOTATION_HUGEPAGES, hugepages, VS_ARRAY_SIZE(hugepages), "auto",
 			&plan->hugepages, err) < 0)
 		return -1;
 	if (kernel != NULL && kernel[0] != '/')
@@ -257,9 +257,9 @@ static void w_head(struct xw *x, const struct oci_translate_ctx *ctx, const stru
 					    BAD_CAST METADATA_NS));
 	w_ok(x, xmlTextWriterWriteElementNS(x->w, BAD_CAST "vshim", BAD_CAST "accel", NULL,
 					    BAD_CAST plan->accel));
-	if (strcmp(plan->hugepages, "off") == 0)
+	if (strcmp(plan->hugepages, "auto") != 0)
 		w_ok(x, xmlTextWriterWriteElementNS(x->w, BAD_CAST "vshim", BAD_CAST "hugepages",
-						    NULL, BAD_CAST "off"));
+						    NULL, BAD_CAST plan->hugepages));
 	w_end(x);
 	w_end(x);
 	snprintf(num, sizeof(num), "%llu", (unsigned long long)plan->memory_mib * 1024);

@@ -114,33 +114,50 @@ static int thp_enabled(pid_t pid)
 	return line == NULL ? -1 : atoi(line + strlen("THP_enabled:"));
 }
 
-/* <vshim:hugepages>off reaches QEMU as PR_SET_THP_DISABLE; without it THP stays on. */
-Test(driver, hugepages_off_disables_thp_in_qemu)
+/*
+ * <vshim:hugepages> reaches QEMU as PR_SET_THP_DISABLE: off disables THP, on
+ * keeps it, and without the element it follows the accelerator (these VMs
+ * run under TCG: off).
+ */
+Test(driver, hugepages_reach_qemu)
 {
-	static const char *const metadata =
-	    "<metadata><vshim:vm xmlns:vshim='http://vshim.dev/xmlns/domain/1.0'>"
-	    "<vshim:hugepages>off</vshim:hugepages></vshim:vm></metadata>";
+	static const struct {
+		const char *value; /* NULL: no element */
+		int thp_enabled;
+	} cases[] = { { "off", 0 }, { "on", 1 }, { NULL, 0 } };
 	cleanup_free char *root = vmtest_tmpdir();
 	cleanup_error struct vs_error *err = NULL;
 	struct drv_conn *conn = drv_open(root, &err);
 
 	cr_assert_not_null(conn, "%s", err ? err->msg : "");
-	for (int off = 0; off < 2; off++) {
-		cleanup_free char *name = vs_xasprintf("thp%d", off);
+	for (size_t i = 0; i < VS_ARRAY_SIZE(cases); i++) {
+		cleanup_free char *name = vs_xasprintf("thp%zu", i);
 		cleanup_free char *base = vmtest_domain_xml(name, "hang", NULL);
 		char *at = strstr(base, "</name>") + strlen("</name>");
+		cleanup_free char *metadata =
+		    cases[i].value == NULL
+			? vs_xasprintf("%s", "")
+			: vs_xasprintf(
+			      "<metadata><vshim:vm "
+			      "xmlns:vshim='http://vshim.dev/xmlns/domain/1.0'>"
+			      "<vshim:hugepages>%s</vshim:hugepages></vshim:vm></metadata>",
+			      cases[i].value);
 		cleanup_free char *xml =
-		    vs_xasprintf("%.*s%s%s", (int)(at - base), base, off ? metadata : "", at);
+		    vs_xasprintf("%.*s%s%s", (int)(at - base), base, metadata, at);
 		cleanup_domain_def struct domain_def *def = parse(xml);
 		struct drv_domain *dom = drv_domain_create(conn, def, DRV_CREATE_PAUSED, &err);
 		int thp;
 
 		cr_assert_not_null(dom, "%s", err ? err->msg : "");
+		cr_assert_eq(drv_domain_accel(dom), DRV_ACCEL_TCG,
+			     "the test VM %s is not under TCG", name);
 		thp = thp_enabled(drv_domain_pid(dom));
 		cr_assert_geq(thp, 0,
 			      "/proc/%d/status has no THP_enabled (Linux 5.0 or later needed)",
 			      (int)drv_domain_pid(dom));
-		cr_assert_eq(thp, off ? 0 : 1, "QEMU of %s has THP_enabled %d", name, thp);
+		cr_assert_eq(thp, cases[i].thp_enabled,
+			     "QEMU of %s (hugepages %s) has THP_enabled %d", name,
+			     cases[i].value ? cases[i].value : "absent", thp);
 		cr_assert_eq(drv_domain_destroy(dom, &err), 0, "%s", err ? err->msg : "");
 	}
 	drv_close(conn);

@@ -163,7 +163,7 @@ Test(translate, errors)
 		{ BASE "\"annotations\":{\"io.vshim.machine\":\"pc\"}}",
 		  "annotations[\"io.vshim.machine\"]: must be microvm or q35, not \"pc\"" },
 		{ BASE "\"annotations\":{\"io.vshim.hugepages\":\"never\"}}",
-		  "annotations[\"io.vshim.hugepages\"]: must be on or off, not \"never\"" },
+		  "annotations[\"io.vshim.hugepages\"]: must be auto, on or off, not \"never\"" },
 		{ BASE "\"annotations\":{\"io.vshim.tb-cache\":\"0\"}}",
 		  "annotations[\"io.vshim.tb-cache\"]: must be a number of MiB between 1 and "
 		  "2048, not \"0\"" },
