@@ -401,16 +401,32 @@ static int check_attrs(struct parser *p, xmlNodePtr node, const char *const *all
 
 static const char *const no_attrs[] = { NULL };
 
+/* Attribute name of node, whose value is value, must be wanted; why says so otherwise. */
+static int expect_attr_value(struct parser *p, xmlNodePtr node, const char *name, const char *value,
+			     const char *wanted, const char *why)
+{
+	if (value == NULL)
+		return fail_missing_attr(p, node, name);
+	if (strcmp(value, wanted) != 0)
+		return fail_attr_value(p, node, name, "%s", why);
+	return 0;
+}
+
+enum {
+	RULE_ONCE = 1,	   /* the element may appear at most once */
+	RULE_REQUIRED = 2, /* it must appear */
+};
+
 struct child_rule {
 	const char *name;
 	int (*parse)(struct parser *p, xmlNodePtr node, void *obj);
-	bool once;
+	unsigned int flags; /* RULE_* */
 };
 
 /*
  * Dispatches every child element of node to the rule of its name.  Unknown
- * or namespaced elements and repeated once-only ones are errors.  Bit i of
- * *seen tells whether rules[i] matched.
+ * or namespaced elements, repeated once-only ones and missing required ones
+ * are errors.  Bit i of *seen tells whether rules[i] matched.
  */
 static int parse_children(struct parser *p, xmlNodePtr node, const struct child_rule *rules,
 			  size_t n_rules, void *obj, unsigned int *seen)
@@ -430,12 +446,15 @@ static int parse_children(struct parser *p, xmlNodePtr node, const struct child_
 				break;
 		if (i == n_rules)
 			return fail_element(p, c);
-		if (rules[i].once && (mask & (1u << i)))
+		if ((rules[i].flags & RULE_ONCE) && (mask & (1u << i)))
 			return fail_duplicate(p, c);
 		mask |= 1u << i;
 		if (rules[i].parse(p, c, obj) < 0)
 			return -1;
 	}
+	for (size_t i = 0; i < n_rules; i++)
+		if ((rules[i].flags & RULE_REQUIRED) && !(mask & (1u << i)))
+			return fail_missing_child(p, node, rules[i].name);
 	if (seen != NULL)
 		*seen = mask;
 	return 0;
@@ -696,20 +715,15 @@ static int parse_cmdline(struct parser *p, xmlNodePtr node, void *obj)
 static int parse_os(struct parser *p, xmlNodePtr node, void *obj)
 {
 	static const struct child_rule rules[] = {
-		{ "type", parse_os_type, true },
-		{ "kernel", parse_kernel, true },
-		{ "initrd", parse_initrd, true },
-		{ "cmdline", parse_cmdline, true },
+		{ "type", parse_os_type, RULE_ONCE | RULE_REQUIRED },
+		{ "kernel", parse_kernel, RULE_ONCE | RULE_REQUIRED },
+		{ "initrd", parse_initrd, RULE_ONCE },
+		{ "cmdline", parse_cmdline, RULE_ONCE },
 	};
-	unsigned int seen;
 
 	if (check_attrs(p, node, no_attrs) < 0 ||
-	    parse_children(p, node, rules, VS_ARRAY_SIZE(rules), NULL, &seen) < 0)
+	    parse_children(p, node, rules, VS_ARRAY_SIZE(rules), NULL, NULL) < 0)
 		return -1;
-	if (!(seen & 1u))
-		return fail_missing_child(p, node, "type");
-	if (!(seen & 2u))
-		return fail_missing_child(p, node, "kernel");
 	return 0;
 }
 
@@ -732,7 +746,7 @@ static int parse_tb_cache(struct parser *p, xmlNodePtr node, void *obj)
 
 static int parse_tcg(struct parser *p, xmlNodePtr node, void *obj)
 {
-	static const struct child_rule rules[] = { { "tb-cache", parse_tb_cache, true } };
+	static const struct child_rule rules[] = { { "tb-cache", parse_tb_cache, RULE_ONCE } };
 
 	if (check_attrs(p, node, no_attrs) < 0)
 		return -1;
@@ -741,8 +755,8 @@ static int parse_tcg(struct parser *p, xmlNodePtr node, void *obj)
 
 static int parse_features(struct parser *p, xmlNodePtr node, void *obj)
 {
-	static const struct child_rule rules[] = { { "acpi", parse_acpi, true },
-						   { "tcg", parse_tcg, true } };
+	static const struct child_rule rules[] = { { "acpi", parse_acpi, RULE_ONCE },
+						   { "tcg", parse_tcg, RULE_ONCE } };
 
 	if (check_attrs(p, node, no_attrs) < 0)
 		return -1;
@@ -876,35 +890,25 @@ static int parse_disk(struct parser *p, xmlNodePtr node, void *obj)
 {
 	static const char *const attrs[] = { "type", "device", NULL };
 	static const struct child_rule rules[] = {
-		{ "driver", parse_disk_driver, true },
-		{ "source", parse_disk_source, true },
-		{ "target", parse_disk_target, true },
-		{ "readonly", parse_disk_readonly, true },
+		{ "driver", parse_disk_driver, RULE_ONCE },
+		{ "source", parse_disk_source, RULE_ONCE | RULE_REQUIRED },
+		{ "target", parse_disk_target, RULE_ONCE | RULE_REQUIRED },
+		{ "readonly", parse_disk_readonly, RULE_ONCE },
 	};
 	cleanup_free char *type = get_attr(node, "type");
 	cleanup_free char *device = get_attr(node, "device");
 	struct drv_disk *disk;
-	unsigned int seen;
 
-	if (check_attrs(p, node, attrs) < 0)
+	if (check_attrs(p, node, attrs) < 0 ||
+	    expect_attr_value(p, node, "type", type, "file", "only file disks are supported") < 0)
 		return -1;
-	if (type == NULL)
-		return fail_missing_attr(p, node, "type");
-	if (strcmp(type, "file") != 0)
-		return fail_attr_value(p, node, "type", "only file disks are supported");
 	if (device != NULL && strcmp(device, "disk") != 0)
 		return fail_attr_value(p, node, "device", "only disk devices are supported");
 	if (p->def->n_disks == DEVICES_MAX)
 		return fail_node(p, node, "more than %d disks", DEVICES_MAX);
 	p->def->disks = grow(p->def->disks, &p->def->n_disks, sizeof(*p->def->disks));
 	disk = &p->def->disks[p->def->n_disks - 1];
-	if (parse_children(p, node, rules, VS_ARRAY_SIZE(rules), disk, &seen) < 0)
-		return -1;
-	if (!(seen & 2u))
-		return fail_missing_child(p, node, "source");
-	if (!(seen & 4u))
-		return fail_missing_child(p, node, "target");
-	return 0;
+	return parse_children(p, node, rules, VS_ARRAY_SIZE(rules), disk, NULL);
 }
 
 static int parse_fs_driver(struct parser *p, xmlNodePtr node, void *obj)
@@ -966,15 +970,14 @@ static int parse_filesystem(struct parser *p, xmlNodePtr node, void *obj)
 {
 	static const char *const attrs[] = { "type", "accessmode", NULL };
 	static const struct child_rule rules[] = {
-		{ "driver", parse_fs_driver, true },
-		{ "source", parse_fs_source, true },
-		{ "target", parse_fs_target, true },
-		{ "readonly", parse_fs_readonly, true },
+		{ "driver", parse_fs_driver, RULE_ONCE },
+		{ "source", parse_fs_source, RULE_ONCE | RULE_REQUIRED },
+		{ "target", parse_fs_target, RULE_ONCE | RULE_REQUIRED },
+		{ "readonly", parse_fs_readonly, RULE_ONCE },
 	};
 	cleanup_free char *type = get_attr(node, "type");
 	cleanup_free char *mode = get_attr(node, "accessmode");
 	struct drv_fs *fs;
-	unsigned int seen;
 	int access = DRV_FS_ACCESS_PASSTHROUGH;
 
 	if (check_attrs(p, node, attrs) < 0)
@@ -990,12 +993,8 @@ static int parse_filesystem(struct parser *p, xmlNodePtr node, void *obj)
 	p->def->fs = grow(p->def->fs, &p->def->n_fs, sizeof(*p->def->fs));
 	fs = &p->def->fs[p->def->n_fs - 1];
 	fs->access = (enum drv_fs_access)access;
-	if (parse_children(p, node, rules, VS_ARRAY_SIZE(rules), fs, &seen) < 0)
+	if (parse_children(p, node, rules, VS_ARRAY_SIZE(rules), fs, NULL) < 0)
 		return -1;
-	if (!(seen & 2u))
-		return fail_missing_child(p, node, "source");
-	if (!(seen & 4u))
-		return fail_missing_child(p, node, "target");
 	if (fs->driver == DRV_FS_VIRTIOFS && fs->access != DRV_FS_ACCESS_PASSTHROUGH)
 		return fail_attr_value(p, node, "accessmode",
 				       "virtiofs supports only accessmode='passthrough'");
@@ -1025,38 +1024,28 @@ static int parse_net_model(struct parser *p, xmlNodePtr node, void *obj)
 
 	if (check_attrs(p, node, attrs) < 0 || expect_empty(p, node) < 0)
 		return -1;
-	if (type == NULL)
-		return fail_missing_attr(p, node, "type");
-	if (strcmp(type, "virtio") != 0)
-		return fail_attr_value(p, node, "type", "only virtio is supported");
-	return 0;
+	return expect_attr_value(p, node, "type", type, "virtio", "only virtio is supported");
 }
 
 static int parse_interface(struct parser *p, xmlNodePtr node, void *obj)
 {
 	static const char *const attrs[] = { "type", NULL };
 	static const struct child_rule rules[] = {
-		{ "mac", parse_net_mac, true },
-		{ "model", parse_net_model, true },
+		{ "mac", parse_net_mac, RULE_ONCE },
+		{ "model", parse_net_model, RULE_ONCE | RULE_REQUIRED },
 	};
 	cleanup_free char *type = get_attr(node, "type");
-	unsigned int seen;
 
 	if (check_attrs(p, node, attrs) < 0)
 		return -1;
-	if (type == NULL)
-		return fail_missing_attr(p, node, "type");
-	if (strcmp(type, "user") != 0)
-		return fail_attr_value(p, node, "type", "only user networking is supported");
+	if (expect_attr_value(p, node, "type", type, "user", "only user networking is supported") <
+	    0)
+		return -1;
 	if (p->def->n_nets == DEVICES_MAX)
 		return fail_node(p, node, "more than %d interfaces", DEVICES_MAX);
 	p->def->nets = grow(p->def->nets, &p->def->n_nets, sizeof(*p->def->nets));
-	if (parse_children(p, node, rules, VS_ARRAY_SIZE(rules), &p->def->nets[p->def->n_nets - 1],
-			   &seen) < 0)
-		return -1;
-	if (!(seen & 2u))
-		return fail_missing_child(p, node, "model");
-	return 0;
+	return parse_children(p, node, rules, VS_ARRAY_SIZE(rules),
+			      &p->def->nets[p->def->n_nets - 1], NULL);
 }
 
 /* <source> of a <serial> or <console>: its attributes depend on the type. */
@@ -1143,12 +1132,12 @@ static int parse_chr(struct parser *p, xmlNodePtr node, struct drv_chr *chr, boo
 {
 	static const char *const attrs[] = { "type", NULL };
 	static const struct child_rule serial_rules[] = {
-		{ "source", parse_chr_source, true },
-		{ "target", parse_serial_target, true },
+		{ "source", parse_chr_source, RULE_ONCE },
+		{ "target", parse_serial_target, RULE_ONCE },
 	};
 	static const struct child_rule console_rules[] = {
-		{ "source", parse_chr_source, true },
-		{ "target", parse_console_target, true },
+		{ "source", parse_chr_source, RULE_ONCE },
+		{ "target", parse_console_target, RULE_ONCE },
 	};
 	cleanup_free char *type = get_attr(node, "type");
 	unsigned int seen;
@@ -1188,10 +1177,8 @@ static int parse_channel_source(struct parser *p, xmlNodePtr node, void *obj)
 
 	if (check_attrs(p, node, attrs) < 0 || expect_empty(p, node) < 0)
 		return -1;
-	if (mode == NULL)
-		return fail_missing_attr(p, node, "mode");
-	if (strcmp(mode, "bind") != 0)
-		return fail_attr_value(p, node, "mode", "only bind is supported");
+	if (expect_attr_value(p, node, "mode", mode, "bind", "only bind is supported") < 0)
+		return -1;
 	return path_attr(p, node, "path", false, &ch->path);
 }
 
@@ -1204,10 +1191,9 @@ static int parse_channel_target(struct parser *p, xmlNodePtr node, void *obj)
 
 	if (check_attrs(p, node, attrs) < 0 || expect_empty(p, node) < 0)
 		return -1;
-	if (type == NULL)
-		return fail_missing_attr(p, node, "type");
-	if (strcmp(type, "virtio") != 0)
-		return fail_attr_value(p, node, "type", "only virtio channels are supported");
+	if (expect_attr_value(p, node, "type", type, "virtio",
+			      "only virtio channels are supported") < 0)
+		return -1;
 	if (name == NULL)
 		return fail_missing_attr(p, node, "name");
 	if (!is_word(name, WORD_CHARS, CHANNEL_NAME_MAX_LEN))
@@ -1224,27 +1210,21 @@ static int parse_channel(struct parser *p, xmlNodePtr node, void *obj)
 {
 	static const char *const attrs[] = { "type", NULL };
 	static const struct child_rule rules[] = {
-		{ "source", parse_channel_source, true },
-		{ "target", parse_channel_target, true },
+		{ "source", parse_channel_source, RULE_ONCE },
+		{ "target", parse_channel_target, RULE_ONCE | RULE_REQUIRED },
 	};
 	cleanup_free char *type = get_attr(node, "type");
-	unsigned int seen;
 
 	if (check_attrs(p, node, attrs) < 0)
 		return -1;
-	if (type == NULL)
-		return fail_missing_attr(p, node, "type");
-	if (strcmp(type, "unix") != 0)
-		return fail_attr_value(p, node, "type", "only unix channels are supported");
+	if (expect_attr_value(p, node, "type", type, "unix", "only unix channels are supported") <
+	    0)
+		return -1;
 	if (p->def->n_channels == CHANNELS_MAX)
 		return fail_node(p, node, "more than %d channels", CHANNELS_MAX);
 	p->def->channels = grow(p->def->channels, &p->def->n_channels, sizeof(*p->def->channels));
-	if (parse_children(p, node, rules, VS_ARRAY_SIZE(rules),
-			   &p->def->channels[p->def->n_channels - 1], &seen) < 0)
-		return -1;
-	if (!(seen & 2u))
-		return fail_missing_child(p, node, "target");
-	return 0;
+	return parse_children(p, node, rules, VS_ARRAY_SIZE(rules),
+			      &p->def->channels[p->def->n_channels - 1], NULL);
 }
 
 static int parse_rng_backend(struct parser *p, xmlNodePtr node, void *obj)
@@ -1255,10 +1235,9 @@ static int parse_rng_backend(struct parser *p, xmlNodePtr node, void *obj)
 
 	if (check_attrs(p, node, attrs) < 0 || expect_text(p, node, &text) < 0)
 		return -1;
-	if (model == NULL)
-		return fail_missing_attr(p, node, "model");
-	if (strcmp(model, "random") != 0)
-		return fail_attr_value(p, node, "model", "only the random backend is supported");
+	if (expect_attr_value(p, node, "model", model, "random",
+			      "only the random backend is supported") < 0)
+		return -1;
 	if (text[0] != '\0' && strcmp(text, "/dev/urandom") != 0)
 		return fail_node(p, node, "only /dev/urandom is supported, not '%s'", text);
 	return 0;
@@ -1267,20 +1246,15 @@ static int parse_rng_backend(struct parser *p, xmlNodePtr node, void *obj)
 static int parse_rng(struct parser *p, xmlNodePtr node, void *obj)
 {
 	static const char *const attrs[] = { "model", NULL };
-	static const struct child_rule rules[] = { { "backend", parse_rng_backend, true } };
+	static const struct child_rule rules[] = { { "backend", parse_rng_backend,
+						     RULE_ONCE | RULE_REQUIRED } };
 	cleanup_free char *model = get_attr(node, "model");
-	unsigned int seen;
 
-	if (check_attrs(p, node, attrs) < 0)
+	if (check_attrs(p, node, attrs) < 0 ||
+	    expect_attr_value(p, node, "model", model, "virtio", "only virtio is supported") < 0)
 		return -1;
-	if (model == NULL)
-		return fail_missing_attr(p, node, "model");
-	if (strcmp(model, "virtio") != 0)
-		return fail_attr_value(p, node, "model", "only virtio is supported");
-	if (parse_children(p, node, rules, VS_ARRAY_SIZE(rules), NULL, &seen) < 0)
+	if (parse_children(p, node, rules, VS_ARRAY_SIZE(rules), NULL, NULL) < 0)
 		return -1;
-	if (!(seen & 1u))
-		return fail_missing_child(p, node, "backend");
 	p->def->rng = true;
 	return 0;
 }
@@ -1306,11 +1280,15 @@ static int parse_memballoon(struct parser *p, xmlNodePtr node, void *obj)
 static int parse_devices(struct parser *p, xmlNodePtr node, void *obj)
 {
 	static const struct child_rule rules[] = {
-		{ "emulator", parse_emulator, true },	   { "disk", parse_disk, false },
-		{ "filesystem", parse_filesystem, false }, { "interface", parse_interface, false },
-		{ "serial", parse_serial, true },	   { "console", parse_console, true },
-		{ "channel", parse_channel, false },	   { "rng", parse_rng, true },
-		{ "memballoon", parse_memballoon, true },
+		{ "emulator", parse_emulator, RULE_ONCE },
+		{ "disk", parse_disk, 0 },
+		{ "filesystem", parse_filesystem, 0 },
+		{ "interface", parse_interface, 0 },
+		{ "serial", parse_serial, RULE_ONCE },
+		{ "console", parse_console, RULE_ONCE },
+		{ "channel", parse_channel, 0 },
+		{ "rng", parse_rng, RULE_ONCE },
+		{ "memballoon", parse_memballoon, RULE_ONCE },
 	};
 
 	if (check_attrs(p, node, no_attrs) < 0)
@@ -1352,18 +1330,18 @@ static int parse_root(struct parser *p, xmlNodePtr root)
 {
 	static const char *const attrs[] = { "type", NULL };
 	static const struct child_rule rules[] = {
-		{ "name", parse_name, true },
-		{ "uuid", parse_uuid_element, true },
-		{ "metadata", parse_metadata, true },
-		{ "memory", parse_memory, true },
-		{ "currentMemory", parse_current_memory, true },
-		{ "vcpu", parse_vcpu, true },
-		{ "os", parse_os, true },
-		{ "features", parse_features, true },
-		{ "on_poweroff", parse_on_poweroff, true },
-		{ "on_reboot", parse_on_reboot, true },
-		{ "on_crash", parse_on_crash, true },
-		{ "devices", parse_devices, true },
+		{ "name", parse_name, RULE_ONCE },
+		{ "uuid", parse_uuid_element, RULE_ONCE },
+		{ "metadata", parse_metadata, RULE_ONCE },
+		{ "memory", parse_memory, RULE_ONCE },
+		{ "currentMemory", parse_current_memory, RULE_ONCE },
+		{ "vcpu", parse_vcpu, RULE_ONCE },
+		{ "os", parse_os, RULE_ONCE },
+		{ "features", parse_features, RULE_ONCE },
+		{ "on_poweroff", parse_on_poweroff, RULE_ONCE },
+		{ "on_reboot", parse_on_reboot, RULE_ONCE },
+		{ "on_crash", parse_on_crash, RULE_ONCE },
+		{ "devices", parse_devices, RULE_ONCE },
 	};
 	cleanup_free char *type = get_attr(root, "type");
 	enum drv_accel type_accel;
