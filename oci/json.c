@@ -135,6 +135,28 @@ yajl_val oci_json_parse(const char *text, size_t len, struct vs_error **err)
 	return v;
 }
 
+yajl_val oci_json_parse_object(const char *text, size_t len, size_t max, const char *source,
+			       struct vs_error **err)
+{
+	yajl_val root;
+
+	if (len > max) {
+		vs_error_set(err, 0, "%s: larger than %zu bytes", source, max);
+		return NULL;
+	}
+	root = oci_json_parse(text, len, err);
+	if (root == NULL) {
+		vs_error_prefix(err, "%s", source);
+		return NULL;
+	}
+	if (!YAJL_IS_OBJECT(root)) {
+		vs_error_set(err, 0, "%s: the document must be a JSON object", source);
+		yajl_tree_free(root);
+		return NULL;
+	}
+	return root;
+}
+
 yajl_val oci_json_get(yajl_val obj, const char *key)
 {
 	if (!YAJL_IS_OBJECT(obj))

@@ -32,6 +32,13 @@
  */
 yajl_val oci_json_parse(const char *text, size_t len, struct vs_error **err);
 
+/*
+ * A whole document called source, of at most max bytes, that must be a JSON
+ * object: oci_json_parse() with every error prefixed by source.
+ */
+yajl_val oci_json_parse_object(const char *text, size_t len, size_t max, const char *source,
+			       struct vs_error **err);
+
 /* The member key of obj (the last one when repeated), NULL when absent or null. */
 yajl_val oci_json_get(yajl_val obj, const char *key);
 

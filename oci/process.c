@@ -291,23 +291,14 @@ void oci_process_free(struct oci_process *p)
 struct oci_process *oci_process_parse(const char *json, size_t len, const char *source,
 				      struct vs_error **err)
 {
+	yajl_val root = oci_json_parse_object(json, len, OCI_SPEC_MAX_SIZE, source, err);
 	struct oci_process *p;
-	yajl_val root;
 	int r = 0;
 
-	if (len > OCI_SPEC_MAX_SIZE) {
-		vs_error_set(err, 0, "%s: larger than %u bytes", source, OCI_SPEC_MAX_SIZE);
+	if (root == NULL)
 		return NULL;
-	}
-	root = oci_json_parse(json, len, err);
-	if (root == NULL) {
-		vs_error_prefix(err, "%s", source);
-		return NULL;
-	}
 	p = vs_xcalloc(1, sizeof(*p));
-	if (!YAJL_IS_OBJECT(root))
-		r = vs_error_set(err, 0, "%s: the document must be a JSON object", source);
-	else if (oci_process_from_json(root, "", p, err) < 0)
+	if (oci_process_from_json(root, "", p, err) < 0)
 		r = vs_error_prefix(err, "%s", source);
 	yajl_tree_free(root);
 	if (r < 0) {

@@ -230,23 +230,14 @@ static int parse_document(yajl_val root, struct oci_spec *spec, struct vs_error 
 struct oci_spec *oci_spec_parse(const char *json, size_t len, const char *source,
 				struct vs_error **err)
 {
+	yajl_val root = oci_json_parse_object(json, len, OCI_SPEC_MAX_SIZE, source, err);
 	struct oci_spec *spec;
-	yajl_val root;
 	int r = 0;
 
-	if (len > OCI_SPEC_MAX_SIZE) {
-		vs_error_set(err, 0, "%s: larger than %u bytes", source, OCI_SPEC_MAX_SIZE);
+	if (root == NULL)
 		return NULL;
-	}
-	root = oci_json_parse(json, len, err);
-	if (root == NULL) {
-		vs_error_prefix(err, "%s", source);
-		return NULL;
-	}
 	spec = vs_xcalloc(1, sizeof(*spec));
-	if (!YAJL_IS_OBJECT(root))
-		r = vs_error_set(err, 0, "%s: the document must be a JSON object", source);
-	else if (parse_document(root, spec, err) < 0)
+	if (parse_document(root, spec, err) < 0)
 		r = vs_error_prefix(err, "%s", source);
 	yajl_tree_free(root);
 	if (r < 0) {
