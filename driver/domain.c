@@ -31,6 +31,7 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "common/xmlw.h"
 
 #define DOMAIN_XML_MAX_SIZE  (1u << 20)
 #define NAME_MAX_LEN	     128
@@ -1445,52 +1446,11 @@ struct domain_def *drv_domain_parse_file(const char *path, struct vs_error **err
 
 /* ---- formatting ---- */
 
-/* Every xmlTextWriter call returns a negative value on failure; folded into failed. */
-struct writer {
-	xmlTextWriterPtr w;
-	bool failed;
-};
-
-static void w_ok(struct writer *x, int rc)
-{
-	if (rc < 0)
-		x->failed = true;
-}
-
-static void w_start(struct writer *x, const char *name)
-{
-	w_ok(x, xmlTextWriterStartElement(x->w, BAD_CAST name));
-}
-
-static void w_end(struct writer *x)
-{
-	w_ok(x, xmlTextWriterEndElement(x->w));
-}
-
-/* Nothing is written for a NULL value: the check by parsing catches what is missing. */
-static void w_attr(struct writer *x, const char *name, const char *value)
-{
-	if (value != NULL)
-		w_ok(x, xmlTextWriterWriteAttribute(x->w, BAD_CAST name, BAD_CAST value));
-}
-
-static void w_text_element(struct writer *x, const char *name, const char *text)
-{
-	if (text != NULL)
-		w_ok(x, xmlTextWriterWriteElement(x->w, BAD_CAST name, BAD_CAST text));
-}
-
-static void w_empty(struct writer *x, const char *name)
-{
-	w_start(x, name);
-	w_end(x);
-}
-
-static void w_head(struct writer *x, const struct domain_def *def)
+static void w_head(struct vs_xmlw *x, const struct domain_def *def)
 {
 	char num[64];
 
-	w_text_element(x, "name", def->name);
+	vs_xmlw_text_element(x, "name", def->name);
 	if (def->has_uuid) {
 		const unsigned char *u = def->uuid;
 
@@ -1498,221 +1458,210 @@ static void w_head(struct writer *x, const struct domain_def *def)
 			 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
 			 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11],
 			 u[12], u[13], u[14], u[15]);
-		w_text_element(x, "uuid", num);
+		vs_xmlw_text_element(x, "uuid", num);
 	}
-	w_start(x, "metadata");
-	w_ok(x, xmlTextWriterStartElementNS(x->w, BAD_CAST "vshim", BAD_CAST "vm",
-					    BAD_CAST DRV_METADATA_NS));
-	w_ok(x, xmlTextWriterWriteElementNS(x->w, BAD_CAST "vshim", BAD_CAST "accel", NULL,
-					    BAD_CAST drv_accel_name(def->accel)));
+	vs_xmlw_start(x, "metadata");
+	vs_xmlw_ok(x, xmlTextWriterStartElementNS(x->w, BAD_CAST "vshim", BAD_CAST "vm",
+						  BAD_CAST DRV_METADATA_NS));
+	vs_xmlw_ok(x, xmlTextWriterWriteElementNS(x->w, BAD_CAST "vshim", BAD_CAST "accel", NULL,
+						  BAD_CAST drv_accel_name(def->accel)));
 	if (def->hugepages != DRV_HUGEPAGES_AUTO)
-		w_ok(x, xmlTextWriterWriteElementNS(
-			    x->w, BAD_CAST "vshim", BAD_CAST "hugepages", NULL,
-			    BAD_CAST(def->hugepages == DRV_HUGEPAGES_OFF ? "off" : "on")));
-	w_end(x);
-	w_end(x);
+		vs_xmlw_ok(x, xmlTextWriterWriteElementNS(
+				  x->w, BAD_CAST "vshim", BAD_CAST "hugepages", NULL,
+				  BAD_CAST(def->hugepages == DRV_HUGEPAGES_OFF ? "off" : "on")));
+	vs_xmlw_end(x);
+	vs_xmlw_end(x);
 	snprintf(num, sizeof(num), "%" PRIu64, def->memory_kib);
-	w_start(x, "memory");
-	w_attr(x, "unit", "KiB");
-	w_ok(x, xmlTextWriterWriteString(x->w, BAD_CAST num));
-	w_end(x);
+	vs_xmlw_start(x, "memory");
+	vs_xmlw_attr(x, "unit", "KiB");
+	vs_xmlw_text(x, num);
+	vs_xmlw_end(x);
 	snprintf(num, sizeof(num), "%u", def->vcpus);
-	w_text_element(x, "vcpu", num);
+	vs_xmlw_text_element(x, "vcpu", num);
 
-	w_start(x, "os");
-	w_start(x, "type");
-	w_attr(x, "arch", "x86_64");
-	w_attr(x, "machine", def->machine == DRV_MACHINE_Q35 ? "q35" : "microvm");
-	w_ok(x, xmlTextWriterWriteString(x->w, BAD_CAST "hvm"));
-	w_end(x);
-	w_text_element(x, "kernel", def->kernel);
-	w_text_element(x, "initrd", def->initrd);
-	w_text_element(x, "cmdline", def->cmdline);
-	w_end(x);
+	vs_xmlw_start(x, "os");
+	vs_xmlw_start(x, "type");
+	vs_xmlw_attr(x, "arch", "x86_64");
+	vs_xmlw_attr(x, "machine", def->machine == DRV_MACHINE_Q35 ? "q35" : "microvm");
+	vs_xmlw_text(x, "hvm");
+	vs_xmlw_end(x);
+	vs_xmlw_text_element(x, "kernel", def->kernel);
+	vs_xmlw_text_element(x, "initrd", def->initrd);
+	vs_xmlw_text_element(x, "cmdline", def->cmdline);
+	vs_xmlw_end(x);
 	if (def->acpi || def->tb_cache_kib != 0) {
-		w_start(x, "features");
+		vs_xmlw_start(x, "features");
 		if (def->acpi)
-			w_empty(x, "acpi");
+			vs_xmlw_empty(x, "acpi");
 		if (def->tb_cache_kib != 0) {
 			snprintf(num, sizeof(num), "%" PRIu64, def->tb_cache_kib);
-			w_start(x, "tcg");
-			w_start(x, "tb-cache");
-			w_attr(x, "unit", "KiB");
-			w_ok(x, xmlTextWriterWriteString(x->w, BAD_CAST num));
-			w_end(x);
-			w_end(x);
+			vs_xmlw_start(x, "tcg");
+			vs_xmlw_start(x, "tb-cache");
+			vs_xmlw_attr(x, "unit", "KiB");
+			vs_xmlw_text(x, num);
+			vs_xmlw_end(x);
+			vs_xmlw_end(x);
 		}
-		w_end(x);
+		vs_xmlw_end(x);
 	}
-	w_text_element(x, "on_poweroff", action_names[def->on_poweroff]);
-	w_text_element(x, "on_reboot", action_names[def->on_reboot]);
-	w_text_element(x, "on_crash", action_names[def->on_crash]);
+	vs_xmlw_text_element(x, "on_poweroff", action_names[def->on_poweroff]);
+	vs_xmlw_text_element(x, "on_reboot", action_names[def->on_reboot]);
+	vs_xmlw_text_element(x, "on_crash", action_names[def->on_crash]);
 }
 
-static void w_disks(struct writer *x, const struct domain_def *def)
+static void w_disks(struct vs_xmlw *x, const struct domain_def *def)
 {
 	for (size_t i = 0; i < def->n_disks; i++) {
 		const struct drv_disk *d = &def->disks[i];
 
-		w_start(x, "disk");
-		w_attr(x, "type", "file");
-		w_attr(x, "device", "disk");
-		w_start(x, "driver");
-		w_attr(x, "name", "qemu");
-		w_attr(x, "type", d->format == DRV_DISK_QCOW2 ? "qcow2" : "raw");
-		w_end(x);
-		w_start(x, "source");
-		w_attr(x, "file", d->source);
-		w_end(x);
-		w_start(x, "target");
-		w_attr(x, "dev", d->target);
-		w_attr(x, "bus", "virtio");
-		w_end(x);
+		vs_xmlw_start(x, "disk");
+		vs_xmlw_attr(x, "type", "file");
+		vs_xmlw_attr(x, "device", "disk");
+		vs_xmlw_start(x, "driver");
+		vs_xmlw_attr(x, "name", "qemu");
+		vs_xmlw_attr(x, "type", d->format == DRV_DISK_QCOW2 ? "qcow2" : "raw");
+		vs_xmlw_end(x);
+		vs_xmlw_start(x, "source");
+		vs_xmlw_attr(x, "file", d->source);
+		vs_xmlw_end(x);
+		vs_xmlw_start(x, "target");
+		vs_xmlw_attr(x, "dev", d->target);
+		vs_xmlw_attr(x, "bus", "virtio");
+		vs_xmlw_end(x);
 		if (d->readonly)
-			w_empty(x, "readonly");
-		w_end(x);
+			vs_xmlw_empty(x, "readonly");
+		vs_xmlw_end(x);
 	}
 }
 
-static void w_filesystems(struct writer *x, const struct domain_def *def)
+static void w_filesystems(struct vs_xmlw *x, const struct domain_def *def)
 {
 	for (size_t i = 0; i < def->n_fs; i++) {
 		const struct drv_fs *fs = &def->fs[i];
 
-		w_start(x, "filesystem");
-		w_attr(x, "type", "mount");
-		w_attr(x, "accessmode", fs_access_names[fs->access]);
-		w_start(x, "driver");
-		w_attr(x, "type", fs->driver == DRV_FS_VIRTIOFS ? "virtiofs" : "path");
-		w_end(x);
-		w_start(x, "source");
-		w_attr(x, "dir", fs->source);
-		w_end(x);
-		w_start(x, "target");
-		w_attr(x, "dir", fs->target);
-		w_end(x);
+		vs_xmlw_start(x, "filesystem");
+		vs_xmlw_attr(x, "type", "mount");
+		vs_xmlw_attr(x, "accessmode", fs_access_names[fs->access]);
+		vs_xmlw_start(x, "driver");
+		vs_xmlw_attr(x, "type", fs->driver == DRV_FS_VIRTIOFS ? "virtiofs" : "path");
+		vs_xmlw_end(x);
+		vs_xmlw_start(x, "source");
+		vs_xmlw_attr(x, "dir", fs->source);
+		vs_xmlw_end(x);
+		vs_xmlw_start(x, "target");
+		vs_xmlw_attr(x, "dir", fs->target);
+		vs_xmlw_end(x);
 		if (fs->readonly)
-			w_empty(x, "readonly");
-		w_end(x);
+			vs_xmlw_empty(x, "readonly");
+		vs_xmlw_end(x);
 	}
 }
 
-static void w_interfaces(struct writer *x, const struct domain_def *def)
+static void w_interfaces(struct vs_xmlw *x, const struct domain_def *def)
 {
 	for (size_t i = 0; i < def->n_nets; i++) {
-		w_start(x, "interface");
-		w_attr(x, "type", "user");
+		vs_xmlw_start(x, "interface");
+		vs_xmlw_attr(x, "type", "user");
 		if (def->nets[i].mac[0] != '\0') {
-			w_start(x, "mac");
-			w_attr(x, "address", def->nets[i].mac);
-			w_end(x);
+			vs_xmlw_start(x, "mac");
+			vs_xmlw_attr(x, "address", def->nets[i].mac);
+			vs_xmlw_end(x);
 		}
-		w_start(x, "model");
-		w_attr(x, "type", "virtio");
-		w_end(x);
-		w_end(x);
+		vs_xmlw_start(x, "model");
+		vs_xmlw_attr(x, "type", "virtio");
+		vs_xmlw_end(x);
+		vs_xmlw_end(x);
 	}
 }
 
-static void w_chr(struct writer *x, const char *element, const struct drv_chr *chr)
+static void w_chr(struct vs_xmlw *x, const char *element, const struct drv_chr *chr)
 {
 	if (chr->type == DRV_CHR_NULL)
 		return;
-	w_start(x, element);
-	w_attr(x, "type", chr_type_names[chr->type]);
+	vs_xmlw_start(x, element);
+	vs_xmlw_attr(x, "type", chr_type_names[chr->type]);
 	if (chr->type != DRV_CHR_PTY || chr->path != NULL) {
-		w_start(x, "source");
+		vs_xmlw_start(x, "source");
 		if (chr->type == DRV_CHR_UNIX)
-			w_attr(x, "mode", "bind");
-		w_attr(x, "path", chr->path);
+			vs_xmlw_attr(x, "mode", "bind");
+		vs_xmlw_attr(x, "path", chr->path);
 		if (chr->type == DRV_CHR_FILE && chr->append)
-			w_attr(x, "append", "on");
-		w_end(x);
+			vs_xmlw_attr(x, "append", "on");
+		vs_xmlw_end(x);
 	}
-	w_start(x, "target");
+	vs_xmlw_start(x, "target");
 	if (strcmp(element, "console") == 0)
-		w_attr(x, "type", chr->virtio ? "virtio" : "serial");
-	w_attr(x, "port", "0");
-	w_end(x);
-	w_end(x);
+		vs_xmlw_attr(x, "type", chr->virtio ? "virtio" : "serial");
+	vs_xmlw_attr(x, "port", "0");
+	vs_xmlw_end(x);
+	vs_xmlw_end(x);
 }
 
-static void w_channels(struct writer *x, const struct domain_def *def)
+static void w_channels(struct vs_xmlw *x, const struct domain_def *def)
 {
 	for (size_t i = 0; i < def->n_channels; i++) {
-		w_start(x, "channel");
-		w_attr(x, "type", "unix");
-		w_start(x, "source");
-		w_attr(x, "mode", "bind");
-		w_attr(x, "path", def->channels[i].path);
-		w_end(x);
-		w_start(x, "target");
-		w_attr(x, "type", "virtio");
-		w_attr(x, "name", def->channels[i].target_name);
-		w_end(x);
-		w_end(x);
+		vs_xmlw_start(x, "channel");
+		vs_xmlw_attr(x, "type", "unix");
+		vs_xmlw_start(x, "source");
+		vs_xmlw_attr(x, "mode", "bind");
+		vs_xmlw_attr(x, "path", def->channels[i].path);
+		vs_xmlw_end(x);
+		vs_xmlw_start(x, "target");
+		vs_xmlw_attr(x, "type", "virtio");
+		vs_xmlw_attr(x, "name", def->channels[i].target_name);
+		vs_xmlw_end(x);
+		vs_xmlw_end(x);
 	}
 }
 
-static void w_devices(struct writer *x, const struct domain_def *def)
+static void w_devices(struct vs_xmlw *x, const struct domain_def *def)
 {
-	w_start(x, "devices");
-	w_text_element(x, "emulator", def->emulator);
+	vs_xmlw_start(x, "devices");
+	vs_xmlw_text_element(x, "emulator", def->emulator);
 	w_disks(x, def);
 	w_filesystems(x, def);
 	w_interfaces(x, def);
 	w_chr(x, "serial", &def->serial);
 	w_chr(x, "console", &def->console);
 	w_channels(x, def);
-	w_start(x, "memballoon");
-	w_attr(x, "model", def->memballoon ? "virtio" : "none");
-	w_end(x);
+	vs_xmlw_start(x, "memballoon");
+	vs_xmlw_attr(x, "model", def->memballoon ? "virtio" : "none");
+	vs_xmlw_end(x);
 	if (def->rng) {
-		w_start(x, "rng");
-		w_attr(x, "model", "virtio");
-		w_start(x, "backend");
-		w_attr(x, "model", "random");
-		w_ok(x, xmlTextWriterWriteString(x->w, BAD_CAST "/dev/urandom"));
-		w_end(x);
-		w_end(x);
+		vs_xmlw_start(x, "rng");
+		vs_xmlw_attr(x, "model", "virtio");
+		vs_xmlw_start(x, "backend");
+		vs_xmlw_attr(x, "model", "random");
+		vs_xmlw_text(x, "/dev/urandom");
+		vs_xmlw_end(x);
+		vs_xmlw_end(x);
 	}
-	w_end(x);
+	vs_xmlw_end(x);
 }
 
 char *drv_domain_format(const struct domain_def *def, struct vs_error **err)
 {
 	const char *name = def->name != NULL ? def->name : "(unnamed)";
 	cleanup_error struct vs_error *check_err = NULL;
+	cleanup_free char *text = NULL;
 	cleanup_free char *out = NULL;
-	struct writer x = { 0 };
-	xmlBufferPtr buf;
+	struct vs_xmlw x;
 
-	buf = xmlBufferCreate();
-	x.w = buf != NULL ? xmlNewTextWriterMemory(buf, 0) : NULL;
-	if (x.w == NULL) {
-		xmlBufferFree(buf);
-		vs_error_set(err, ENOMEM, "cannot create an XML writer");
+	if (vs_xmlw_init(&x, err) < 0)
 		return NULL;
-	}
-	w_ok(&x, xmlTextWriterSetIndent(x.w, 1));
-	w_ok(&x, xmlTextWriterSetIndentString(x.w, BAD_CAST "  "));
-	w_ok(&x, xmlTextWriterSetQuoteChar(x.w, '\''));
-	w_start(&x, "domain");
-	w_attr(&x, "type", def->accel == DRV_ACCEL_KVM ? "kvm" : "qemu");
+	vs_xmlw_start(&x, "domain");
+	vs_xmlw_attr(&x, "type", def->accel == DRV_ACCEL_KVM ? "kvm" : "qemu");
 	w_head(&x, def);
 	w_devices(&x, def);
-	w_end(&x);
-	w_ok(&x, xmlTextWriterFlush(x.w));
-	xmlFreeTextWriter(x.w);
-	if (!x.failed) {
-		const char *text = (const char *)xmlBufferContent(buf);
+	vs_xmlw_end(&x);
+	text = vs_xmlw_finish(&x);
+	if (text != NULL) {
 		size_t n = strlen(text);
 
 		while (n > 0 && text[n - 1] == '\n')
 			n--;
 		out = vs_xasprintf("%.*s\n", (int)n, text);
 	}
-	xmlBufferFree(buf);
 	if (out == NULL) {
 		vs_error_set(err, 0, "cannot write the XML of domain `%s`", name);
 		return NULL;

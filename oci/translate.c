@@ -12,6 +12,7 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "common/xmlw.h"
 
 /* Namespace of vshim's <metadata> child; the same URI as the driver's DRV_METADATA_NS. */
 #define METADATA_NS "http://vshim.dev/xmlns/domain/1.0"
@@ -194,108 +195,78 @@ static int check_text(const char *s, const char *what, struct vs_error **err)
 	return 0;
 }
 
-/* Every xmlTextWriter call returns a negative value on failure; w_ok() folds them. */
-struct xw {
-	xmlTextWriterPtr w;
-	bool failed;
-};
-
-static void w_ok(struct xw *x, int rc)
-{
-	if (rc < 0)
-		x->failed = true;
-}
-
-static void w_start(struct xw *x, const char *name)
-{
-	w_ok(x, xmlTextWriterStartElement(x->w, BAD_CAST name));
-}
-
-static void w_end(struct xw *x)
-{
-	w_ok(x, xmlTextWriterEndElement(x->w));
-}
-
-static void w_attr(struct xw *x, const char *name, const char *value)
-{
-	w_ok(x, xmlTextWriterWriteAttribute(x->w, BAD_CAST name, BAD_CAST value));
-}
-
-static void w_text_element(struct xw *x, const char *name, const char *text)
-{
-	w_ok(x, xmlTextWriterWriteElement(x->w, BAD_CAST name, BAD_CAST text));
-}
-
 /* <filesystem type='mount' accessmode='passthrough'> of a 9p share. */
-static void w_share(struct xw *x, const char *source, const char *tag, bool readonly)
+static void w_share(struct vs_xmlw *x, const char *source, const char *tag, bool readonly)
 {
-	w_start(x, "filesystem");
-	w_attr(x, "type", "mount");
-	w_attr(x, "accessmode", "passthrough");
-	w_start(x, "source");
-	w_attr(x, "dir", source);
-	w_end(x);
-	w_start(x, "target");
-	w_attr(x, "dir", tag);
-	w_end(x);
+	vs_xmlw_start(x, "filesystem");
+	vs_xmlw_attr(x, "type", "mount");
+	vs_xmlw_attr(x, "accessmode", "passthrough");
+	vs_xmlw_start(x, "source");
+	vs_xmlw_attr(x, "dir", source);
+	vs_xmlw_end(x);
+	vs_xmlw_start(x, "target");
+	vs_xmlw_attr(x, "dir", tag);
+	vs_xmlw_end(x);
 	if (readonly) {
-		w_start(x, "readonly");
-		w_end(x);
+		vs_xmlw_start(x, "readonly");
+		vs_xmlw_end(x);
 	}
-	w_end(x);
+	vs_xmlw_end(x);
 }
 
-static void w_head(struct xw *x, const struct oci_translate_ctx *ctx, const struct vm_plan *plan)
+static void w_head(struct vs_xmlw *x, const struct oci_translate_ctx *ctx,
+		   const struct vm_plan *plan)
 {
 	char num[32];
 
-	w_start(x, "domain");
-	w_attr(x, "type", "qemu");
-	w_text_element(x, "name", ctx->name);
-	w_start(x, "metadata");
-	w_ok(x, xmlTextWriterStartElementNS(x->w, BAD_CAST "vshim", BAD_CAST "vm",
-					    BAD_CAST METADATA_NS));
-	w_ok(x, xmlTextWriterWriteElementNS(x->w, BAD_CAST "vshim", BAD_CAST "accel", NULL,
-					    BAD_CAST plan->accel));
+	vs_xmlw_start(x, "domain");
+	vs_xmlw_attr(x, "type", "qemu");
+	vs_xmlw_text_element(x, "name", ctx->name);
+	vs_xmlw_start(x, "metadata");
+	vs_xmlw_ok(x, xmlTextWriterStartElementNS(x->w, BAD_CAST "vshim", BAD_CAST "vm",
+						  BAD_CAST METADATA_NS));
+	vs_xmlw_ok(x, xmlTextWriterWriteElementNS(x->w, BAD_CAST "vshim", BAD_CAST "accel", NULL,
+						  BAD_CAST plan->accel));
 	if (strcmp(plan->hugepages, "auto") != 0)
-		w_ok(x, xmlTextWriterWriteElementNS(x->w, BAD_CAST "vshim", BAD_CAST "hugepages",
-						    NULL, BAD_CAST plan->hugepages));
-	w_end(x);
-	w_end(x);
+		vs_xmlw_ok(x,
+			   xmlTextWriterWriteElementNS(x->w, BAD_CAST "vshim", BAD_CAST "hugepages",
+						       NULL, BAD_CAST plan->hugepages));
+	vs_xmlw_end(x);
+	vs_xmlw_end(x);
 	snprintf(num, sizeof(num), "%llu", (unsigned long long)plan->memory_mib * 1024);
-	w_start(x, "memory");
-	w_attr(x, "unit", "KiB");
-	w_ok(x, xmlTextWriterWriteString(x->w, BAD_CAST num));
-	w_end(x);
+	vs_xmlw_start(x, "memory");
+	vs_xmlw_attr(x, "unit", "KiB");
+	vs_xmlw_text(x, num);
+	vs_xmlw_end(x);
 	snprintf(num, sizeof(num), "%u", plan->vcpus);
-	w_text_element(x, "vcpu", num);
-	w_start(x, "os");
-	w_start(x, "type");
-	w_attr(x, "arch", "x86_64");
-	w_attr(x, "machine", plan->machine);
-	w_ok(x, xmlTextWriterWriteString(x->w, BAD_CAST "hvm"));
-	w_end(x);
-	w_text_element(x, "kernel", plan->kernel);
+	vs_xmlw_text_element(x, "vcpu", num);
+	vs_xmlw_start(x, "os");
+	vs_xmlw_start(x, "type");
+	vs_xmlw_attr(x, "arch", "x86_64");
+	vs_xmlw_attr(x, "machine", plan->machine);
+	vs_xmlw_text(x, "hvm");
+	vs_xmlw_end(x);
+	vs_xmlw_text_element(x, "kernel", plan->kernel);
 	if (ctx->initrd != NULL)
-		w_text_element(x, "initrd", ctx->initrd);
-	w_text_element(x, "cmdline", OCI_GUEST_CMDLINE);
-	w_end(x);
+		vs_xmlw_text_element(x, "initrd", ctx->initrd);
+	vs_xmlw_text_element(x, "cmdline", OCI_GUEST_CMDLINE);
+	vs_xmlw_end(x);
 	snprintf(num, sizeof(num), "%u", plan->tb_cache_mib);
-	w_start(x, "features");
-	w_start(x, "tcg");
-	w_start(x, "tb-cache");
-	w_attr(x, "unit", "MiB");
-	w_ok(x, xmlTextWriterWriteString(x->w, BAD_CAST num));
-	w_end(x);
-	w_end(x);
-	w_end(x);
-	w_text_element(x, "on_poweroff", "destroy");
-	w_text_element(x, "on_reboot", "destroy");
-	w_text_element(x, "on_crash", "destroy");
+	vs_xmlw_start(x, "features");
+	vs_xmlw_start(x, "tcg");
+	vs_xmlw_start(x, "tb-cache");
+	vs_xmlw_attr(x, "unit", "MiB");
+	vs_xmlw_text(x, num);
+	vs_xmlw_end(x);
+	vs_xmlw_end(x);
+	vs_xmlw_end(x);
+	vs_xmlw_text_element(x, "on_poweroff", "destroy");
+	vs_xmlw_text_element(x, "on_reboot", "destroy");
+	vs_xmlw_text_element(x, "on_crash", "destroy");
 }
 
-static int w_mounts(struct xw *x, const struct oci_spec *spec, const struct oci_translate_ctx *ctx,
-		    struct vs_error **err)
+static int w_mounts(struct vs_xmlw *x, const struct oci_spec *spec,
+		    const struct oci_translate_ctx *ctx, struct vs_error **err)
 {
 	for (size_t i = 0; i < spec->n_mounts; i++) {
 		cleanup_free char *source = NULL, *staged = NULL, *what = NULL;
@@ -322,41 +293,41 @@ static int w_mounts(struct xw *x, const struct oci_spec *spec, const struct oci_
 	return 0;
 }
 
-static void w_devices_tail(struct xw *x, const struct oci_translate_ctx *ctx)
+static void w_devices_tail(struct vs_xmlw *x, const struct oci_translate_ctx *ctx)
 {
 	if (ctx->console_log != NULL) {
-		w_start(x, "serial");
-		w_attr(x, "type", "file");
-		w_start(x, "source");
-		w_attr(x, "path", ctx->console_log);
-		w_end(x);
-		w_start(x, "target");
-		w_attr(x, "port", "0");
-		w_end(x);
-		w_end(x);
+		vs_xmlw_start(x, "serial");
+		vs_xmlw_attr(x, "type", "file");
+		vs_xmlw_start(x, "source");
+		vs_xmlw_attr(x, "path", ctx->console_log);
+		vs_xmlw_end(x);
+		vs_xmlw_start(x, "target");
+		vs_xmlw_attr(x, "port", "0");
+		vs_xmlw_end(x);
+		vs_xmlw_end(x);
 	}
-	w_start(x, "channel");
-	w_attr(x, "type", "unix");
-	w_start(x, "source");
-	w_attr(x, "mode", "bind");
+	vs_xmlw_start(x, "channel");
+	vs_xmlw_attr(x, "type", "unix");
+	vs_xmlw_start(x, "source");
+	vs_xmlw_attr(x, "mode", "bind");
 	if (ctx->agent_socket != NULL)
-		w_attr(x, "path", ctx->agent_socket);
-	w_end(x);
-	w_start(x, "target");
-	w_attr(x, "type", "virtio");
-	w_attr(x, "name", OCI_AGENT_CHANNEL);
-	w_end(x);
-	w_end(x);
-	w_start(x, "memballoon");
-	w_attr(x, "model", "none");
-	w_end(x);
-	w_start(x, "rng");
-	w_attr(x, "model", "virtio");
-	w_start(x, "backend");
-	w_attr(x, "model", "random");
-	w_ok(x, xmlTextWriterWriteString(x->w, BAD_CAST "/dev/urandom"));
-	w_end(x);
-	w_end(x);
+		vs_xmlw_attr(x, "path", ctx->agent_socket);
+	vs_xmlw_end(x);
+	vs_xmlw_start(x, "target");
+	vs_xmlw_attr(x, "type", "virtio");
+	vs_xmlw_attr(x, "name", OCI_AGENT_CHANNEL);
+	vs_xmlw_end(x);
+	vs_xmlw_end(x);
+	vs_xmlw_start(x, "memballoon");
+	vs_xmlw_attr(x, "model", "none");
+	vs_xmlw_end(x);
+	vs_xmlw_start(x, "rng");
+	vs_xmlw_attr(x, "model", "virtio");
+	vs_xmlw_start(x, "backend");
+	vs_xmlw_attr(x, "model", "random");
+	vs_xmlw_text(x, "/dev/urandom");
+	vs_xmlw_end(x);
+	vs_xmlw_end(x);
 }
 
 static int check_ctx(const struct oci_translate_ctx *ctx, const char *root,
@@ -383,9 +354,8 @@ char *oci_translate(const struct oci_spec *spec, const struct oci_translate_ctx 
 {
 	cleanup_free char *root = NULL;
 	struct vm_plan plan = { 0 };
-	struct xw x = { 0 };
-	xmlBufferPtr buf;
-	char *out = NULL;
+	cleanup_free char *text = NULL;
+	struct vs_xmlw x;
 
 	if (plan_vm(spec, ctx, &plan, err) < 0)
 		return NULL;
@@ -395,31 +365,22 @@ char *oci_translate(const struct oci_spec *spec, const struct oci_translate_ctx 
 	vs_debug("oci", "VM of `%s`: %u MiB, %u vCPUs, %s, accel %s", ctx->name, plan.memory_mib,
 		 plan.vcpus, plan.machine, plan.accel);
 
-	buf = xmlBufferCreate();
-	x.w = buf != NULL ? xmlNewTextWriterMemory(buf, 0) : NULL;
-	if (x.w == NULL) {
-		xmlBufferFree(buf);
-		vs_error_set(err, ENOMEM, "cannot create an XML writer");
+	if (vs_xmlw_init(&x, err) < 0)
+		return NULL;
+	w_head(&x, ctx, &plan);
+	vs_xmlw_start(&x, "devices");
+	w_share(&x, root, OCI_ROOTFS_TAG, spec->root_readonly);
+	if (w_mounts(&x, spec, ctx, err) < 0) {
+		vs_xmlw_discard(&x);
 		return NULL;
 	}
-	w_ok(&x, xmlTextWriterSetIndent(x.w, 1));
-	w_ok(&x, xmlTextWriterSetIndentString(x.w, BAD_CAST "  "));
-	w_ok(&x, xmlTextWriterSetQuoteChar(x.w, '\''));
-	w_head(&x, ctx, &plan);
-	w_start(&x, "devices");
-	w_share(&x, root, OCI_ROOTFS_TAG, spec->root_readonly);
-	if (w_mounts(&x, spec, ctx, err) < 0)
-		goto out;
 	w_devices_tail(&x, ctx);
-	w_end(&x); /* devices */
-	w_end(&x); /* domain */
-	w_ok(&x, xmlTextWriterFlush(x.w));
-	if (x.failed)
+	vs_xmlw_end(&x); /* devices */
+	vs_xmlw_end(&x); /* domain */
+	text = vs_xmlw_finish(&x);
+	if (text == NULL) {
 		vs_error_set(err, 0, "cannot write the domain XML of `%s`", ctx->name);
-	else
-		out = vs_xasprintf("%s\n", (const char *)xmlBufferContent(buf));
-out:
-	xmlFreeTextWriter(x.w);
-	xmlBufferFree(buf);
-	return out;
+		return NULL;
+	}
+	return vs_xasprintf("%s\n", text);
 }
