@@ -10,37 +10,10 @@
 #include "common/sock.h"
 #include "common/util.h"
 
-yajl_gen ctl_msg_new(void)
-{
-	yajl_gen g = yajl_gen_alloc(NULL);
-
-	if (g == NULL)
-		abort();
-	yajl_gen_map_open(g);
-	return g;
-}
-
-static void put_key(yajl_gen g, const char *key)
-{
-	yajl_gen_string(g, (const unsigned char *)key, strlen(key));
-}
-
 void ctl_put_str(yajl_gen g, const char *key, const char *value)
 {
-	put_key(g, key);
+	proto_json_key(g, key);
 	yajl_gen_string(g, (const unsigned char *)value, strlen(value));
-}
-
-void ctl_put_int(yajl_gen g, const char *key, long long value)
-{
-	put_key(g, key);
-	yajl_gen_integer(g, value);
-}
-
-void ctl_put_bool(yajl_gen g, const char *key, bool value)
-{
-	put_key(g, key);
-	yajl_gen_bool(g, value);
 }
 
 int ctl_send(int sock, yajl_gen g, const int *fds, size_t n_fds, struct vs_error **err)
@@ -61,7 +34,7 @@ int ctl_send(int sock, yajl_gen g, const int *fds, size_t n_fds, struct vs_error
 
 int ctl_send_error(int sock, const char *message)
 {
-	yajl_gen g = ctl_msg_new();
+	yajl_gen g = proto_json_begin();
 
 	ctl_put_str(g, "error", message);
 	return ctl_send(sock, g, NULL, 0, NULL);

@@ -20,15 +20,16 @@
 #include <yajl/yajl_tree.h>
 
 #include "common/error.h"
+#include "guest/proto/json.h"
 
 #define CTL_MAX_MSG (192u << 10)
 #define CTL_SOCKET  "ctl.sock"
 
-/* A new message being built: an open JSON object. */
-yajl_gen ctl_msg_new(void);
+/*
+ * A message is built with the agent protocol's JSON writer: proto_json_begin()
+ * opens the object, proto_json_put_int/bool() and ctl_put_str() add members.
+ */
 void ctl_put_str(yajl_gen g, const char *key, const char *value);
-void ctl_put_int(yajl_gen g, const char *key, long long value);
-void ctl_put_bool(yajl_gen g, const char *key, bool value);
 /* Closes the object, sends it with fds, frees g. */
 int ctl_send(int sock, yajl_gen g, const int *fds, size_t n_fds, struct vs_error **err);
 /* {"error": message} */
@@ -59,9 +60,3 @@ int ctl_connect(const char *dir, const char *id, struct vs_error **err);
  */
 yajl_val ctl_call(const char *dir, const char *id, yajl_gen request, const int *fds, size_t n_fds,
 		  int *sock, struct vs_error **err);
-
-static inline void ctl_val_freep(yajl_val *v)
-{
-	yajl_tree_free(*v);
-}
-#define cleanup_yajl_val __attribute__((cleanup(ctl_val_freep)))

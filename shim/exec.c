@@ -10,7 +10,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
-#include <pty.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -187,40 +186,16 @@ static char *process_json(const struct exec_args *a, const char *bundle, bool *t
 	return steal_pointer(&text);
 }
 
-/* A host pty for the process, its master sent to the console socket. */
-static int console_pty(const char *socket_path, struct vs_error **err)
-{
-	cleanup_close int master = -1, slave = -1, sock = -1;
-	char name[64];
-	struct termios t;
-
-	if (openpty(&master, &slave, name, NULL, NULL) < 0)
-		return vs_error_set(err, errno, "cannot allocate a pty");
-	if (tcgetattr(slave, &t) == 0) {
-		cfmakeraw(&t);
-		tcsetattr(slave, TCSANOW, &t);
-	}
-	sock = vs_unix_connect(socket_path, err);
-	if (sock < 0)
-		return vs_error_prefix(err, "--console-socket");
-	if (vs_send_with_fds(sock, name, strlen(name), &master, 1) < 0)
-		return vs_error_set(err, errno, "cannot send the console to `%s`", socket_path);
-	/* The pty is this proxy's terminal: its size changes raise SIGWINCH here. */
-	setsid();
-	ioctl(slave, TIOCSCTTY, 0);
-	return steal_fd(&slave);
-}
-
 static void send_size(int sock, int tty)
 {
 	struct winsize ws;
 
 	if (tty < 0 || ioctl(tty, TIOCGWINSZ, &ws) < 0 || ws.ws_row == 0)
 		return;
-	yajl_gen g = ctl_msg_new();
+	yajl_gen g = proto_json_begin();
 	ctl_put_str(g, "op", "resize");
-	ctl_put_int(g, "rows", ws.ws_row);
-	ctl_put_int(g, "cols", ws.ws_col);
+	proto_json_put_int(g, "rows", ws.ws_row);
+	proto_json_put_int(g, "cols", ws.ws_col);
 	ctl_send(sock, g, NULL, 0, NULL);
 }
 
@@ -246,7 +221,7 @@ static int proxy(const struct shim_container *c, const struct exec_args *a, cons
 	int tty = -1, status = -1;
 
 	if (terminal && a->console_socket != NULL) {
-		console = console_pty(a->console_socket, err);
+		console = monitor_console_pty(a->console_socket, err);
 		if (console < 0)
 			return -1;
 		fds[0] = fds[1] = fds[2] = tty = console;
@@ -256,10 +231,10 @@ static int proxy(const struct shim_container *c, const struct exec_args *a, cons
 	}
 	sigfd = monitor_signalfd(tty >= 0);
 
-	yajl_gen req = ctl_msg_new();
+	yajl_gen req = proto_json_begin();
 	ctl_put_str(req, "op", "exec");
 	ctl_put_str(req, "process", process);
-	ctl_put_bool(req, "tty", tty >= 0);
+	proto_json_put_bool(req, "tty", tty >= 0);
 	yajl_val reply = ctl_call(c->dir, c->id, req, fds, 3, &sock, err);
 	if (reply == NULL)
 		return -1;
@@ -290,10 +265,10 @@ static int proxy(const struct shim_container *c, const struct exec_args *a, cons
 				if (si.ssi_signo == SIGWINCH) {
 					send_size(sock, tty);
 				} else {
-					yajl_gen g = ctl_msg_new();
+					yajl_gen g = proto_json_begin();
 
 					ctl_put_str(g, "op", "signal");
-					ctl_put_int(g, "signal", si.ssi_signo);
+					proto_json_put_int(g, "signal", si.ssi_signo);
 					ctl_send(sock, g, NULL, 0, NULL);
 				}
 			}

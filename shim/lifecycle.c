@@ -50,7 +50,7 @@ static int simple_request(struct shim_ctx *ctx, const char *id, const char *op,
 		return -1;
 	if (c->status == SHIM_STOPPED)
 		return vs_error_set(err, ESRCH, "container not running: `%s` is stopped", id);
-	req = ctl_msg_new();
+	req = proto_json_begin();
 	ctl_put_str(req, "op", op);
 	reply = ctl_call(c->dir, id, req, NULL, 0, NULL, err);
 	yajl_tree_free(reply);
@@ -133,10 +133,10 @@ int cmd_kill(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err)
 		return all ? 0
 			   : vs_error_set(err, ESRCH, "container not running: `%s` is stopped", id);
 
-	yajl_gen req = ctl_msg_new();
+	yajl_gen req = proto_json_begin();
 	ctl_put_str(req, "op", "kill");
-	ctl_put_int(req, "signal", signo);
-	ctl_put_bool(req, "all", all);
+	proto_json_put_int(req, "signal", signo);
+	proto_json_put_bool(req, "all", all);
 	yajl_val reply = ctl_call(c->dir, id, req, NULL, 0, NULL, err);
 	if (reply == NULL && all && (*err)->errnum == ESRCH) {
 		vs_error_free(steal_pointer(err));
@@ -206,7 +206,7 @@ int cmd_delete(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **er
 			kill(c->pid, SIGKILL);
 		wait_gone(c->pid, c->pid_start, 5000);
 	} else if (c->status != SHIM_STOPPED) {
-		yajl_gen req = ctl_msg_new();
+		yajl_gen req = proto_json_begin();
 
 		ctl_put_str(req, "op", "destroy");
 		yajl_tree_free(ctl_call(c->dir, id, req, NULL, 0, NULL, &e));
@@ -270,7 +270,7 @@ int cmd_ps(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err)
 	if (c->status == SHIM_STOPPED)
 		return vs_error_set(err, ESRCH, "container not running: `%s` is stopped", id);
 
-	yajl_gen req = ctl_msg_new();
+	yajl_gen req = proto_json_begin();
 	ctl_put_str(req, "op", "ps");
 	cleanup_yajl_val yajl_val reply = ctl_call(c->dir, id, req, NULL, 0, NULL, err);
 	if (reply == NULL)

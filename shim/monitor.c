@@ -185,9 +185,9 @@ static void client_free(struct monitor *m, struct client *dead)
 
 static void reply_ok(struct client *c)
 {
-	yajl_gen g = ctl_msg_new();
+	yajl_gen g = proto_json_begin();
 
-	ctl_put_bool(g, "ok", true);
+	proto_json_put_bool(g, "ok", true);
 	ctl_send(c->fd, g, NULL, 0, NULL);
 }
 
@@ -271,10 +271,10 @@ static int on_pid(struct monitor *m, const struct proto_host_msg *msg, struct vs
 		return send_window_size(m, proc_find(m, PROTO_INIT_ID), err);
 	}
 	if (c != NULL) {
-		yajl_gen g = ctl_msg_new();
+		yajl_gen g = proto_json_begin();
 
-		ctl_put_bool(g, "ok", true);
-		ctl_put_int(g, "pid", msg->pid);
+		proto_json_put_bool(g, "ok", true);
+		proto_json_put_int(g, "pid", msg->pid);
 		ctl_send(c->fd, g, NULL, 0, NULL);
 		c->tag = 0;
 	}
@@ -299,10 +299,10 @@ static void on_error(struct monitor *m, const struct proto_host_msg *msg)
 		vs_warn("monitor", "the agent: %s", msg->error.message);
 		return;
 	}
-	yajl_gen g = ctl_msg_new();
+	yajl_gen g = proto_json_begin();
 
 	ctl_put_str(g, "error", msg->error.message);
-	ctl_put_int(g, "status", msg->error.status);
+	proto_json_put_int(g, "status", msg->error.status);
 	ctl_send(c->fd, g, NULL, 0, NULL);
 	c->tag = 0;
 	if (c->request == PROTO_EXEC && c->proc != NULL) {
@@ -324,10 +324,10 @@ static void on_exit_msg(struct monitor *m, const struct proto_host_msg *msg)
 	if (p == NULL)
 		return;
 	if (p->client != NULL) {
-		yajl_gen g = ctl_msg_new();
+		yajl_gen g = proto_json_begin();
 		struct client *c = p->client;
 
-		ctl_put_int(g, "exit", msg->exit.status);
+		proto_json_put_int(g, "exit", msg->exit.status);
 		ctl_send(c->fd, g, NULL, 0, NULL);
 		p->client = NULL;
 		c->proc = NULL;
@@ -361,9 +361,9 @@ static int on_agent_msg(struct monitor *m, const struct proto_host_msg *msg, str
 	case PROTO_PS_REPLY:
 		c = client_by_tag(m, msg->tag);
 		if (c != NULL) {
-			yajl_gen g = ctl_msg_new();
+			yajl_gen g = proto_json_begin();
 
-			ctl_put_bool(g, "ok", true);
+			proto_json_put_bool(g, "ok", true);
 			yajl_gen_string(g, (const unsigned char *)"pids", 4);
 			yajl_gen_array_open(g);
 			for (size_t i = 0; i < msg->ps.n; i++)
@@ -763,8 +763,7 @@ static int wait_created(struct monitor *m, struct vs_error **err)
 	return 0;
 }
 
-/* A host pty whose master goes to the console socket; the slave is the init's stdio. */
-static int console_setup(const char *socket_path, int *slave_out, struct vs_error **err)
+int monitor_console_pty(const char *socket_path, struct vs_error **err)
 {
 	cleanup_close int master = -1, slave = -1, sock = -1;
 	char name[64];
@@ -784,9 +783,8 @@ static int console_setup(const char *socket_path, int *slave_out, struct vs_erro
 		return vs_error_set(err, errno, "cannot send the console to `%s`", socket_path);
 	/* Its own session with the pty as controlling terminal: size changes raise SIGWINCH. */
 	if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
-		vs_warn("monitor", "the console will not follow size changes: %s", strerror(errno));
-	*slave_out = steal_fd(&slave);
-	return 0;
+		vs_warn("console", "the console will not follow size changes: %s", strerror(errno));
+	return steal_fd(&slave);
 }
 
 static int write_pid_file(const char *path, struct vs_error **err)
@@ -822,7 +820,8 @@ static int create(struct monitor *m, struct vs_error **err)
 	if (save(m, SHIM_CREATING) < 0)
 		return vs_error_set(err, 0, "cannot write the state of `%s`", o->id);
 	if (o->console_socket != NULL) {
-		if (console_setup(o->console_socket, &console, err) < 0)
+		console = monitor_console_pty(o->console_socket, err);
+		if (console < 0)
 			return -1;
 		in = out = err_fd = console;
 	}

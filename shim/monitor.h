@@ -50,3 +50,11 @@ int monitor_run(const struct monitor_opts *opts, struct vs_error **err);
  * is ignored.
  */
 int monitor_signalfd(bool tty);
+
+/*
+ * A host pty whose master goes to the console socket at socket_path (a
+ * --console-socket); returns the slave, which becomes the caller's
+ * controlling terminal (its own session) so that size changes raise
+ * SIGWINCH.  The guest's pty does the line discipline: this one is raw.
+ */
+int monitor_console_pty(const char *socket_path, struct vs_error **err);
