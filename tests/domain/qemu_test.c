@@ -19,6 +19,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -248,10 +249,13 @@ static char *qmp_read(int fd, struct qemu *q, char *buf, size_t size, size_t *le
 	}
 }
 
-static void qmp_send(int fd, const char *cmd)
+/*
+ * False when QEMU is gone: a refused command line can make it exit right
+ * after its greeting, and a write must not raise SIGPIPE then.
+ */
+static bool qmp_send(int fd, const char *cmd)
 {
-	cr_assert_eq(vs_write_all(fd, cmd, strlen(cmd)), 0, "cannot write to QMP: %s",
-		     strerror(errno));
+	return send(fd, cmd, strlen(cmd), MSG_NOSIGNAL) == (ssize_t)strlen(cmd);
 }
 
 static char *refused(const char *name, const struct qemu *q, const struct vs_strv *argv)
@@ -272,14 +276,10 @@ static bool qmp_session(int mon, struct qemu *q, const char *name, const struct 
 	cleanup_free char *greeting = qmp_read(mon, q, buf, sizeof(buf), &len, "\"QMP\"");
 	cleanup_free char *caps = NULL, *status = NULL;
 
-	if (greeting != NULL) {
-		qmp_send(mon, "{\"execute\":\"qmp_capabilities\"}\n");
+	if (greeting != NULL && qmp_send(mon, "{\"execute\":\"qmp_capabilities\"}\n"))
 		caps = qmp_read(mon, q, buf, sizeof(buf), &len, "\"return\"");
-	}
-	if (caps != NULL) {
-		qmp_send(mon, "{\"execute\":\"query-status\"}\n");
+	if (caps != NULL && qmp_send(mon, "{\"execute\":\"query-status\"}\n"))
 		status = qmp_read(mon, q, buf, sizeof(buf), &len, "\"return\"");
-	}
 	if (status == NULL) {
 		reap(q, 2000); /* a closed monitor usually means QEMU is exiting */
 		*why = refused(name, q, argv);
@@ -289,8 +289,7 @@ static bool qmp_session(int mon, struct qemu *q, const char *name, const struct 
 		*why = vs_xasprintf("%s: QEMU is not waiting in prelaunch (-S): %s", name, status);
 		return false;
 	}
-	qmp_send(mon, "{\"execute\":\"quit\"}\n");
-	if (!reap(q, 10000)) {
+	if (!qmp_send(mon, "{\"execute\":\"quit\"}\n") || !reap(q, 10000)) {
 		*why = vs_xasprintf("%s: QEMU did not quit", name);
 		return false;
 	}
