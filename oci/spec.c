@@ -303,12 +303,21 @@ static int check_mounts(const struct oci_spec *spec, const char *bundle, const c
 
 struct oci_spec *oci_spec_load(const char *bundle, struct vs_error **err)
 {
+	cleanup_free char *text = NULL;
+	size_t len;
+
+	return oci_spec_load_text(bundle, &text, &len, err);
+}
+
+struct oci_spec *oci_spec_load_text(const char *bundle, char **text, size_t *len,
+				    struct vs_error **err)
+{
 	cleanup_free char *path = oci_spec_path_in_bundle(bundle, "config.json");
 	cleanup_free char *json = NULL;
 	cleanup_free char *rootfs = NULL;
 	struct oci_spec *spec;
 	struct stat st;
-	size_t len;
+	size_t n;
 
 	if (stat(bundle, &st) < 0) {
 		vs_error_set(err, errno, "cannot open bundle `%s`", bundle);
@@ -319,9 +328,9 @@ struct oci_spec *oci_spec_load(const char *bundle, struct vs_error **err)
 		return NULL;
 	}
 	vs_debug("oci", "reading `%s`", path);
-	if (vs_read_file(path, OCI_SPEC_MAX_SIZE, &json, &len, err) < 0)
+	if (vs_read_file(path, OCI_SPEC_MAX_SIZE, &json, &n, err) < 0)
 		return NULL;
-	spec = oci_spec_parse(json, len, path, err);
+	spec = oci_spec_parse(json, n, path, err);
 	if (spec == NULL)
 		return NULL;
 	rootfs = oci_spec_path_in_bundle(bundle, spec->root_path);
@@ -329,8 +338,11 @@ struct oci_spec *oci_spec_load(const char *bundle, struct vs_error **err)
 		vs_error_set(err, errno, "%s: root.path: cannot access `%s`", path, rootfs);
 	else if (!S_ISDIR(st.st_mode))
 		vs_error_set(err, 0, "%s: root.path: `%s` is not a directory", path, rootfs);
-	else if (check_mounts(spec, bundle, path, err) == 0)
+	else if (check_mounts(spec, bundle, path, err) == 0) {
+		*text = steal_pointer(&json);
+		*len = n;
 		return spec;
+	}
 	oci_spec_free(spec);
 	return NULL;
 }

@@ -216,6 +216,13 @@ struct oci_spec *oci_spec_parse(const char *json, size_t len, const char *source
  * share.  Errors start with the file's path.
  */
 struct oci_spec *oci_spec_load(const char *bundle, struct vs_error **err);
+/*
+ * oci_spec_load() that also returns the text it parsed in *text (NUL-
+ * terminated, *len bytes; the caller frees it), so that what is passed on is
+ * what was checked.
+ */
+struct oci_spec *oci_spec_load_text(const char *bundle, char **text, size_t *len,
+				    struct vs_error **err);
 /* Parses a lone `process` object (as `exec --process FILE` gives it). */
 struct oci_process *oci_process_parse(const char *json, size_t len, const char *source,
 				      struct vs_error **err);

@@ -105,7 +105,7 @@ static int prepare(struct shim_ctx *ctx, struct create_args *a, bool foreground,
 		return -1;
 	if (realpath(a->bundle_arg, a->bundle) == NULL)
 		return vs_error_set(err, errno, "bundle `%s`", a->bundle_arg);
-	a->spec = oci_spec_load(a->bundle, err);
+	a->spec = oci_spec_load_text(a->bundle, &a->config, &a->config_len, err);
 	if (a->spec == NULL)
 		return -1;
 	config_path = vs_xasprintf("%s/config.json", a->bundle);
@@ -119,8 +119,6 @@ static int prepare(struct shim_ctx *ctx, struct create_args *a, bool foreground,
 				    config_path);
 	if (!a->spec->process->terminal)
 		a->console_socket = NULL;
-	if (vs_read_file(config_path, OCI_SPEC_MAX_SIZE, &a->config, &a->config_len, err) < 0)
-		return -1;
 	a->dir = vs_xasprintf("%s/%s", ctx->root, a->id);
 	if (mkdir(a->dir, 0700) < 0)
 		return errno == EEXIST
@@ -137,12 +135,10 @@ static void args_clear(struct create_args *a)
 }
 
 /* The forked monitor: nothing of its own may reach the container's stdio. */
-__attribute__((noreturn)) static void monitor_child(struct shim_ctx *ctx, struct create_args *a,
-						    int notify_fd)
+/* The monitor of a's container on this process's stdio, not started, without a tty. */
+static struct monitor_opts monitor_opts_for(const struct create_args *a)
 {
-	struct vs_error *err = NULL;
-	FILE *log = fopen(ctx->log_path ? ctx->log_path : "/dev/null", "ae");
-	struct monitor_opts o = {
+	return (struct monitor_opts){
 		.id = a->id,
 		.dir = a->dir,
 		.bundle = a->bundle,
@@ -155,11 +151,21 @@ __attribute__((noreturn)) static void monitor_child(struct shim_ctx *ctx, struct
 		.tty = -1,
 		.console_socket = a->console_socket,
 		.pid_file = a->pid_file,
-		.start = a->detach,
-		.notify_fd = notify_fd,
-		.sigfd = monitor_signalfd(a->console_socket != NULL),
+		.notify_fd = -1,
 	};
+}
+
+__attribute__((noreturn)) static void monitor_child(struct shim_ctx *ctx, struct create_args *a,
+						    int notify_fd)
+{
+	struct vs_error *err = NULL;
+	FILE *log = fopen(ctx->log_path ? ctx->log_path : "/dev/null", "ae");
+	struct monitor_opts o = monitor_opts_for(a);
 	int status;
+
+	o.start = a->detach;
+	o.notify_fd = notify_fd;
+	o.sigfd = monitor_signalfd(a->console_socket != NULL);
 
 	/* With a console the caller's stdio is not the container's: let it go. */
 	if (a->console_socket != NULL)
@@ -247,23 +253,11 @@ static int run_foreground(struct shim_ctx *ctx, struct create_args *a, struct vs
 	if (tty && tcgetattr(STDIN_FILENO, &saved) < 0)
 		tty = false;
 	sigfd = monitor_signalfd(tty || a->console_socket != NULL);
-	struct monitor_opts o = {
-		.id = a->id,
-		.dir = a->dir,
-		.bundle = a->bundle,
-		.spec = a->spec,
-		.config = a->config,
-		.config_len = a->config_len,
-		.in = STDIN_FILENO,
-		.out = STDOUT_FILENO,
-		.err = STDERR_FILENO,
-		.tty = tty ? STDIN_FILENO : -1,
-		.console_socket = a->console_socket,
-		.pid_file = a->pid_file,
-		.start = true,
-		.notify_fd = -1,
-		.sigfd = sigfd,
-	};
+	struct monitor_opts o = monitor_opts_for(a);
+
+	o.tty = tty ? STDIN_FILENO : -1;
+	o.start = true;
+	o.sigfd = sigfd;
 	if (tty) {
 		raw = saved;
 		cfmakeraw(&raw);
