@@ -14,7 +14,5 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=${VSHIM_BUILD_DIR:-$top/build}
 cd "$top"
 
-contrib/install-deps.sh
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVSHIM_GUEST=ON -DVSHIM_SANITIZE=OFF >/dev/null
-cmake --build "$build" -j"$(nproc)"
+VSHIM_BUILD_DIR=$build contrib/build.sh
 exec contrib/bench/run.sh "$build" "${1:-20}"

@@ -6,9 +6,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=${VSHIM_BUILD_DIR:-$top/build}
 cd "$top"
 
-contrib/install-deps.sh
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVSHIM_GUEST=ON -DVSHIM_SANITIZE=OFF >/dev/null
-cmake --build "$build" -j"$(nproc)"
+VSHIM_BUILD_DIR=$build contrib/build.sh
 
 # A bundle: busybox-static as the root file system, config.json from `vshim spec`.
 work=$(mktemp -d)

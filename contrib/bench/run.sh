@@ -142,27 +142,33 @@ trap 'rm -rf "$work"' EXIT
 
 # --- the guests -------------------------------------------------------------
 
-# The floor's guest as domain XML, for vshim-qemu-run.
-cat >"$work/guest.xml" <<XML
+# guest_xml MACHINE CMDLINE CONSOLE [EMULATOR]: the floor's guest as domain
+# XML (the test init, destroyed when it stops), its serial console to a file.
+guest_xml() {
+	cat <<XML
 <domain type='$([ "$accel" = kvm ] && echo kvm || echo qemu)'>
   <name>bench</name>
   <memory unit='MiB'>$memory</memory>
   <vcpu>$vcpus</vcpu>
   <os>
-    <type arch='x86_64' machine='microvm'>hvm</type>
+    <type arch='x86_64' machine='$1'>hvm</type>
     <kernel>$kernel</kernel>
     <initrd>$initrd</initrd>
-    <cmdline>$floor_cmdline</cmdline>
+    <cmdline>$2</cmdline>
   </os>
   <on_poweroff>destroy</on_poweroff>
   <on_reboot>destroy</on_reboot>
   <on_crash>destroy</on_crash>
-  <devices>
-    <serial type='file'><source path='$work/qemu-run.console'/><target port='0'/></serial>
+  <devices>${4:+
+    <emulator>$4</emulator>}
+    <serial type='file'><source path='$3'/><target port='0'/></serial>
     <memballoon model='none'/>
   </devices>
 </domain>
 XML
+}
+# For vshim-qemu-run: the floor's guest itself.
+guest_xml microvm "$floor_cmdline" "$work/qemu-run.console" >"$work/guest.xml"
 
 # The busybox bundle: vshim's own config.json template running /bin/true,
 # with the VM's shape pinned so that it matches the floor's.
@@ -222,27 +228,8 @@ stdio_handler = "file"
 remember_owner = 0
 dynamic_ownership = 0
 CONF
-cat >"$work/libvirt.xml" <<XML
-<domain type='$([ "$accel" = kvm ] && echo kvm || echo qemu)'>
-  <name>bench</name>
-  <memory unit='MiB'>$memory</memory>
-  <vcpu>$vcpus</vcpu>
-  <os>
-    <type arch='x86_64' machine='q35'>hvm</type>
-    <kernel>$kernel</kernel>
-    <initrd>$initrd</initrd>
-    <cmdline>$floor_cmdline${tcg_flags:+ $tcg_flags}</cmdline>
-  </os>
-  <on_poweroff>destroy</on_poweroff>
-  <on_reboot>destroy</on_reboot>
-  <on_crash>destroy</on_crash>
-  <devices>
-    <emulator>$qemu</emulator>
-    <serial type='file'><source path='$work/libvirt.console'/><target port='0'/></serial>
-    <memballoon model='none'/>
-  </devices>
-</domain>
-XML
+guest_xml q35 "$floor_cmdline${tcg_flags:+ $tcg_flags}" "$work/libvirt.console" "$qemu" \
+	>"$work/libvirt.xml"
 
 # --- the cases: each runs one repetition ----------------------------------
 
