@@ -424,13 +424,23 @@ struct child_rule {
 	unsigned int flags; /* RULE_* */
 };
 
+/* Whether node is in the namespace ns (NULL: in none). */
+static bool in_ns(xmlNodePtr node, const char *ns)
+{
+	if (ns == NULL)
+		return node->ns == NULL;
+	return node->ns != NULL && xmlStrEqual(node->ns->href, BAD_CAST ns);
+}
+
 /*
- * Dispatches every child element of node to the rule of its name.  Unknown
- * or namespaced elements, repeated once-only ones and missing required ones
- * are errors.  Bit i of *seen tells whether rules[i] matched.
+ * Dispatches every child element of node in the namespace ns (NULL: none)
+ * to the rule of its name.  Unknown elements, elements of another namespace,
+ * repeated once-only ones and missing required ones are errors.  Bit i of
+ * *seen tells whether rules[i] matched.
  */
-static int parse_children(struct parser *p, xmlNodePtr node, const struct child_rule *rules,
-			  size_t n_rules, void *obj, unsigned int *seen)
+static int parse_children_ns(struct parser *p, xmlNodePtr node, const char *ns,
+			     const struct child_rule *rules, size_t n_rules, void *obj,
+			     unsigned int *seen)
 {
 	unsigned int mask = 0;
 
@@ -443,7 +453,7 @@ static int parse_children(struct parser *p, xmlNodePtr node, const struct child_
 			continue;
 		}
 		for (i = 0; i < n_rules; i++)
-			if (c->ns == NULL && xmlStrEqual(c->name, BAD_CAST rules[i].name))
+			if (in_ns(c, ns) && xmlStrEqual(c->name, BAD_CAST rules[i].name))
 				break;
 		if (i == n_rules)
 			return fail_element(p, c);
@@ -459,6 +469,12 @@ static int parse_children(struct parser *p, xmlNodePtr node, const struct child_
 	if (seen != NULL)
 		*seen = mask;
 	return 0;
+}
+
+static int parse_children(struct parser *p, xmlNodePtr node, const struct child_rule *rules,
+			  size_t n_rules, void *obj, unsigned int *seen)
+{
+	return parse_children_ns(p, node, NULL, rules, n_rules, obj, seen);
 }
 
 /* Index of value in names, or -1. */
@@ -510,7 +526,7 @@ static int parse_uuid_element(struct parser *p, xmlNodePtr node, void *obj)
 
 static const char *const accel_names[] = { "auto", "kvm", "tcg" };
 
-static int parse_vshim_accel(struct parser *p, xmlNodePtr node)
+static int parse_vshim_accel(struct parser *p, xmlNodePtr node, void *obj)
 {
 	cleanup_free char *text = NULL;
 	int accel;
@@ -525,7 +541,7 @@ static int parse_vshim_accel(struct parser *p, xmlNodePtr node)
 	return 0;
 }
 
-static int parse_vshim_hugepages(struct parser *p, xmlNodePtr node)
+static int parse_vshim_hugepages(struct parser *p, xmlNodePtr node, void *obj)
 {
 	cleanup_free char *text = NULL;
 
@@ -537,41 +553,16 @@ static int parse_vshim_hugepages(struct parser *p, xmlNodePtr node)
 	return 0;
 }
 
-static bool in_our_ns(xmlNodePtr node)
-{
-	return node->ns != NULL && xmlStrEqual(node->ns->href, BAD_CAST DRV_METADATA_NS);
-}
-
 static int parse_vshim_vm(struct parser *p, xmlNodePtr node)
 {
-	static const struct {
-		const char *name;
-		int (*parse)(struct parser *p, xmlNodePtr node);
-	} children[] = { { "accel", parse_vshim_accel }, { "hugepages", parse_vshim_hugepages } };
-	unsigned int seen = 0;
+	static const struct child_rule rules[] = {
+		{ "accel", parse_vshim_accel, RULE_ONCE },
+		{ "hugepages", parse_vshim_hugepages, RULE_ONCE },
+	};
 
 	if (check_attrs(p, node, no_attrs) < 0)
 		return -1;
-	for (xmlNodePtr c = node->children; c != NULL; c = c->next) {
-		size_t i = 0;
-
-		if (c->type != XML_ELEMENT_NODE) {
-			if (check_other_content(p, node, c) < 0)
-				return -1;
-			continue;
-		}
-		while (i < VS_ARRAY_SIZE(children) &&
-		       !(in_our_ns(c) && xmlStrEqual(c->name, BAD_CAST children[i].name)))
-			i++;
-		if (i == VS_ARRAY_SIZE(children))
-			return fail_element(p, c);
-		if (seen & (1u << i))
-			return fail_duplicate(p, c);
-		seen |= 1u << i;
-		if (children[i].parse(p, c) < 0)
-			return -1;
-	}
-	return 0;
+	return parse_children_ns(p, node, DRV_METADATA_NS, rules, VS_ARRAY_SIZE(rules), NULL, NULL);
 }
 
 /* Foreign namespaces are ignored as libvirt ignores them; ours is checked. */
@@ -589,7 +580,7 @@ static int parse_metadata(struct parser *p, xmlNodePtr node, void *obj)
 		}
 		if (c->ns == NULL)
 			return fail_node(p, c, "metadata must be in an XML namespace");
-		if (!in_our_ns(c))
+		if (!in_ns(c, DRV_METADATA_NS))
 			continue;
 		if (!xmlStrEqual(c->name, BAD_CAST "vm"))
 			return fail_element(p, c);
