@@ -5,7 +5,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,77 +21,29 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "vmenv.h"
 
-static const char *const qemu_paths[] = { "/usr/bin/qemu-system-x86_64",
-					  "/usr/local/bin/qemu-system-x86_64" };
 static const char *const applets[] = { "sh",	"cat",	"echo", "ls",	"sleep", "true",
 				       "false", "stty", "wc",	"kill", "ps",	 "env" };
 
-static const char *env_or(const char *name, const char *fallback)
-{
-	const char *v = getenv(name);
-
-	return v != NULL && *v != '\0' ? v : fallback;
-}
-
 static const char *vshim_path(void)
 {
-	return env_or("VSHIM_LC_VSHIM", VSHIM_LC_VSHIM_PATH);
+	return ts_env_or("VSHIM_LC_VSHIM", VSHIM_LC_VSHIM_PATH);
 }
 
 static const char *helper_path(void)
 {
-	return env_or("VSHIM_TESTHELPER", VSHIM_LC_TESTHELPER_PATH);
-}
-
-static const char *datadir(void)
-{
-	static char dir[PATH_MAX];
-	char copy[PATH_MAX];
-
-	if (getenv("VSHIM_DATADIR") != NULL && *getenv("VSHIM_DATADIR") != '\0')
-		return getenv("VSHIM_DATADIR");
-	snprintf(copy, sizeof(copy), "%s", vshim_path());
-	snprintf(dir, sizeof(dir), "%s/../share/vshim", dirname(copy));
-	return dir;
+	return ts_env_or("VSHIM_TESTHELPER", VSHIM_LC_TESTHELPER_PATH);
 }
 
 void lc_require_host(void)
 {
-	if (access(vshim_path(), X_OK) != 0)
-		cr_assert_fail("the vshim binary `%s` is missing: build it (cmake --build)",
-			       vshim_path());
-	if (access(helper_path(), R_OK) != 0)
-		cr_assert_fail("vshim-testhelper `%s` is missing: build it (cmake --build)",
-			       helper_path());
-	if (access("/bin/busybox", X_OK) != 0)
-		cr_assert_fail("/bin/busybox is missing: install busybox-static "
-			       "(contrib/install-deps.sh)");
+	ts_require_host(vshim_path(), helper_path());
 }
 
 void lc_require_vm(void)
 {
-	static const char *const guest_files[] = { "vmlinux", "initramfs.img" };
-	bool qemu = false;
-
-	lc_require_host();
-	for (size_t i = 0; i < VS_ARRAY_SIZE(qemu_paths); i++)
-		qemu = qemu || access(qemu_paths[i], X_OK) == 0;
-	if (!qemu)
-		cr_assert_fail(
-		    "qemu-system-x86_64 is missing (vshim looks in /usr/bin and "
-		    "/usr/local/bin): install qemu-system-x86 (contrib/install-deps.sh)");
-	for (size_t i = 0; i < VS_ARRAY_SIZE(guest_files); i++) {
-		char path[PATH_MAX + 32];
-
-		snprintf(path, sizeof(path), "%s/%s", datadir(), guest_files[i]);
-		if (access(path, R_OK) != 0)
-			cr_assert_fail(
-			    "the guest %s `%s` is missing: build the guest (cmake "
-			    "--build; the kernel needs linux-source-6.1) or set "
-			    "VSHIM_DATADIR",
-			    strcmp(guest_files[i], "vmlinux") == 0 ? "kernel" : "initramfs", path);
-	}
+	ts_require_vm(vshim_path(), helper_path());
 }
 
 /* Files. */
@@ -191,20 +142,7 @@ static ssize_t read_cmdline(pid_t pid, char *buf, size_t size)
 
 size_t lc_find_processes(const char *needle, pid_t *pids, size_t max)
 {
-	cleanup_dir DIR *d = opendir("/proc");
-	struct dirent *de;
-	size_t n = 0;
-
-	while (d != NULL && (de = readdir(d)) != NULL && n < max) {
-		char buf[16384];
-		pid_t pid = (pid_t)atoi(de->d_name);
-
-		if (pid <= 0 || pid == getpid() || read_cmdline(pid, buf, sizeof(buf)) < 0)
-			continue;
-		if (strstr(buf, needle) != NULL)
-			pids[n++] = pid;
-	}
-	return n;
+	return ts_find_processes(needle, pids, max);
 }
 
 pid_t lc_qemu_pid(struct lc *t, const char *id)

@@ -2,10 +2,8 @@
 #include "runtest.h"
 
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,11 +17,9 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "vmenv.h"
 
 #define DEFAULT_TIMEOUT_S 60
-
-static const char *const qemu_paths[] = { "/usr/bin/qemu-system-x86_64",
-					  "/usr/local/bin/qemu-system-x86_64" };
 
 /* Where the emulator lives: driver/lifecycle.c looks in these places only. */
 static const char *const qemu_dirs[] = { "/usr/bin", "/usr/local/bin" };
@@ -32,93 +28,42 @@ static const char *const applets[] = { "sh",	"cat",	 "echo",  "ls",	  "grep", "s
 				       "sleep", "true",	 "false", "head", "wc",	  "tr",
 				       "id",	"touch", "mkdir", "rm",	  "env" };
 
-static const char *env_or(const char *name, const char *fallback)
-{
-	const char *v = getenv(name);
-
-	return v != NULL && *v != '\0' ? v : fallback;
-}
-
 static const char *vshim_path(void)
 {
-	return env_or("VSHIM_RUN_VSHIM", VSHIM_RUN_VSHIM_PATH);
+	return ts_env_or("VSHIM_RUN_VSHIM", VSHIM_RUN_VSHIM_PATH);
 }
 
 static const char *helper_path(void)
 {
-	return env_or("VSHIM_TESTHELPER", VSHIM_RUN_TESTHELPER_PATH);
-}
-
-/* Where vshim will look for its guest files: $VSHIM_DATADIR, else ../share/vshim next to it. */
-static const char *datadir(void)
-{
-	static char dir[PATH_MAX];
-
-	if (getenv("VSHIM_DATADIR") != NULL && *getenv("VSHIM_DATADIR") != '\0')
-		return getenv("VSHIM_DATADIR");
-	if (dir[0] == '\0') {
-		char copy[PATH_MAX];
-
-		snprintf(copy, sizeof(copy), "%s", vshim_path());
-		snprintf(dir, sizeof(dir), "%s/../share/vshim", dirname(copy));
-	}
-	return dir;
+	return ts_env_or("VSHIM_TESTHELPER", VSHIM_RUN_TESTHELPER_PATH);
 }
 
 const char *rt_kernel_path(void)
 {
 	static char path[PATH_MAX + 16];
 
-	snprintf(path, sizeof(path), "%s/vmlinux", datadir());
+	snprintf(path, sizeof(path), "%s/vmlinux", ts_datadir(vshim_path()));
 	return path;
 }
 
 const char *rt_noagent_image(void)
 {
-	return env_or("VSHIM_RUN_NOAGENT_IMG", VSHIM_RUN_NOAGENT_IMG_PATH);
+	return ts_env_or("VSHIM_RUN_NOAGENT_IMG", VSHIM_RUN_NOAGENT_IMG_PATH);
 }
 
 const char *rt_testinit_image(void)
 {
-	return env_or("VSHIM_RUN_TESTINIT_IMG", VSHIM_RUN_TESTINIT_IMG_PATH);
+	return ts_env_or("VSHIM_RUN_TESTINIT_IMG", VSHIM_RUN_TESTINIT_IMG_PATH);
 }
 
 void rt_require_host(void)
 {
-	if (access(vshim_path(), X_OK) != 0)
-		cr_assert_fail("the vshim binary `%s` is missing: build it (cmake --build)",
-			       vshim_path());
-	if (access(helper_path(), R_OK) != 0)
-		cr_assert_fail("vshim-testhelper `%s` is missing: build it (cmake --build)",
-			       helper_path());
-	if (access("/bin/busybox", X_OK) != 0)
-		cr_assert_fail("/bin/busybox is missing: install busybox-static "
-			       "(contrib/install-deps.sh)");
+	ts_require_host(vshim_path(), helper_path());
 }
 
 void rt_require_vm(void)
 {
-	static const char *const guest_files[] = { "vmlinux", "initramfs.img" };
-	bool qemu = false;
-
-	rt_require_host();
-	for (size_t i = 0; i < VS_ARRAY_SIZE(qemu_paths); i++)
-		qemu = qemu || access(qemu_paths[i], X_OK) == 0;
-	if (!qemu)
-		cr_assert_fail(
-		    "qemu-system-x86_64 is missing (vshim looks in /usr/bin and "
-		    "/usr/local/bin): install qemu-system-x86 (contrib/install-deps.sh)");
-	for (size_t i = 0; i < VS_ARRAY_SIZE(guest_files); i++) {
-		char path[PATH_MAX + 32];
-
-		snprintf(path, sizeof(path), "%s/%s", datadir(), guest_files[i]);
-		if (access(path, R_OK) != 0)
-			cr_assert_fail(
-			    "the guest %s `%s` is missing: build the guest "
-			    "(cmake --build; the kernel needs linux-source-6.1) or set "
-			    "VSHIM_DATADIR",
-			    strcmp(guest_files[i], "vmlinux") == 0 ? "kernel" : "initramfs", path);
-	}
+	ts_require_vm(vshim_path(), helper_path());
 }
 
 char *rt_read_file(const char *path, size_t *len)
@@ -165,7 +110,7 @@ void rt_setup(struct rt *t)
 	/* Before anything is made: a setup that fails is not torn down. */
 	rt_require_host();
 	memset(t, 0, sizeof(*t));
-	snprintf(t->dir, sizeof(t->dir), "%s/vshim-run.XXXXXX", env_or("TMPDIR", "/tmp"));
+	snprintf(t->dir, sizeof(t->dir), "%s/vshim-run.XXXXXX", ts_env_or("TMPDIR", "/tmp"));
 	cr_assert_not_null(mkdtemp(t->dir), "cannot create a temporary directory");
 	chmod(t->dir, 0755);
 	snprintf(t->bundle, sizeof(t->bundle), "%s/bundle", t->dir);
@@ -219,31 +164,7 @@ static size_t mounts_under(const char *prefix, bool unmount)
 
 size_t rt_find_processes(const char *needle, pid_t *pids, size_t max)
 {
-	cleanup_dir DIR *d = opendir("/proc");
-	struct dirent *de;
-	size_t n = 0;
-
-	while (d != NULL && (de = readdir(d)) != NULL && n < max) {
-		char path[300], buf[16384];
-		pid_t pid = (pid_t)atoi(de->d_name);
-		ssize_t len;
-
-		if (pid <= 0 || pid == getpid())
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-		cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		len = read(fd, buf, sizeof(buf) - 1);
-		if (len <= 0)
-			continue; /* a zombie or a kernel thread */
-		for (ssize_t i = 0; i < len; i++)
-			buf[i] = buf[i] == '\0' ? ' ' : buf[i];
-		buf[len] = '\0';
-		if (strstr(buf, needle) != NULL)
-			pids[n++] = pid;
-	}
-	return n;
+	return ts_find_processes(needle, pids, max);
 }
 
 /* The head of pid's command line, for messages. */
