@@ -196,7 +196,7 @@ static void race(const char *sleep, const char *signal, int round)
 			pid_t left[4];
 
 			/* Deleted means gone: no QEMU of it lingers after delete returns. */
-			cr_assert_eq(lc_find_processes(needle, left, 4), 0,
+			cr_assert_eq(ts_find_processes(needle, left, 4), 0,
 				     "round %d: a process of the container outlived delete", round);
 			deleted = true;
 		}

@@ -258,7 +258,8 @@ Test(containerd, sigkill_of_the_monitor)
 	lc_wait_file(c.out, "from the host", 10000);
 	pid_t qemu = lc_qemu_pid(&t, "ctr");
 	cr_assert_gt(qemu, 0, "no QEMU names the container's state directory");
-	cr_assert_gt(lc_mounts_under(dir), 0, "the file bind mount is not staged on the host");
+	cr_assert_gt(ts_mounts_under(dir, false), 0,
+		     "the file bind mount is not staged on the host");
 
 	cr_assert_eq(kill(c.monitor, SIGKILL), 0);
 	/* Dead but not reaped yet (a zombie): stopped already, as kill says. */
@@ -279,7 +280,7 @@ Test(containerd, sigkill_of_the_monitor)
 	r = LC_RUN(&t, "delete", "ctr");
 	lc_assert_ok(r, "delete");
 	lc_res_free(&r);
-	cr_assert_eq(lc_mounts_under(dir), 0, "delete left mounts under `%s`", dir);
+	cr_assert_eq(ts_mounts_under(dir, false), 0, "delete left mounts under `%s`", dir);
 	lc_assert_clean(&t);
 }
 

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -21,10 +20,10 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/util.h"
-#include "vmenv.h"
+#include "bundle.h"
 
-static const char *const applets[] = { "sh",	"cat",	"echo", "ls",	"sleep", "true",
-				       "false", "stty", "wc",	"kill", "ps",	 "env" };
+static const char *const applets[] = { "sh",   "cat", "echo", "ls", "sleep", "true", "false",
+				       "stty", "wc",  "kill", "ps", "env",   NULL };
 
 static const char *vshim_path(void)
 {
@@ -50,35 +49,13 @@ void lc_require_vm(void)
 
 char *lc_read(const char *path)
 {
-	cleanup_error struct vs_error *err = NULL;
-	char *text = NULL;
-
-	if (vs_read_file(path, 64u << 20, &text, NULL, &err) < 0)
-		cr_assert_fail("%s", err->msg);
-	return text;
+	return ts_read_file(path, NULL);
 }
 
 void lc_write(const char *path, const char *text, unsigned int mode)
 {
-	cleanup_close int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-
-	cr_assert_geq(fd, 0, "cannot create `%s`: %s", path, strerror(errno));
-	cr_assert_eq(vs_write_all(fd, text, strlen(text)), 0, "cannot write `%s`", path);
-	cr_assert_eq(fchmod(fd, (mode_t)mode), 0);
-}
-
-static void copy_file(const char *from, const char *to, mode_t mode)
-{
-	cleanup_error struct vs_error *err = NULL;
-	cleanup_free char *data = NULL;
-	cleanup_close int fd = -1;
-	size_t len = 0;
-
-	if (vs_read_file(from, 64u << 20, &data, &len, &err) < 0)
-		cr_assert_fail("%s", err->msg);
-	fd = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	cr_assert_geq(fd, 0, "cannot create `%s`: %s", to, strerror(errno));
-	cr_assert_eq(vs_write_all(fd, data, len), 0);
+	ts_write_file(path, text, strlen(text));
+	cr_assert_eq(chmod(path, (mode_t)mode), 0);
 }
 
 void lc_wait_file(const char *path, const char *text, int timeout_ms)
@@ -121,77 +98,26 @@ size_t lc_count_in_file(const char *path, const char *needle)
 
 /* Processes and mounts. */
 
-static ssize_t read_cmdline(pid_t pid, char *buf, size_t size)
-{
-	char path[64];
-	cleanup_close int fd = -1;
-	ssize_t len;
-
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	len = read(fd, buf, size - 1);
-	if (len <= 0)
-		return -1; /* a zombie or a kernel thread */
-	for (ssize_t i = 0; i < len; i++)
-		buf[i] = buf[i] == '\0' ? ' ' : buf[i];
-	buf[len] = '\0';
-	return len;
-}
-
-size_t lc_find_processes(const char *needle, pid_t *pids, size_t max)
-{
-	return ts_find_processes(needle, pids, max);
-}
-
 pid_t lc_qemu_pid(struct lc *t, const char *id)
 {
 	cleanup_free char *needle = vs_xasprintf("%s/%s/", t->root, id);
 	pid_t pids[16];
-	size_t n = lc_find_processes(needle, pids, VS_ARRAY_SIZE(pids));
+	size_t n = ts_find_processes(needle, pids, VS_ARRAY_SIZE(pids));
 
 	for (size_t i = 0; i < n; i++) {
 		char buf[16384];
 
-		if (read_cmdline(pids[i], buf, sizeof(buf)) > 0 && strstr(buf, "qemu-system"))
+		if (ts_read_cmdline(pids[i], buf, sizeof(buf)) > 0 && strstr(buf, "qemu-system"))
 			return pids[i];
 	}
 	return 0;
-}
-
-static size_t mounts_under(const char *prefix, bool unmount)
-{
-	cleanup_file FILE *f = fopen("/proc/self/mounts", "re");
-	char line[8192];
-	size_t n = 0, len = strlen(prefix);
-
-	while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
-		char *dir = strchr(line, ' ');
-
-		if (dir == NULL)
-			continue;
-		dir++;
-		dir[strcspn(dir, " ")] = '\0';
-		if (strncmp(dir, prefix, len) == 0 && (dir[len] == '/' || dir[len] == '\0')) {
-			n++;
-			if (unmount)
-				umount2(dir, MNT_DETACH);
-		}
-	}
-	return n;
-}
-
-size_t lc_mounts_under(const char *path)
-{
-	return mounts_under(path, false);
 }
 
 static char *describe(pid_t pid)
 {
 	char buf[300];
 
-	if (read_cmdline(pid, buf, sizeof(buf)) < 0)
+	if (ts_read_cmdline(pid, buf, sizeof(buf)) < 0)
 		snprintf(buf, sizeof(buf), "(gone)");
 	return vs_xasprintf("pid %d: %.200s", (int)pid, buf);
 }
@@ -205,7 +131,7 @@ static void reap_all(void)
 static void kill_named(const char *needle)
 {
 	pid_t pids[64];
-	size_t n = lc_find_processes(needle, pids, VS_ARRAY_SIZE(pids));
+	size_t n = ts_find_processes(needle, pids, VS_ARRAY_SIZE(pids));
 
 	for (size_t i = 0; i < n; i++)
 		kill(pids[i], SIGKILL);
@@ -220,7 +146,7 @@ static size_t lingering(const char *needle, pid_t *pids, size_t max)
 	uint64_t deadline = vs_now_ns() + 3000000000ull;
 	size_t n;
 
-	while ((n = lc_find_processes(needle, pids, max)) > 0 && vs_now_ns() < deadline) {
+	while ((n = ts_find_processes(needle, pids, max)) > 0 && vs_now_ns() < deadline) {
 		reap_all();
 		usleep(20000);
 	}
@@ -241,7 +167,7 @@ void lc_assert_clean(struct lc *t)
 		kill_named(needle);
 		cr_assert_fail("%zu process(es) of the test are left, such as %s", n, what);
 	}
-	if (mounts_under(t->root, true) > 0)
+	if (ts_mounts_under(t->root, true) > 0)
 		cr_assert_fail("mounts under `%s` are left", t->root);
 	while (d != NULL && (de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
@@ -253,7 +179,9 @@ void lc_assert_clean(struct lc *t)
 
 void lc_setup_novm(struct lc *t)
 {
-	static const char *const dirs[] = { "bin", "etc", "proc", "sys", "dev", "tmp", "root" };
+	static const char *const dirs[] = {
+		"bin", "etc", "proc", "sys", "dev", "tmp", "root", NULL
+	};
 	char path[PATH_MAX];
 
 	memset(t, 0, sizeof(*t));
@@ -269,20 +197,8 @@ void lc_setup_novm(struct lc *t)
 	cr_assert_eq(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 0, "PR_SET_CHILD_SUBREAPER: %s",
 		     strerror(errno));
 
-	cr_assert_eq(vs_mkdir_p(t->rootfs, 0755, NULL), 0);
+	ts_make_rootfs(t->rootfs, helper_path(), dirs, applets);
 	cr_assert_eq(mkdir(t->root, 0700), 0);
-	for (size_t i = 0; i < VS_ARRAY_SIZE(dirs); i++) {
-		snprintf(path, sizeof(path), "%s/%s", t->rootfs, dirs[i]);
-		cr_assert_eq(mkdir(path, 0755), 0, "mkdir %s", path);
-	}
-	snprintf(path, sizeof(path), "%s/bin/busybox", t->rootfs);
-	copy_file("/bin/busybox", path, 0755);
-	for (size_t i = 0; i < VS_ARRAY_SIZE(applets); i++) {
-		snprintf(path, sizeof(path), "%s/bin/%s", t->rootfs, applets[i]);
-		cr_assert_eq(symlink("busybox", path), 0);
-	}
-	snprintf(path, sizeof(path), "%s/bin/vshim-testhelper", t->rootfs);
-	copy_file(helper_path(), path, 0755);
 	snprintf(path, sizeof(path), "%s/etc/passwd", t->rootfs);
 	lc_write(path, "root:x:0:0:root:/root:/bin/sh\n", 0644);
 }
@@ -301,7 +217,7 @@ void lc_teardown(struct lc *t)
 		return;
 	needle = vs_xasprintf("%s/", t->dir);
 	kill_named(needle);
-	mounts_under(t->dir, true);
+	ts_mounts_under(t->dir, true);
 	vs_rm_rf(t->dir, NULL);
 	reap_all();
 }
@@ -370,7 +286,6 @@ pid_t lc_spawn(struct lc *t, const struct lc_io *io, const char *const *argv)
 		int in = open_or(io->in, io->in_fd, O_RDONLY);
 		int out = open_or(io->out, io->out_fd, O_WRONLY | O_CREAT | O_TRUNC);
 		int err = open_or(io->err, io->err_fd, O_WRONLY | O_CREAT | O_TRUNC);
-		sigset_t none;
 
 		if (in < 0 || out < 0 || err < 0)
 			_exit(98);
@@ -384,11 +299,7 @@ pid_t lc_spawn(struct lc *t, const struct lc_io *io, const char *const *argv)
 		}
 		if (io->cwd != NULL && chdir(io->cwd) < 0)
 			_exit(96);
-		/* What Criterion's worker set up must not reach vshim. */
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		for (int s = 1; s < NSIG; s++)
-			signal(s, SIG_DFL);
+		ts_reset_signals();
 		execv(v.v[0], v.v);
 		fprintf(stderr, "test: cannot execute %s: %s\n", v.v[0], strerror(errno));
 		_exit(97);

@@ -22,6 +22,8 @@
 #include <sys/types.h>
 #include <yajl/yajl_tree.h>
 
+#include "vmenv.h" /* ts_find_processes(), ts_mounts_under() */
+
 /* The helper inside the container, quoted for a JSON array. */
 #define H "\"/bin/vshim-testhelper\""
 
@@ -135,12 +137,8 @@ void lc_wait_exists(const char *path, int timeout_ms);
 /* How many times needle occurs in the file. */
 size_t lc_count_in_file(const char *path, const char *needle);
 
-/* Pids of processes (not zombies) whose command line contains needle. */
-size_t lc_find_processes(const char *needle, pid_t *pids, size_t max);
 /* The pid of the QEMU of container id, or 0. */
 pid_t lc_qemu_pid(struct lc *t, const char *id);
-/* Mounts at or under path. */
-size_t lc_mounts_under(const char *path);
 
 /* Nothing left: no entry in ROOT, no process naming ROOT, no mount under ROOT. */
 void lc_assert_clean(struct lc *t);

@@ -225,7 +225,7 @@ Test(states, creating)
 	cr_assert_eq(lc_wait(create, 30000), 0, "create failed:\n%s", lc_read(err));
 	lc_assert_status(&t, "c", "created");
 	pid_t hook[1];
-	cr_assert_eq(lc_find_processes(script, hook, 1), 0, "the hook still runs");
+	cr_assert_eq(ts_find_processes(script, hook, 1), 0, "the hook still runs");
 
 	cleanup_free char *pid = lc_read(pid_file);
 	struct lc_ctr c = { .id = "c", .monitor = atoi(pid) };

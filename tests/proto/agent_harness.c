@@ -16,13 +16,10 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "bundle.h"
+#include "vmenv.h"
 
 #define TIMEOUT_MS 20000
-
-static const char default_caps[] =
-    "\"CAP_CHOWN\",\"CAP_DAC_OVERRIDE\",\"CAP_FSETID\",\"CAP_FOWNER\",\"CAP_MKNOD\","
-    "\"CAP_NET_RAW\",\"CAP_SETGID\",\"CAP_SETUID\",\"CAP_SETFCAP\",\"CAP_SETPCAP\","
-    "\"CAP_NET_BIND_SERVICE\",\"CAP_SYS_CHROOT\",\"CAP_KILL\",\"CAP_AUDIT_WRITE\"";
 
 char *harness_config(const char *process, const char *top, const char *linux_extra)
 {
@@ -33,72 +30,32 @@ char *harness_config(const char *process, const char *top, const char *linux_ext
 	    "\"capabilities\":{\"bounding\":[%s],\"effective\":[%s],\"permitted\":[%s]},"
 	    "%s},"
 	    "\"root\":{\"path\":\"rootfs\"},\"hostname\":\"vshim-test\","
-	    "\"mounts\":["
-	    "{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
-	    "{\"destination\":\"/dev\",\"type\":\"tmpfs\",\"source\":\"tmpfs\","
-	    "\"options\":[\"nosuid\",\"strictatime\",\"mode=755\",\"size=65536k\"]},"
-	    "{\"destination\":\"/dev/pts\",\"type\":\"devpts\",\"source\":\"devpts\","
-	    "\"options\":[\"nosuid\",\"noexec\",\"newinstance\",\"ptmxmode=0666\",\"mode=0620\"]},"
-	    "{\"destination\":\"/dev/shm\",\"type\":\"tmpfs\",\"source\":\"shm\","
-	    "\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"mode=1777\",\"size=65536k\"]},"
-	    "{\"destination\":\"/dev/mqueue\",\"type\":\"mqueue\",\"source\":\"mqueue\","
-	    "\"options\":[\"nosuid\",\"noexec\",\"nodev\"]},"
-	    "{\"destination\":\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\","
-	    "\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"ro\"]}],"
+	    "\"mounts\":[" TS_RUNC_MOUNTS "],"
 	    "\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"network\"},"
 	    "{\"type\":\"ipc\"},{\"type\":\"uts\"},{\"type\":\"mount\"}],"
 	    "\"maskedPaths\":[\"/proc/kcore\",\"/proc/keys\",\"/sys/firmware\"],"
 	    "\"readonlyPaths\":[\"/proc/sys\",\"/proc/bus\"]%s%s}%s%s}",
-	    default_caps, default_caps, default_caps, process, linux_extra[0] ? "," : "",
+	    TS_RUNC_CAPS, TS_RUNC_CAPS, TS_RUNC_CAPS, process, linux_extra[0] ? "," : "",
 	    linux_extra, top[0] ? "," : "", top);
-}
-
-static void copy_file(const char *from, const char *to, mode_t mode)
-{
-	struct vs_error *err = NULL;
-	char *data = NULL;
-	size_t len = 0;
-	int fd;
-
-	cr_assert_eq(vs_read_file(from, 64 << 20, &data, &len, &err), 0, "%s", err ? err->msg : "");
-	fd = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	cr_assert_geq(fd, 0, "cannot create %s", to);
-	cr_assert_eq(vs_write_all(fd, data, len), 0);
-	close(fd);
-	free(data);
 }
 
 void harness_write(struct harness *t, const char *path, const char *text, mode_t mode)
 {
 	char *full = vs_xasprintf("%s%s", t->rootfs, path);
-	int fd = open(full, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 
-	cr_assert_geq(fd, 0, "cannot create %s", full);
-	cr_assert_eq(vs_write_all(fd, text, strlen(text)), 0);
-	close(fd);
+	ts_write_file(full, text, strlen(text));
 	chmod(full, mode);
 	free(full);
 }
 
 static void make_rootfs(struct harness *t)
 {
-	static const char *const dirs[] = { "bin", "etc",  "proc", "sys",	"dev",
-					    "tmp", "root", "home", "home/user", "mnt" };
-	const char *helper =
-	    getenv("VSHIM_TESTHELPER") ? getenv("VSHIM_TESTHELPER") : VSHIM_TESTHELPER_PATH;
-	char path[PATH_MAX + 64];
+	static const char *const dirs[] = { "bin",  "etc",  "proc",	 "sys", "dev", "tmp",
+					    "root", "home", "home/user", "mnt", NULL };
+	static const char *const applets[] = { "sh", NULL };
 
-	cr_assert_eq(vs_mkdir_p(t->rootfs, 0755, NULL), 0);
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", t->rootfs, dirs[i]);
-		cr_assert_eq(mkdir(path, 0755), 0, "mkdir %s", path);
-	}
-	snprintf(path, sizeof(path), "%s/bin/busybox", t->rootfs);
-	copy_file("/bin/busybox", path, 0755);
-	snprintf(path, sizeof(path), "%s/bin/sh", t->rootfs);
-	cr_assert_eq(symlink("busybox", path), 0);
-	snprintf(path, sizeof(path), "%s/bin/vshim-testhelper", t->rootfs);
-	copy_file(helper, path, 0755);
+	ts_make_rootfs(t->rootfs, ts_env_or("VSHIM_TESTHELPER", VSHIM_TESTHELPER_PATH), dirs,
+		       applets);
 	harness_write(t, "/etc/passwd",
 		      "root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000::/home/user:/bin/sh\n",
 		      0644);
@@ -106,7 +63,7 @@ static void make_rootfs(struct harness *t)
 
 void harness_start(struct harness *t)
 {
-	const char *agent = getenv("VSHIM_AGENT") ? getenv("VSHIM_AGENT") : VSHIM_AGENT_PATH;
+	const char *agent = ts_env_or("VSHIM_AGENT", VSHIM_AGENT_PATH);
 	char *run, fd_arg[] = "3";
 	int sv[2];
 

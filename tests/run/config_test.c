@@ -18,7 +18,6 @@ static struct rt t;
 
 static void setup(void)
 {
-	rt_require_vm();
 	rt_setup(&t);
 }
 
@@ -35,10 +34,8 @@ TestSuite(config, .init = setup, .fini = teardown, .timeout = 120);
 /* Boots the container of cfg and asserts it succeeded; the caller frees the result. */
 static struct rt_result run_ok(const struct rt_cfg *cfg)
 {
-	struct rt_result r;
+	struct rt_result r = rt_run_config(&t, cfg);
 
-	rt_config(&t, cfg);
-	r = rt_run(&t, NULL);
 	rt_assert_ok(r);
 	return r;
 }
@@ -114,13 +111,12 @@ Test(config, hostname_and_domainname)
 
 Test(config, hostname_without_uts_namespace_is_refused)
 {
-	struct rt_result r;
+	struct rt_result r =
+	    rt_run_config(&t, &(struct rt_cfg){
+				  .args = "[" H ",\"hostname\"]",
+				  .namespaces = "[{\"type\":\"pid\"},{\"type\":\"mount\"}]",
+			      });
 
-	rt_config(&t, &(struct rt_cfg){
-			  .args = "[" H ",\"hostname\"]",
-			  .namespaces = "[{\"type\":\"pid\"},{\"type\":\"mount\"}]",
-		      });
-	r = rt_run(&t, NULL);
 	cr_assert_neq(r.status, 0, "the hostname was set in the VM's own uts namespace");
 	cr_assert_not_null(strstr(r.err, "uts namespace"), "stderr: %s", r.err);
 	cr_assert_str_empty(r.out);
@@ -199,15 +195,14 @@ Test(config, seccomp_errno_defaults_to_eperm_with_no_new_privileges)
 
 Test(config, seccomp_kill_is_death_by_sigsys)
 {
-	struct rt_result r;
+	struct rt_result r =
+	    rt_run_config(&t, &(struct rt_cfg){
+				  .args = "[" H ",\"syscall-test\",\"mkdir\"]",
+				  .linux_ = "\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+					    "\"syscalls\":[{\"names\":[\"mkdir\",\"mkdirat\"],"
+					    "\"action\":\"SCMP_ACT_KILL\"}]}",
+			      });
 
-	rt_config(&t, &(struct rt_cfg){
-			  .args = "[" H ",\"syscall-test\",\"mkdir\"]",
-			  .linux_ = "\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\","
-				    "\"syscalls\":[{\"names\":[\"mkdir\",\"mkdirat\"],"
-				    "\"action\":\"SCMP_ACT_KILL\"}]}",
-		      });
-	r = rt_run(&t, NULL);
 	cr_assert_eq(r.status, 128 + SIGSYS, "status %d; stderr: %s", r.status, r.err);
 	rt_result_free(&r);
 }
@@ -289,13 +284,12 @@ Test(config, sysctl_of_the_vms_own_kernel_is_allowed)
 
 Test(config, unknown_sysctl_fails_with_a_message)
 {
-	struct rt_result r;
+	struct rt_result r =
+	    rt_run_config(&t, &(struct rt_cfg){
+				  .args = "[" H ",\"echo\",\"ran\"]",
+				  .linux_ = "\"sysctl\":{\"kernel.no_such_knob\":\"1\"}",
+			      });
 
-	rt_config(&t, &(struct rt_cfg){
-			  .args = "[" H ",\"echo\",\"ran\"]",
-			  .linux_ = "\"sysctl\":{\"kernel.no_such_knob\":\"1\"}",
-		      });
-	r = rt_run(&t, NULL);
 	cr_assert_neq(r.status, 0, "the container ran");
 	cr_assert_not_null(strstr(r.err, "linux.sysctl: cannot set \"kernel.no_such_knob\""),
 			   "stderr: %s", r.err);

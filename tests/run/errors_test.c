@@ -19,7 +19,7 @@ static struct rt t;
 
 static void setup(void)
 {
-	rt_setup(&t);
+	rt_setup_novm(&t);
 }
 
 static void teardown(void)
@@ -57,7 +57,7 @@ static void config_fails(const char *json, const char *const *texts)
 	cleanup_free char *path = vs_xasprintf("%s/config.json", t.bundle);
 	struct rt_result r;
 
-	rt_write_file(path, json, strlen(json));
+	ts_write_file(path, json, strlen(json));
 	r = rt_run(&t, NULL);
 	assert_failed(&r, texts);
 	cr_assert_not_null(strstr(r.err, path), "stderr does not name `%s`: %s", path, r.err);
@@ -148,7 +148,7 @@ Test(bad_input, unknown_mount_type)
 	rt_config(&t, &(struct rt_cfg){ .args = "[" H ",\"echo\"]",
 					.more_mounts = "{\"destination\":\"/srv\",\"type\":"
 						       "\"nfs\",\"source\":\"server:/srv\"}" });
-	json = rt_read_file(path, NULL);
+	json = ts_read_file(path, NULL);
 	config_fails(json, texts);
 }
 
@@ -164,7 +164,7 @@ Test(bad_input, bind_mount_source_missing)
 	cleanup_free char *json = NULL;
 
 	rt_config(&t, &(struct rt_cfg){ .args = "[" H ",\"echo\"]", .more_mounts = mount });
-	json = rt_read_file(path, NULL);
+	json = ts_read_file(path, NULL);
 	config_fails(json, texts);
 }
 
@@ -174,9 +174,9 @@ Test(bad_input, bad_annotation_value)
 	struct rt_result r;
 
 	rt_require_vm();
-	rt_config(&t, &(struct rt_cfg){ .args = "[" H ",\"echo\"]",
-					.top = "\"annotations\":{\"io.vshim.memory\":\"lots\"}" });
-	r = rt_run(&t, NULL);
+	r = rt_run_config(
+	    &t, &(struct rt_cfg){ .args = "[" H ",\"echo\"]",
+				  .top = "\"annotations\":{\"io.vshim.memory\":\"lots\"}" });
 	assert_failed(&r, texts);
 	assert_root_empty();
 	rt_result_free(&r);
@@ -208,8 +208,7 @@ Test(bad_input, kernel_annotation_names_a_missing_file)
 	struct rt_result r;
 
 	rt_require_vm();
-	rt_config(&t, &(struct rt_cfg){ .args = "[" H ",\"echo\"]", .top = top });
-	r = rt_run(&t, NULL);
+	r = rt_run_config(&t, &(struct rt_cfg){ .args = "[" H ",\"echo\"]", .top = top });
 	assert_failed(&r, texts);
 	cr_assert_lt(r.secs, 15.0);
 	assert_root_empty();
@@ -250,7 +249,7 @@ Test(bad_input, duplicate_id_while_one_runs)
 	rt_result_free(&r);
 	/* The refused run touched nothing of the running one. */
 	cr_assert_eq(access(state, F_OK), 0, "the running container's `%s` was removed", state);
-	cr_assert_eq(rt_find_processes(state, qemu, 4), 1,
+	cr_assert_eq(ts_find_processes(state, qemu, 4), 1,
 		     "the running container's QEMU is gone or has company");
 
 	kill(first.pid, SIGTERM);

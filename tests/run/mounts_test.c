@@ -16,7 +16,6 @@ static struct rt t;
 
 static void setup(void)
 {
-	rt_require_vm();
 	rt_setup(&t);
 }
 
@@ -37,22 +36,21 @@ static char *host_dir(const char *name, const char *text)
 	cleanup_free char *in = vs_xasprintf("%s/in", dir);
 
 	cr_assert_eq(mkdir(dir, 0755), 0);
-	rt_write_file(in, text, strlen(text));
+	ts_write_file(in, text, strlen(text));
 	return dir;
 }
 
 Test(mounts, readonly_root_refuses_writes)
 {
-	struct rt_result r;
+	struct rt_result r =
+	    rt_run_config(&t, &(struct rt_cfg){
+				  .args = SH(HELPER " write-file /tmp/x y && echo wrote; " HELPER
+						    " write-file /scratch/x y && echo wrote-tmpfs"),
+				  .root = "{\"path\":\"rootfs\",\"readonly\":true}",
+				  .more_mounts = "{\"destination\":\"/scratch\",\"type\":\"tmpfs\","
+						 "\"source\":\"tmpfs\"}",
+			      });
 
-	rt_config(&t, &(struct rt_cfg){
-			  .args = SH(HELPER " write-file /tmp/x y && echo wrote; " HELPER
-					    " write-file /scratch/x y && echo wrote-tmpfs"),
-			  .root = "{\"path\":\"rootfs\",\"readonly\":true}",
-			  .more_mounts = "{\"destination\":\"/scratch\",\"type\":\"tmpfs\","
-					 "\"source\":\"tmpfs\"}",
-		      });
-	r = rt_run(&t, NULL);
 	rt_assert_ok(r);
 	/* The root refuses, a tmpfs on it does not. */
 	cr_assert_str_eq(r.out, "wrote-tmpfs\n");
@@ -81,8 +79,8 @@ Test(mounts, bind_mounted_directory_written_in_the_guest_read_on_the_host)
 	r = rt_run(&t, NULL);
 	rt_assert_ok(r);
 	cr_assert_str_eq(r.out, "from the host\n");
-	out = rt_read_file(out_path, NULL);
-	nested = rt_read_file(nested_path, NULL);
+	out = ts_read_file(out_path, NULL);
+	nested = ts_read_file(nested_path, NULL);
 	cr_assert_str_eq(out, "from-the-guest");
 	cr_assert_str_eq(nested, "nested");
 	rt_result_free(&r);
@@ -95,13 +93,13 @@ Test(mounts, bind_mount_source_relative_to_the_bundle)
 	struct rt_result r;
 
 	cr_assert_eq(mkdir(dir, 0755), 0);
-	rt_write_file(in, "relative\n", 9);
-	rt_config(&t, &(struct rt_cfg){
-			  .args = SH("cat /mnt/shared/in"),
-			  .more_mounts = "{\"destination\":\"/mnt/shared\",\"type\":\"bind\","
-					 "\"source\":\"shared\",\"options\":[\"bind\"]}",
-		      });
-	r = rt_run(&t, NULL);
+	ts_write_file(in, "relative\n", 9);
+	r = rt_run_config(&t,
+			  &(struct rt_cfg){
+			      .args = SH("cat /mnt/shared/in"),
+			      .more_mounts = "{\"destination\":\"/mnt/shared\",\"type\":\"bind\","
+					     "\"source\":\"shared\",\"options\":[\"bind\"]}",
+			  });
 	rt_assert_ok(r);
 	cr_assert_str_eq(r.out, "relative\n");
 	rt_result_free(&r);
@@ -115,13 +113,12 @@ Test(mounts, readonly_bind_mount_refuses_writes)
 			 "\"options\":[\"rbind\",\"ro\"]}",
 			 dir);
 	cleanup_free char *out_path = vs_xasprintf("%s/out", dir);
-	struct rt_result r;
+	struct rt_result r =
+	    rt_run_config(&t, &(struct rt_cfg){
+				  .args = SH("cat /ro/in; " HELPER " write-file /ro/out x"),
+				  .more_mounts = mount,
+			      });
 
-	rt_config(&t, &(struct rt_cfg){
-			  .args = SH("cat /ro/in; " HELPER " write-file /ro/out x"),
-			  .more_mounts = mount,
-		      });
-	r = rt_run(&t, NULL);
 	cr_assert_eq(r.status, 1, "status %d; stderr: %s", r.status, r.err);
 	cr_assert_str_eq(r.out, "read me\n");
 	cr_assert_not_null(strstr(r.err, "/ro/out: Read-only file system"), "stderr: %s", r.err);
@@ -139,34 +136,32 @@ Test(mounts, bind_mounted_file_read_and_written)
 	cleanup_free char *text = NULL;
 	struct rt_result r;
 
-	rt_write_file(file, "hello\n", 6);
-	rt_config(&t, &(struct rt_cfg){
-			  .args = SH("cat /etc/greeting; echo from-guest >> /etc/greeting; "
-				     "ls /etc"),
-			  .more_mounts = mount,
-		      });
-	r = rt_run(&t, NULL);
+	ts_write_file(file, "hello\n", 6);
+	r = rt_run_config(&t, &(struct rt_cfg){
+				  .args = SH("cat /etc/greeting; echo from-guest >> /etc/greeting; "
+					     "ls /etc"),
+				  .more_mounts = mount,
+			      });
 	rt_assert_ok(r);
 	/* Only the file is mounted: the rest of /etc is the rootfs's. */
 	cr_assert_str_eq(r.out, "hello\ngreeting\ngroup\npasswd\n");
-	text = rt_read_file(file, NULL);
+	text = ts_read_file(file, NULL);
 	cr_assert_str_eq(text, "hello\nfrom-guest\n");
 	rt_result_free(&r);
 }
 
 Test(mounts, tmpfs_with_options)
 {
-	struct rt_result r;
+	struct rt_result r = rt_run_config(
+	    &t, &(struct rt_cfg){
+		    .args = SH("stat -c %a /scratch; grep ' /scratch ' /proc/self/mountinfo "
+			       "| grep -c 'tmpfs.*size=1024k'; " HELPER
+			       " bytes 2097152 > /scratch/big || echo full"),
+		    .more_mounts = "{\"destination\":\"/scratch\",\"type\":\"tmpfs\","
+				   "\"source\":\"tmpfs\",\"options\":[\"nosuid\",\"size=1m\","
+				   "\"mode=1770\"]}",
+		});
 
-	rt_config(&t, &(struct rt_cfg){
-			  .args = SH("stat -c %a /scratch; grep ' /scratch ' /proc/self/mountinfo "
-				     "| grep -c 'tmpfs.*size=1024k'; " HELPER
-				     " bytes 2097152 > /scratch/big || echo full"),
-			  .more_mounts = "{\"destination\":\"/scratch\",\"type\":\"tmpfs\","
-					 "\"source\":\"tmpfs\",\"options\":[\"nosuid\",\"size=1m\","
-					 "\"mode=1770\"]}",
-		      });
-	r = rt_run(&t, NULL);
 	rt_assert_ok(r);
 	cr_assert_str_eq(r.out, "1770\n1\nfull\n");
 	cr_assert_not_null(strstr(r.err, "No space left on device"), "stderr: %s", r.err);
@@ -181,13 +176,13 @@ Test(mounts, masked_paths_are_empty)
 	cr_assert_eq(mkdir(secrets, 0755), 0);
 	rt_write_rootfs(&t, "/mnt/secrets/key", "do not show\n", 0644);
 	rt_write_rootfs(&t, "/etc/shadow", "root:secret\n", 0600);
-	rt_config(&t, &(struct rt_cfg){
-			  .args = SH("cat /proc/kcore /etc/shadow; echo :; " HELPER
-				     " ls /sys/firmware; " HELPER " ls /mnt/secrets; echo :"),
-			  .masked = "[\"/proc/kcore\",\"/sys/firmware\",\"/mnt/secrets\","
-				    "\"/etc/shadow\",\"/no/such/path\"]",
-		      });
-	r = rt_run(&t, NULL);
+	r = rt_run_config(&t,
+			  &(struct rt_cfg){
+			      .args = SH("cat /proc/kcore /etc/shadow; echo :; " HELPER
+					 " ls /sys/firmware; " HELPER " ls /mnt/secrets; echo :"),
+			      .masked = "[\"/proc/kcore\",\"/sys/firmware\",\"/mnt/secrets\","
+					"\"/etc/shadow\",\"/no/such/path\"]",
+			  });
 	rt_assert_ok(r);
 	cr_assert_str_eq(r.out, ":\n:\n");
 	rt_result_free(&r);
@@ -199,13 +194,13 @@ Test(mounts, readonly_paths_refuse_writes)
 	struct rt_result r;
 
 	cr_assert_eq(mkdir(frozen, 0755), 0);
-	rt_config(&t, &(struct rt_cfg){
-			  .args = SH(HELPER " write-file /proc/sys/kernel/hostname x; " HELPER
-					    " write-file /mnt/frozen/f x; " HELPER
-					    " write-file /mnt/ok y && echo rw-elsewhere"),
-			  .readonly = "[\"/proc/sys\",\"/mnt/frozen\"]",
-		      });
-	r = rt_run(&t, NULL);
+	r = rt_run_config(&t,
+			  &(struct rt_cfg){
+			      .args = SH(HELPER " write-file /proc/sys/kernel/hostname x; " HELPER
+						" write-file /mnt/frozen/f x; " HELPER
+						" write-file /mnt/ok y && echo rw-elsewhere"),
+			      .readonly = "[\"/proc/sys\",\"/mnt/frozen\"]",
+			  });
 	rt_assert_ok(r);
 	cr_assert_str_eq(r.out, "rw-elsewhere\n");
 	cr_assert_not_null(strstr(r.err, "/proc/sys/kernel/hostname: Read-only file system"),

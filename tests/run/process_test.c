@@ -19,7 +19,6 @@ static struct rt t;
 
 static void setup(void)
 {
-	rt_require_vm();
 	rt_setup(&t);
 }
 
@@ -59,7 +58,7 @@ Test(process, binary_stdin_to_eof_through_cat)
 
 	for (size_t off = 0; off < n;)
 		off += (size_t)getrandom(data + off, n - off, 0);
-	rt_write_file(in_path, data, n);
+	ts_write_file(in_path, data, n);
 	rt_config(&t, &(struct rt_cfg){ .args = "[" H ",\"cat\"]" });
 	r = rt_run(&t, &(struct rt_opts){ .stdin_path = in_path });
 	rt_assert_ok(r);
@@ -111,20 +110,18 @@ Test(process, death_by_signal_is_128_plus_signal)
 	struct rt_result r;
 
 	/* Outside a pid namespace the process is no namespace's init and dies of SIGSEGV. */
-	rt_config(&t, &(struct rt_cfg){ .args = "[" H ",\"kill-self\",\"SEGV\"]",
-					.namespaces = NO_PID_NS });
-	r = rt_run(&t, NULL);
+	r = rt_run_config(&t, &(struct rt_cfg){ .args = "[" H ",\"kill-self\",\"SEGV\"]",
+						.namespaces = NO_PID_NS });
 	cr_assert_eq(r.status, 128 + SIGSEGV, "status %d; stderr: %s", r.status, r.err);
 	rt_result_free(&r);
 }
 
 Test(process, death_by_sigkill_is_137)
 {
-	struct rt_result r;
+	struct rt_result r =
+	    rt_run_config(&t, &(struct rt_cfg){ .args = "[" H ",\"kill-self\",\"KILL\"]",
+						.namespaces = NO_PID_NS });
 
-	rt_config(&t, &(struct rt_cfg){ .args = "[" H ",\"kill-self\",\"KILL\"]",
-					.namespaces = NO_PID_NS });
-	r = rt_run(&t, NULL);
 	cr_assert_eq(r.status, 128 + SIGKILL, "status %d; stderr: %s", r.status, r.err);
 	rt_result_free(&r);
 }
@@ -142,13 +139,12 @@ Test(process, args_are_passed_verbatim)
 
 Test(process, env_is_exactly_the_configs_plus_home)
 {
-	struct rt_result r;
+	struct rt_result r = rt_run_config(
+	    &t, &(struct rt_cfg){
+		    .args = "[" H ",\"env\"]",
+		    .env = "[\"PATH=/bin\",\"A=1\",\"B=with=equals and spaces\",\"EMPTY=\"]",
+		});
 
-	rt_config(&t, &(struct rt_cfg){
-			  .args = "[" H ",\"env\"]",
-			  .env = "[\"PATH=/bin\",\"A=1\",\"B=with=equals and spaces\",\"EMPTY=\"]",
-		      });
-	r = rt_run(&t, NULL);
 	rt_assert_ok(r);
 	/* HOME comes from the container's /etc/passwd when the config has none, as in runc. */
 	cr_assert_str_eq(r.out, "PATH=/bin\nA=1\nB=with=equals and spaces\nEMPTY=\nHOME=/root\n");
@@ -157,10 +153,9 @@ Test(process, env_is_exactly_the_configs_plus_home)
 
 Test(process, cwd_is_set)
 {
-	struct rt_result r;
+	struct rt_result r = rt_run_config(
+	    &t, &(struct rt_cfg){ .args = "[" H ",\"cwd\"]", .cwd = "\"/home/user\"" });
 
-	rt_config(&t, &(struct rt_cfg){ .args = "[" H ",\"cwd\"]", .cwd = "\"/home/user\"" });
-	r = rt_run(&t, NULL);
 	rt_assert_ok(r);
 	cr_assert_str_eq(r.out, "/home/user\n");
 	rt_result_free(&r);
@@ -168,11 +163,10 @@ Test(process, cwd_is_set)
 
 Test(process, args0_is_looked_up_in_the_process_path)
 {
-	struct rt_result r;
+	struct rt_result r =
+	    rt_run_config(&t, &(struct rt_cfg){ .args = "[\"vshim-testhelper\",\"echo\",\"found\"]",
+						.env = "[\"PATH=/nowhere:/bin\"]" });
 
-	rt_config(&t, &(struct rt_cfg){ .args = "[\"vshim-testhelper\",\"echo\",\"found\"]",
-					.env = "[\"PATH=/nowhere:/bin\"]" });
-	r = rt_run(&t, NULL);
 	rt_assert_ok(r);
 	cr_assert_str_eq(r.out, "found\n");
 	rt_result_free(&r);
@@ -198,7 +192,7 @@ Test(process, pid_file_holds_vshims_pid)
 	rt_config(&t, &(struct rt_cfg){ .args = "[" H ",\"wait-signal\"]" });
 	rt_spawn(&t, &p, &(struct rt_opts){ .extra = extra });
 	rt_wait_stdout(&p, "ready\n", 30);
-	text = rt_read_file(pid_file, NULL);
+	text = ts_read_file(pid_file, NULL);
 	cr_assert_eq(atoi(text), (int)p.pid, "pid file says `%s`, vshim is %d", text, (int)p.pid);
 	kill(p.pid, SIGTERM);
 	r = rt_wait(&t, &p);
@@ -292,10 +286,9 @@ Test(process, program_not_executable_exits_126)
 
 Test(process, bad_cwd_fails_with_a_message)
 {
-	struct rt_result r;
+	struct rt_result r = rt_run_config(
+	    &t, &(struct rt_cfg){ .args = "[" H ",\"cwd\"]", .cwd = "\"/no/such/dir\"" });
 
-	rt_config(&t, &(struct rt_cfg){ .args = "[" H ",\"cwd\"]", .cwd = "\"/no/such/dir\"" });
-	r = rt_run(&t, NULL);
 	cr_assert_neq(r.status, 0, "a container with a missing cwd ran");
 	cr_assert_neq(r.status, 126);
 	cr_assert_neq(r.status, 127);

@@ -20,6 +20,9 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "bundle.h" /* ts_read_file(), ts_write_file() */
+#include "vmenv.h"  /* ts_find_processes() */
+
 /* The helper's path inside the container, quoted for a JSON array. */
 #define H "\"/bin/vshim-testhelper\""
 
@@ -92,8 +95,10 @@ void rt_require_vm(void);
 /* Same for what every test needs: vshim, the helper, busybox. */
 void rt_require_host(void);
 
-/* Makes DIR with a bundle whose rootfs holds busybox and the helper. */
+/* rt_require_vm(), then DIR with a bundle whose rootfs holds busybox and the helper. */
 void rt_setup(struct rt *t);
+/* The same without rt_require_vm(), for the tests that may run without a VM. */
+void rt_setup_novm(struct rt *t);
 /* Kills whatever a failed test left running and removes DIR. */
 void rt_teardown(struct rt *t);
 
@@ -101,10 +106,6 @@ void rt_teardown(struct rt *t);
 void rt_config(struct rt *t, const struct rt_cfg *cfg);
 /* A file under the rootfs (parents must exist). */
 void rt_write_rootfs(struct rt *t, const char *path, const char *text, unsigned int mode);
-/* A file anywhere (absolute path) with these bytes. */
-void rt_write_file(const char *path, const void *data, size_t len);
-/* The whole file as a new NUL-terminated string; *len may be NULL. */
-char *rt_read_file(const char *path, size_t *len);
 
 /* Starts `vshim --root ROOT run [--bundle B] [extra] ID`. */
 void rt_spawn(struct rt *t, struct rt_proc *p, const struct rt_opts *opts);
@@ -114,14 +115,14 @@ void rt_wait_stdout(struct rt_proc *p, const char *text, int timeout_s);
 struct rt_result rt_wait(struct rt *t, struct rt_proc *p);
 /* rt_spawn() and rt_wait(). */
 struct rt_result rt_run(struct rt *t, const struct rt_opts *opts);
-/* rt_config() with args and defaults, then rt_run() with defaults. */
+/* rt_config(), then rt_run() with defaults. */
+struct rt_result rt_run_config(struct rt *t, const struct rt_cfg *cfg);
+/* rt_run_config() with args and defaults. */
 struct rt_result rt_run_args(struct rt *t, const char *args);
 void rt_result_free(struct rt_result *r);
 
 /* ROOT/ID is gone and no process names DIR: the test fails otherwise (leftovers are killed). */
 void rt_assert_clean(struct rt *t, const char *id);
-/* Pids of processes (not this one) whose command line contains needle; returns how many. */
-size_t rt_find_processes(const char *needle, pid_t *pids, size_t max);
 
 /* Guest images for the failure tests. */
 const char *rt_kernel_path(void);

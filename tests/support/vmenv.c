@@ -6,10 +6,12 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -74,6 +76,25 @@ void ts_require_vm(const char *vshim, const char *helper)
 	}
 }
 
+ssize_t ts_read_cmdline(pid_t pid, char *buf, size_t size)
+{
+	char path[64];
+	cleanup_close int fd = -1;
+	ssize_t len;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	len = read(fd, buf, size - 1);
+	if (len <= 0)
+		return -1; /* a zombie or a kernel thread */
+	for (ssize_t i = 0; i < len; i++)
+		buf[i] = buf[i] == '\0' ? ' ' : buf[i];
+	buf[len] = '\0';
+	return len;
+}
+
 size_t ts_find_processes(const char *needle, pid_t *pids, size_t max)
 {
 	cleanup_dir DIR *d = opendir("/proc");
@@ -81,24 +102,45 @@ size_t ts_find_processes(const char *needle, pid_t *pids, size_t max)
 	size_t n = 0;
 
 	while (d != NULL && (de = readdir(d)) != NULL && n < max) {
-		char path[300], buf[16384];
+		char buf[16384];
 		pid_t pid = (pid_t)atoi(de->d_name);
-		ssize_t len;
 
 		if (pid <= 0 || pid == getpid())
 			continue;
-		snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-		cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		len = read(fd, buf, sizeof(buf) - 1);
-		if (len <= 0)
-			continue; /* a zombie or a kernel thread */
-		for (ssize_t i = 0; i < len; i++)
-			buf[i] = buf[i] == '\0' ? ' ' : buf[i];
-		buf[len] = '\0';
-		if (strstr(buf, needle) != NULL)
+		if (ts_read_cmdline(pid, buf, sizeof(buf)) > 0 && strstr(buf, needle) != NULL)
 			pids[n++] = pid;
 	}
 	return n;
+}
+
+size_t ts_mounts_under(const char *prefix, bool unmount)
+{
+	cleanup_file FILE *f = fopen("/proc/self/mounts", "re");
+	char line[8192];
+	size_t n = 0, len = strlen(prefix);
+
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+		char *dir = strchr(line, ' ');
+
+		if (dir == NULL)
+			continue;
+		dir++;
+		dir[strcspn(dir, " ")] = '\0';
+		if (strncmp(dir, prefix, len) == 0 && (dir[len] == '/' || dir[len] == '\0')) {
+			n++;
+			if (unmount)
+				umount2(dir, MNT_DETACH);
+		}
+	}
+	return n;
+}
+
+void ts_reset_signals(void)
+{
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (int s = 1; s < NSIG; s++)
+		signal(s, SIG_DFL);
 }
