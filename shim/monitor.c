@@ -71,10 +71,48 @@ struct monitor {
 	bool destroy;
 	int init_status; /* -1 until the init's EXIT */
 	int notify_fd;
-	uint64_t deadline_ns;	      /* step() fails past it (0: none) */
 	enum shim_status paused_from; /* what resume returns to */
 	struct vs_error *fatal;
 };
+
+/*
+ * The loop.  Each round, every source adds the descriptors it watches to the
+ * poll set, each with the handler its events go to; a handler returns -1
+ * with err set to end the monitor.
+ */
+
+typedef int (*ready_fn)(struct monitor *m, void *what, short revents, struct vs_error **err);
+struct poll_set;
+/* A source: adds what it watches this round. */
+typedef void (*source_fn)(struct monitor *m, struct poll_set *set);
+
+struct watch {
+	ready_fn ready;
+	void *what;
+};
+
+struct poll_set {
+	struct pollfd *fds;
+	struct watch *watches; /* one per fds[i] */
+	size_t n, cap;
+};
+
+static void watch(struct poll_set *set, int fd, short events, ready_fn ready, void *what)
+{
+	if (set->n == set->cap) {
+		set->cap = set->cap ? 2 * set->cap : 8;
+		set->fds = vs_xrealloc(set->fds, set->cap * sizeof(*set->fds));
+		set->watches = vs_xrealloc(set->watches, set->cap * sizeof(*set->watches));
+	}
+	set->fds[set->n] = (struct pollfd){ .fd = fd, .events = events };
+	set->watches[set->n++] = (struct watch){ .ready = ready, .what = what };
+}
+
+static void poll_set_clear(struct poll_set *set)
+{
+	free(set->fds);
+	free(set->watches);
+}
 
 /* The record clients read. */
 
@@ -410,12 +448,20 @@ static int read_agent(struct monitor *m, struct vs_error **err)
 	return 0;
 }
 
-static int read_stdin(struct monitor *m, struct proc *p, struct vs_error **err)
+static int read_stdin(struct monitor *m, void *what, short revents, struct vs_error **err)
 {
 	uint8_t buf[PROTO_MAX_STDIO];
-	size_t room = proto_host_stdin_room(m->host, p->id);
+	struct proc *p = NULL;
+	size_t room;
 	ssize_t n;
 
+	/* Processes handled earlier in this round may be gone. */
+	for (struct proc *q = m->procs; q != NULL && p == NULL; q = q->next)
+		if (q == what)
+			p = q;
+	if (p == NULL)
+		return 0;
+	room = proto_host_stdin_room(m->host, p->id);
 	if (room == 0)
 		return 0;
 	n = read(p->in, buf, room < sizeof(buf) ? room : sizeof(buf));
@@ -426,6 +472,15 @@ static int read_stdin(struct monitor *m, struct proc *p, struct vs_error **err)
 		return proto_host_stdin_close(m->host, &m->out, p->id, err);
 	}
 	return proto_host_stdin(m->host, &m->out, p->id, buf, (size_t)n, err);
+}
+
+/* The stdin of every process that the agent has room for. */
+static void watch_stdin(struct monitor *m, struct poll_set *set)
+{
+	for (struct proc *q = m->procs; q != NULL; q = q->next)
+		if (q->stdin_open && proto_host_stdin_room(m->host, q->id) > 0 &&
+		    proto_host_process_known(m->host, q->id))
+			watch(set, q->in, POLLIN, read_stdin, q);
 }
 
 /* The control socket. */
@@ -538,37 +593,56 @@ static void serve_request(struct monitor *m, struct client *c, yajl_val req, int
 	}
 }
 
-static void read_client(struct monitor *m, struct client *c)
+static int read_client(struct monitor *m, void *what, short revents, struct vs_error **err)
 {
 	cleanup_error struct vs_error *e = NULL;
 	int fds[VS_MAX_PASSED_FDS];
 	size_t n_fds = VS_ARRAY_SIZE(fds);
-	yajl_val req = ctl_recv(c->fd, fds, &n_fds, &e);
+	struct client *c = NULL;
+	yajl_val req;
 
+	/* Clients handled earlier in this round may be gone. */
+	for (struct client *d = m->clients; d != NULL && c == NULL; d = d->next)
+		if (d == what)
+			c = d;
+	if (c == NULL)
+		return 0;
+	req = ctl_recv(c->fd, fds, &n_fds, &e);
 	if (req == NULL) {
 		/* End of file or garbage: the caller is gone. */
 		client_free(m, c);
-		return;
+		return 0;
 	}
 	serve_request(m, c, req, fds, n_fds);
 	yajl_tree_free(req);
+	return 0;
 }
 
-static void accept_client(struct monitor *m)
+static int accept_client(struct monitor *m, void *what, short revents, struct vs_error **err)
 {
 	int fd = accept4(m->ctl, NULL, NULL, SOCK_CLOEXEC);
 	struct client *c;
 
 	if (fd < 0)
-		return;
+		return 0;
 	c = vs_xcalloc(1, sizeof(*c));
 	c->fd = fd;
 	c->next = m->clients;
 	m->clients = c;
+	return 0;
+}
+
+/* The control socket, once it listens, and every client's connection. */
+static void watch_ctl(struct monitor *m, struct poll_set *set)
+{
+	if (m->ctl >= 0)
+		watch(set, m->ctl, POLLIN, accept_client, NULL);
+	for (struct client *c = m->clients; c != NULL; c = c->next)
+		watch(set, c->fd, POLLIN, read_client, c);
 }
 
 /* Signals for the init: forwarded, and SIGWINCH resizes its terminal. */
-static int read_signal(struct monitor *m, struct vs_error **err)
+static int read_signal(struct monitor *m, void *what, short revents, struct vs_error **err)
 {
 	struct signalfd_siginfo si;
 	struct proc *init = proc_find(m, PROTO_INIT_ID);
@@ -582,16 +656,13 @@ static int read_signal(struct monitor *m, struct vs_error **err)
 	return proto_host_signal(m->host, &m->out, PROTO_INIT_ID, (int)si.ssi_signo, NULL, err);
 }
 
-/* The loop. */
+static void watch_signals(struct monitor *m, struct poll_set *set)
+{
+	if (m->o->sigfd >= 0)
+		watch(set, m->o->sigfd, POLLIN, read_signal, NULL);
+}
 
-enum {
-	W_AGENT,
-	W_DRIVER,
-	W_SIGNAL,
-	W_CTL,
-	W_CLIENT,
-	W_STDIN
-};
+/* The VM and the agent channel. */
 
 static int flush_out(struct monitor *m, struct vs_error **err)
 {
@@ -640,107 +711,71 @@ static int agent_lost(struct monitor *m, struct vs_error **err)
 	return -1;
 }
 
-/* One round: waits for something to happen and handles it. */
-static int step(struct monitor *m, struct vs_error **err)
+static int agent_ready(struct monitor *m, void *what, short revents, struct vs_error **err)
 {
-	size_t cap = 8, n = 0;
-	cleanup_free struct pollfd *p = NULL;
-	cleanup_free void **what = NULL;
-	cleanup_free int *kind = NULL;
+	if ((revents & POLLOUT) && flush_out(m, err) < 0)
+		return -1;
+	if ((revents & (POLLIN | POLLHUP | POLLERR)) && read_agent(m, err) < 0)
+		return agent_lost(m, err);
+	return 0;
+}
+
+/* The channel: readable, and writable while requests wait in m->out. */
+static void watch_agent(struct monitor *m, struct poll_set *set)
+{
+	watch(set, m->vm.agent_fd, POLLIN | (proto_buf_pending(&m->out) ? POLLOUT : 0), agent_ready,
+	      NULL);
+}
+
+static int driver_ready(struct monitor *m, void *what, short revents, struct vs_error **err)
+{
+	struct drv_end end;
+	int r = drv_domain_dispatch(m->vm.dom, &end, err);
+
+	if (r < 0)
+		return -1;
+	if (r > 0 && m->init_status < 0)
+		return vm_ended(m, &end, err);
+	return 0;
+}
+
+/* The driver's descriptors (QMP, QEMU's end). */
+static void watch_driver(struct monitor *m, struct poll_set *set)
+{
 	int dfds[2];
 
-	for (struct client *c = m->clients; c != NULL; c = c->next)
-		cap++;
-	for (struct proc *q = m->procs; q != NULL; q = q->next)
-		cap++;
-	p = vs_xcalloc(cap, sizeof(*p));
-	what = vs_xcalloc(cap, sizeof(*what));
-	kind = vs_xcalloc(cap, sizeof(*kind));
-
-#define WATCH(fd_, ev_, kind_, what_)                                   \
-	do {                                                            \
-		p[n] = (struct pollfd){ .fd = (fd_), .events = (ev_) }; \
-		kind[n] = (kind_);                                      \
-		what[n++] = (what_);                                    \
-	} while (0)
-
-	WATCH(m->vm.agent_fd, POLLIN | (proto_buf_pending(&m->out) ? POLLOUT : 0), W_AGENT, NULL);
 	drv_domain_poll_fds(m->vm.dom, dfds);
 	for (int i = 0; i < 2; i++)
 		if (dfds[i] >= 0)
-			WATCH(dfds[i], POLLIN, W_DRIVER, NULL);
-	if (m->o->sigfd >= 0)
-		WATCH(m->o->sigfd, POLLIN, W_SIGNAL, NULL);
-	if (m->ctl >= 0)
-		WATCH(m->ctl, POLLIN, W_CTL, NULL);
-	for (struct client *c = m->clients; c != NULL; c = c->next)
-		WATCH(c->fd, POLLIN, W_CLIENT, c);
-	for (struct proc *q = m->procs; q != NULL; q = q->next)
-		if (q->stdin_open && proto_host_stdin_room(m->host, q->id) > 0 &&
-		    proto_host_process_known(m->host, q->id))
-			WATCH(q->in, POLLIN, W_STDIN, q);
-#undef WATCH
+			watch(set, dfds[i], POLLIN, driver_ready, NULL);
+}
 
+/* Every source of events, in the order a round handles them. */
+static const source_fn event_sources[] = {
+	watch_agent, watch_driver, watch_signals, watch_ctl, watch_stdin,
+};
+
+/* One round: waits for something to happen (until deadline_ns, unless 0) and handles it. */
+static int step(struct monitor *m, uint64_t deadline_ns, struct vs_error **err)
+{
+	__attribute__((cleanup(poll_set_clear))) struct poll_set set = { 0 };
 	int timeout = -1;
-	if (m->deadline_ns != 0) {
+
+	for (size_t i = 0; i < VS_ARRAY_SIZE(event_sources); i++)
+		event_sources[i](m, &set);
+	if (deadline_ns != 0) {
 		uint64_t now = vs_now_ns();
 
-		if (now >= m->deadline_ns)
-			return vs_error_set(
-			    err, ETIMEDOUT,
-			    "the guest agent did not create the container within %d s",
-			    CREATE_TIMEOUT_MS / 1000);
-		timeout = (int)((m->deadline_ns - now) / 1000000) + 1;
+		timeout = now >= deadline_ns ? 0 : (int)((deadline_ns - now) / 1000000) + 1;
 	}
-	if (poll(p, n, timeout) < 0)
+	if (poll(set.fds, set.n, timeout) < 0)
 		return errno == EINTR ? 0
 				      : vs_error_set(err, errno, "cannot wait for the container");
-
-	for (size_t i = 0; i < n; i++) {
-		short rev = p[i].revents;
-
-		if (rev == 0)
+	for (size_t i = 0; i < set.n; i++) {
+		if (set.fds[i].revents == 0)
 			continue;
-		switch (kind[i]) {
-		case W_AGENT:
-			if ((rev & POLLOUT) && flush_out(m, err) < 0)
-				return -1;
-			if ((rev & (POLLIN | POLLHUP | POLLERR)) && read_agent(m, err) < 0)
-				return agent_lost(m, err);
-			break;
-		case W_DRIVER: {
-			struct drv_end end;
-			int r = drv_domain_dispatch(m->vm.dom, &end, err);
-
-			if (r < 0)
-				return -1;
-			if (r > 0 && m->init_status < 0)
-				return vm_ended(m, &end, err);
-			break;
-		}
-		case W_SIGNAL:
-			if (read_signal(m, err) < 0)
-				return -1;
-			break;
-		case W_CTL:
-			accept_client(m);
-			break;
-		case W_CLIENT:
-			/* Clients handled earlier in this round may be gone. */
-			for (struct client *c = m->clients; c != NULL; c = c->next) {
-				if (c == what[i]) {
-					read_client(m, c);
-					break;
-				}
-			}
-			break;
-		case W_STDIN:
-			for (struct proc *q = m->procs; q != NULL; q = q->next) {
-				if (q == what[i] && read_stdin(m, q, err) < 0)
-					return -1;
-			}
-			break;
-		}
+		if (set.watches[i].ready(m, set.watches[i].what, set.fds[i].revents, err) < 0)
+			return -1;
 		if (m->fatal != NULL || m->init_status >= 0)
 			break;
 	}
@@ -750,12 +785,17 @@ static int step(struct monitor *m, struct vs_error **err)
 /* Until the init is created (PID), or the container failed. */
 static int wait_created(struct monitor *m, struct vs_error **err)
 {
-	m->deadline_ns = vs_now_ns() + CREATE_TIMEOUT_MS * 1000000ull;
+	uint64_t deadline = vs_now_ns() + CREATE_TIMEOUT_MS * 1000000ull;
+
 	while (m->rec.status == SHIM_CREATING && m->fatal == NULL) {
-		if (step(m, err) < 0)
+		if (vs_now_ns() >= deadline)
+			return vs_error_set(
+			    err, ETIMEDOUT,
+			    "the guest agent did not create the container within %d s",
+			    CREATE_TIMEOUT_MS / 1000);
+		if (step(m, deadline, err) < 0)
 			return -1;
 	}
-	m->deadline_ns = 0;
 	if (m->fatal != NULL) {
 		*err = steal_pointer(&m->fatal);
 		return -1;
@@ -910,7 +950,7 @@ int monitor_run(const struct monitor_opts *o, struct vs_error **err)
 		if (start_init(&m, NULL, err) < 0)
 			goto out;
 		while (!m.start_done && m.init_status < 0 && m.fatal == NULL && !m.destroy) {
-			if (step(&m, err) < 0)
+			if (step(&m, 0, err) < 0)
 				goto out;
 		}
 		if (m.fatal != NULL) {
@@ -922,7 +962,7 @@ int monitor_run(const struct monitor_opts *o, struct vs_error **err)
 	notify(&m, NULL);
 	notified = true;
 	while (m.init_status < 0 && !m.destroy && m.fatal == NULL) {
-		if (step(&m, err) < 0)
+		if (step(&m, 0, err) < 0)
 			goto out;
 	}
 	if (m.fatal != NULL) {
