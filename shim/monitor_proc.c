@@ -76,14 +76,11 @@ int monitor_proc_send_window_size(struct monitor *m, struct proc *p, struct vs_e
 static int read_stdin(struct monitor *m, void *what, short revents, struct vs_error **err)
 {
 	uint8_t buf[PROTO_MAX_STDIO];
-	struct proc *p = NULL;
+	/* Processes handled earlier in this round may be gone: what is an id, never reused. */
+	struct proc *p = monitor_proc_find(m, (uint32_t)(uintptr_t)what);
 	size_t room;
 	ssize_t n;
 
-	/* Processes handled earlier in this round may be gone. */
-	for (struct proc *q = m->procs; q != NULL && p == NULL; q = q->next)
-		if (q == what)
-			p = q;
 	if (p == NULL)
 		return 0;
 	room = proto_host_stdin_room(m->host, p->id);
@@ -104,7 +101,8 @@ void monitor_proc_watch(struct monitor *m, struct monitor_poll *set)
 	for (struct proc *q = m->procs; q != NULL; q = q->next)
 		if (q->stdin_open && proto_host_stdin_room(m->host, q->id) > 0 &&
 		    proto_host_process_known(m->host, q->id))
-			monitor_loop_watch(set, q->in, POLLIN, read_stdin, q);
+			monitor_loop_watch(set, q->in, POLLIN, read_stdin,
+					   (void *)(uintptr_t)q->id);
 }
 
 void monitor_proc_on_output(struct monitor *m, const struct proto_host_msg *msg)
