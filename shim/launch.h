@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * What create and run share: their command line, the checks made before the
+ * container's state directory exists, the monitor's options, and the monitor
+ * forked for a detached container (create, run --detach).
+ */
+#pragma once
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/error.h"
+#include "oci/spec.h"
+#include "shim/monitor.h"
+#include "shim/shim.h"
+
+struct shim_launch {
+	const char *bundle_arg;
+	const char *pid_file;
+	const char *console_socket;
+	bool detach;
+	const char *id;
+	/* filled by shim_launch_prepare() */
+	char bundle[PATH_MAX];
+	struct oci_spec *spec;
+	char *config;
+	size_t config_len;
+	char *dir;
+};
+
+/* The flags of create or run (verb) and the ID. */
+int shim_launch_parse(const char *verb, int argc, char **argv, struct shim_launch *a,
+		      struct vs_error **err);
+/*
+ * Everything checked (ID, bundle, config.json; a terminal needs a console
+ * socket unless foreground), then ROOT/ID made: nothing is left behind on
+ * an error before.
+ */
+int shim_launch_prepare(struct shim_ctx *ctx, struct shim_launch *a, bool foreground,
+			struct vs_error **err);
+void shim_launch_clear(struct shim_launch *a);
+/* The monitor of a's container on this process's stdio, not started, without a tty. */
+struct monitor_opts shim_launch_monitor_opts(const struct shim_launch *a);
+/*
+ * Prepares the container and forks its monitor; returns once the monitor
+ * says the container is created (started, with a->detach).  On failure the
+ * container is removed as delete would.
+ */
+int shim_launch_detached(struct shim_ctx *ctx, struct shim_launch *a, struct vs_error **err);

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The monitor's bring-up, from nothing to a created container: the record
+ * says creating, the init gets its stdio (or the host pty behind
+ * --console-socket), the VM boots, the agent gets CREATE and the loop runs
+ * until it answers (the agent's PID or ERROR for CREATE are handled here);
+ * then the create-time hooks, the control socket, the record says created,
+ * the pid file.  It also tells the caller (create, run --detach) how it
+ * went, once.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "shim/monitor_priv.h"
+
+/*
+ * A guest that boots but never answers must not hang create: the agent has
+ * this long from QEMU's start to the container created (boot takes about
+ * 0.6 s under TCG; generous for a loaded host).
+ */
+#define CREATE_TIMEOUT_MS 60000
+
+int monitor_create_on_pid(struct monitor *m, const struct proto_host_msg *msg,
+			  struct vs_error **err)
+{
+	vs_debug("monitor", "container `%s` created (guest pid %u)", m->o->id, msg->pid);
+	m->rec.guest_pid = (pid_t)msg->pid;
+	m->rec.status = SHIM_CREATED;
+	return monitor_proc_send_window_size(m, monitor_proc_find(m, PROTO_INIT_ID), err);
+}
+
+void monitor_create_on_error(struct monitor *m, const struct proto_host_msg *msg)
+{
+	vs_error_set(&m->fatal, 0, "the container could not be created: %s", msg->error.message);
+	m->fatal->errnum = msg->error.status;
+}
+
+/* Until the init is created (PID), or the container failed. */
+static int wait_created(struct monitor *m, struct vs_error **err)
+{
+	uint64_t deadline = vs_now_ns() + CREATE_TIMEOUT_MS * 1000000ull;
+
+	while (m->rec.status == SHIM_CREATING && m->fatal == NULL) {
+		if (vs_now_ns() >= deadline)
+			return vs_error_set(
+			    err, ETIMEDOUT,
+			    "the guest agent did not create the container within %d s",
+			    CREATE_TIMEOUT_MS / 1000);
+		if (monitor_loop_step(m, deadline, err) < 0)
+			return -1;
+	}
+	if (m->fatal != NULL) {
+		*err = steal_pointer(&m->fatal);
+		return -1;
+	}
+	return 0;
+}
+
+static int write_pid_file(const char *path, struct vs_error **err)
+{
+	char pid[32];
+	int n = snprintf(pid, sizeof(pid), "%d", (int)getpid());
+
+	return vs_write_file_atomic(path, pid, (size_t)n, 0644, err);
+}
+
+void monitor_create_notify(struct monitor *m, const char *error)
+{
+	cleanup_free char *msg = vs_xasprintf("%s%s", error ? "E" : "K", error ? error : "");
+
+	if (m->notify_fd < 0)
+		return;
+	if (vs_write_all(m->notify_fd, msg, strlen(msg)) < 0)
+		vs_warn("monitor", "cannot tell the caller: %s", strerror(errno));
+	close(m->notify_fd);
+	m->notify_fd = -1;
+}
+
+int monitor_create(struct monitor *m, struct vs_error **err)
+{
+	const struct monitor_opts *o = m->o;
+	int in = o->in, out = o->out, err_fd = o->err, console = -1;
+	struct proc *init;
+
+	m->rec.pid = getpid();
+	m->rec.pid_start = vs_proc_start_time(m->rec.pid);
+	if (monitor_save(m, SHIM_CREATING) < 0)
+		return vs_error_set(err, 0, "cannot write the state of `%s`", o->id);
+	if (o->console_socket != NULL) {
+		console = monitor_console_pty(o->console_socket, err);
+		if (console < 0)
+			return -1;
+		in = out = err_fd = console;
+	}
+	init = monitor_proc_add(m, PROTO_INIT_ID, in, out, err_fd, console >= 0);
+	init->tty = console >= 0 ? console : o->tty;
+
+	if (shim_vm_boot(&m->vm, o->dir, o->id, o->bundle, o->spec, err) < 0)
+		return -1;
+
+	cleanup_free struct proto_bind *binds = NULL;
+	cleanup_free char *tags = NULL;
+	char **sources = NULL;
+	size_t n_binds = 0;
+	int r = shim_vm_binds(&m->vm, o->bundle, &binds, &tags, &sources, &n_binds, err);
+
+	if (r == 0) {
+		vs_debug("monitor", "sending CREATE for `%s`", o->id);
+		r = proto_host_create(m->host, &m->out, o->id, o->config, o->config_len, binds,
+				      n_binds, &m->create_tag, err);
+	}
+	shim_vm_binds_free(sources, n_binds);
+	if (r < 0 || monitor_agent_flush(m, err) < 0 || wait_created(m, err) < 0)
+		return -1;
+	/* The container exists, its process waits: the create-time hooks, in spec order. */
+	if (monitor_run_hooks(m, OCI_HOOK_PRESTART, "creating", err) < 0 ||
+	    monitor_run_hooks(m, OCI_HOOK_CREATE_RUNTIME, "creating", err) < 0 ||
+	    monitor_run_hooks(m, OCI_HOOK_CREATE_CONTAINER, "creating", err) < 0)
+		return -1;
+	if (monitor_ctl_listen(m, err) < 0)
+		return -1;
+	if (monitor_save(m, SHIM_CREATED) < 0)
+		return vs_error_set(err, 0, "cannot write the state of `%s`", o->id);
+	if (o->pid_file != NULL && write_pid_file(o->pid_file, err) < 0)
+		return -1;
+	return 0;
+}
