@@ -65,7 +65,13 @@ static void handle_request(void *opaque, struct proto_request *req)
 		agent_container_exec(a, req);
 		break;
 	case PROTO_SIGNAL:
-		agent_process_signal(a, req);
+		if (req->id != 0) {
+			agent_process_signal(a, req);
+			break;
+		}
+		/* Process 0 is every process of the container (`kill --all`). */
+		agent_ps_signal_all(a, req->signo);
+		proto_guest_ok(&a->ch.out, req->tag, req->id);
 		break;
 	case PROTO_RESIZE:
 		agent_process_resize(a, req);

@@ -17,7 +17,6 @@
 #include "common/util.h"
 #include "guest/agent/child.h"
 #include "guest/agent/container.h"
-#include "guest/agent/ps.h"
 #include "guest/agent/pty.h"
 #include "guest/agent/sync.h"
 
@@ -47,6 +46,15 @@ struct agent_process *agent_process_find(struct agent *a, uint32_t id)
 {
 	for (struct agent_process *p = a->procs; p != NULL; p = p->next) {
 		if (p->id == id)
+			return p;
+	}
+	return NULL;
+}
+
+struct agent_process *agent_process_find_pid(struct agent *a, pid_t pid)
+{
+	for (struct agent_process *p = a->procs; p != NULL; p = p->next) {
+		if (p->pid == pid && !p->reaped)
 			return p;
 	}
 	return NULL;
@@ -334,14 +342,8 @@ void agent_process_stdin(struct agent *a, const struct proto_request *req)
 
 void agent_process_signal(struct agent *a, const struct proto_request *req)
 {
-	struct agent_process *p;
+	struct agent_process *p = agent_process_find(a, req->id);
 
-	if (req->id == 0) {
-		agent_ps_signal_all(a, req->signo);
-		proto_guest_ok(&a->ch.out, req->tag, req->id);
-		return;
-	}
-	p = agent_process_find(a, req->id);
 	if (p == NULL || p->reaped || !p->report_exit) {
 		proto_guest_error(&a->ch.out, req->tag, req->id, ESRCH, 0,
 				  "the process is not running");
@@ -374,16 +376,14 @@ void agent_process_resize(struct agent *a, const struct proto_request *req)
 
 void agent_process_reaped(struct agent *a, pid_t pid, int wstatus)
 {
-	for (struct agent_process *p = a->procs; p != NULL; p = p->next) {
-		if (p->pid == pid && !p->reaped) {
-			vs_debug("agent", "process %u (pid %d) ended, wait status 0x%x", p->id,
-				 (int)pid, wstatus);
-			p->reaped = true;
-			p->reaped_ns = vs_now_ns();
-			p->wstatus = wstatus;
-			return;
-		}
-	}
+	struct agent_process *p = agent_process_find_pid(a, pid);
+
+	if (p == NULL)
+		return;
+	vs_debug("agent", "process %u (pid %d) ended, wait status 0x%x", p->id, (int)pid, wstatus);
+	p->reaped = true;
+	p->reaped_ns = vs_now_ns();
+	p->wstatus = wstatus;
 }
 
 size_t agent_process_poll_fds(struct agent *a, struct pollfd *fds, struct agent_process **procs,

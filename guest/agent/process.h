@@ -81,11 +81,13 @@ struct agent_process *agent_process_spawn(struct agent *a, uint32_t id,
 					  uint32_t tag, uint16_t request, struct vs_error **err);
 
 struct agent_process *agent_process_find(struct agent *a, uint32_t id);
+/* The process with guest pid pid that is not reaped yet, or NULL. */
+struct agent_process *agent_process_find_pid(struct agent *a, pid_t pid);
 /* Tells the init process to execve (START). */
 int agent_process_start(struct agent *a, struct agent_process *p, uint32_t tag,
 			struct vs_error **err);
 
-/* Requests about one process: SIGNAL, RESIZE, STDIN, STDIN_CLOSE. */
+/* Requests about one process: SIGNAL (id > 0), RESIZE, STDIN, STDIN_CLOSE. */
 void agent_process_signal(struct agent *a, const struct proto_request *req);
 void agent_process_resize(struct agent *a, const struct proto_request *req);
 void agent_process_stdin(struct agent *a, const struct proto_request *req);

@@ -45,11 +45,7 @@ static bool belongs(struct agent *a, pid_t pid)
 	}
 	if (a->vm)
 		return true;
-	for (struct agent_process *p = a->procs; p != NULL; p = p->next) {
-		if (p->pid == pid && !p->reaped)
-			return true;
-	}
-	return false;
+	return agent_process_find_pid(a, pid) != NULL;
 }
 
 static int cmp_pid(const void *x, const void *y)
