@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -17,6 +16,7 @@
 #include "common/util.h"
 #include "guest/agent/devices.h"
 #include "guest/agent/mountopt.h"
+#include "guest/agent/resolve.h"
 
 /* A place to mount on: the magic link of an O_PATH descriptor. */
 struct fd_path {
@@ -29,81 +29,6 @@ static struct fd_path fd_path(int fd)
 
 	snprintf(p.s, sizeof(p.s), "/proc/self/fd/%d", fd);
 	return p;
-}
-
-static int open_in_root(int rootfd, const char *path, int flags)
-{
-	struct open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC),
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-	};
-
-	while (*path == '/')
-		path++;
-	return (int)syscall(SYS_openat2, rootfd, *path ? path : ".", &how, sizeof(how));
-}
-
-bool agent_mounts_same_path(const char *a, const char *b)
-{
-	for (;;) {
-		while (*a == '/')
-			a++;
-		while (*b == '/')
-			b++;
-		if (*a == '\0' || *b == '\0')
-			return *a == *b;
-		while (*a != '\0' && *a != '/' && *a == *b) {
-			a++;
-			b++;
-		}
-		if ((*a != '\0' && *a != '/') || (*b != '\0' && *b != '/'))
-			return false;
-	}
-}
-
-int agent_mounts_open(int rootfd, const char *path, enum agent_mounts_create create,
-		      struct vs_error **err)
-{
-	cleanup_free char *parent = NULL;
-	cleanup_close int pfd = -1;
-	const char *name;
-	int fd;
-
-	fd = open_in_root(rootfd, path, O_PATH);
-	if (fd >= 0)
-		return fd;
-	if (errno != ENOENT || create == AGENT_MOUNTS_EXISTING)
-		return vs_error_set(err, errno, "cannot resolve `%s` in the container", path);
-
-	/* Create the last component, then resolve again through whatever now exists. */
-	parent = vs_xstrdup(path);
-	while (strlen(parent) > 1 && parent[strlen(parent) - 1] == '/')
-		parent[strlen(parent) - 1] = '\0';
-	name = strrchr(parent, '/');
-	if (name == NULL || strcmp(name + 1, "..") == 0 || strcmp(name + 1, ".") == 0 ||
-	    name[1] == '\0')
-		return vs_error_set(err, EINVAL, "cannot create `%s` in the container", path);
-	parent[name - parent] = '\0';
-	name++;
-	pfd = agent_mounts_open(rootfd, parent[0] ? parent : "/", AGENT_MOUNTS_DIR, err);
-	if (pfd < 0)
-		return -1;
-	if (create == AGENT_MOUNTS_DIR) {
-		if (mkdirat(pfd, name, 0755) < 0 && errno != EEXIST)
-			return vs_error_set(err, errno,
-					    "cannot create directory `%s` in the container", path);
-	} else {
-		fd = openat(pfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-		if (fd < 0 && errno != EEXIST)
-			return vs_error_set(err, errno, "cannot create file `%s` in the container",
-					    path);
-		if (fd >= 0)
-			close(fd);
-	}
-	fd = open_in_root(rootfd, path, O_PATH);
-	if (fd < 0)
-		return vs_error_set(err, errno, "cannot resolve `%s` in the container", path);
-	return fd;
 }
 
 static int remount_bind(const char *target, unsigned long flags, const char *what,
@@ -124,7 +49,7 @@ static int remount_dest(int rootfd, const char *dest, unsigned long flags, struc
 
 	if (flags == 0)
 		return 0;
-	fd = agent_mounts_open(rootfd, dest, AGENT_MOUNTS_EXISTING, err);
+	fd = agent_resolve_open(rootfd, dest, AGENT_RESOLVE_EXISTING, err);
 	if (fd < 0)
 		return -1;
 	return remount_bind(fd_path(fd).s, flags, dest, err);
@@ -173,7 +98,7 @@ static int mount_bind(const struct agent_mounts_ctx *ctx, int rootfd, const stru
 	struct stat st;
 
 	if (share != NULL && share->file == NULL) {
-		target = agent_mounts_open(rootfd, m->destination, AGENT_MOUNTS_DIR, err);
+		target = agent_resolve_open(rootfd, m->destination, AGENT_RESOLVE_DIR, err);
 		if (target < 0)
 			return -1;
 		/* A 9p mount takes the flags; a bind mount gets them by a remount. */
@@ -200,8 +125,9 @@ static int mount_bind(const struct agent_mounts_ctx *ctx, int rootfd, const stru
 	}
 	if (stat(source, &st) < 0)
 		return vs_error_set(err, errno, "cannot access bind mount source `%s`", source);
-	target = agent_mounts_open(rootfd, m->destination,
-				   S_ISDIR(st.st_mode) ? AGENT_MOUNTS_DIR : AGENT_MOUNTS_FILE, err);
+	target =
+	    agent_resolve_open(rootfd, m->destination,
+			       S_ISDIR(st.st_mode) ? AGENT_RESOLVE_DIR : AGENT_RESOLVE_FILE, err);
 	if (target < 0)
 		return -1;
 	if (mount(source, fd_path(target).s, NULL, MS_BIND | (o->recursive ? MS_REC : 0), NULL) < 0)
@@ -220,7 +146,8 @@ static bool best_effort(const char *type)
 static int mount_fs(int rootfd, const struct oci_mount *m, const struct agent_mountopt *o,
 		    struct vs_error **err)
 {
-	cleanup_close int target = agent_mounts_open(rootfd, m->destination, AGENT_MOUNTS_DIR, err);
+	cleanup_close int target =
+	    agent_resolve_open(rootfd, m->destination, AGENT_RESOLVE_DIR, err);
 	const char *type = m->type;
 	const char *source = m->source != NULL ? m->source : m->type;
 	const char *data = o->data;
@@ -263,7 +190,7 @@ static int mount_one(const struct agent_mounts_ctx *ctx, int rootfd, const struc
 	else
 		r = mount_fs(rootfd, m, &o, err);
 	if (r == 0 && o.propagation != 0) {
-		target = agent_mounts_open(rootfd, m->destination, AGENT_MOUNTS_EXISTING, err);
+		target = agent_resolve_open(rootfd, m->destination, AGENT_RESOLVE_EXISTING, err);
 		if (target < 0 || mount(NULL, fd_path(target).s, NULL, o.propagation, NULL) < 0)
 			r = vs_error_set(err, errno, "cannot set the propagation of `%s`",
 					 m->destination);
@@ -278,7 +205,7 @@ static const struct oci_mount *find_mount(const struct oci_spec *spec, const cha
 
 	for (size_t i = 0; i < spec->n_mounts; i++) {
 		if (spec->mounts[i].destination != NULL &&
-		    agent_mounts_same_path(spec->mounts[i].destination, dest))
+		    agent_resolve_same_path(spec->mounts[i].destination, dest))
 			found = &spec->mounts[i];
 	}
 	return found;
@@ -288,7 +215,7 @@ static const struct oci_mount *find_mount(const struct oci_spec *spec, const cha
 static int mount_default(int rootfd, const char *dest, const char *type, unsigned long flags,
 			 const char *data, struct vs_error **err)
 {
-	cleanup_close int target = agent_mounts_open(rootfd, dest, AGENT_MOUNTS_DIR, err);
+	cleanup_close int target = agent_resolve_open(rootfd, dest, AGENT_RESOLVE_DIR, err);
 
 	if (target < 0)
 		return -1;
@@ -324,7 +251,7 @@ int agent_mounts_apply(const struct agent_mounts_ctx *ctx, int rootfd, const str
 	/* A bind-mounted /dev is what it is; a fresh one gets its nodes. */
 	if (dev != NULL && (dev->type == NULL || strcmp(dev->type, "bind") == 0))
 		return 0;
-	devfd = agent_mounts_open(rootfd, "/dev", AGENT_MOUNTS_EXISTING, err);
+	devfd = agent_resolve_open(rootfd, "/dev", AGENT_RESOLVE_EXISTING, err);
 	if (devfd < 0)
 		return -1;
 	return agent_devices_populate(rootfd, devfd, lx ? lx->devices : NULL,
@@ -333,7 +260,7 @@ int agent_mounts_apply(const struct agent_mounts_ctx *ctx, int rootfd, const str
 
 int agent_mounts_mask(int rootfd, const char *path, struct vs_error **err)
 {
-	cleanup_close int fd = open_in_root(rootfd, path, O_PATH);
+	cleanup_close int fd = agent_resolve_openat(rootfd, path, O_PATH);
 	struct stat st;
 
 	if (fd < 0 && errno == ENOENT)
@@ -373,7 +300,7 @@ static unsigned long mount_flags(const char *path)
 
 int agent_mounts_readonly(int rootfd, const char *path, struct vs_error **err)
 {
-	cleanup_close int fd = open_in_root(rootfd, path, O_PATH);
+	cleanup_close int fd = agent_resolve_openat(rootfd, path, O_PATH);
 	cleanup_close int top = -1;
 
 	if (fd < 0 && errno == ENOENT)
@@ -383,7 +310,7 @@ int agent_mounts_readonly(int rootfd, const char *path, struct vs_error **err)
 	if (mount(fd_path(fd).s, fd_path(fd).s, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return vs_error_set(err, errno, "cannot bind-mount read-only path `%s`", path);
 	/* fd still names what is under the new mount; the remount needs the mount itself. */
-	top = agent_mounts_open(rootfd, path, AGENT_MOUNTS_EXISTING, err);
+	top = agent_resolve_open(rootfd, path, AGENT_RESOLVE_EXISTING, err);
 	if (top < 0)
 		return -1;
 	return remount_bind(fd_path(top).s, MS_RDONLY | mount_flags(fd_path(top).s), path, err);

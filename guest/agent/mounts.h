@@ -4,9 +4,9 @@
  * mount namespace before pivot_root: the root share, config.json's mounts
  * in order, /dev, maskedPaths and readonlyPaths.
  *
- * Every destination is resolved inside the root (openat2 RESOLVE_IN_ROOT),
- * so a symbolic link in the image cannot point a mount outside it, and
- * mounts go onto /proc/self/fd/N of the resolved descriptor.
+ * Every destination is resolved inside the root (resolve.c), so a symbolic
+ * link in the image cannot point a mount outside it, and mounts go onto
+ * /proc/self/fd/N of the resolved descriptor.
  */
 #pragma once
 
@@ -39,16 +39,6 @@ struct agent_mounts_ctx {
 	const char *cached_tag; /* the share mounted cache=loose (a read-only root), or NULL */
 };
 
-enum agent_mounts_create {
-	AGENT_MOUNTS_EXISTING, /* ENOENT is an error */
-	AGENT_MOUNTS_DIR,      /* create missing directories */
-	AGENT_MOUNTS_FILE,     /* create missing parents and an empty file */
-};
-
-/* An O_PATH descriptor of path resolved inside rootfd. */
-int agent_mounts_open(int rootfd, const char *path, enum agent_mounts_create create,
-		      struct vs_error **err);
-
 /*
  * Mounts share tag on target with MS_* flags (read-only, nosuid, ...).  In
  * the test mode the share is a bind mount and the flags come with a remount
@@ -73,6 +63,3 @@ int agent_mounts_readonly(int rootfd, const char *path, struct vs_error **err);
 int agent_mounts_pivot(const char *rootfs, struct vs_error **err);
 /* After pivot: root.readonly and linux.rootfsPropagation. */
 int agent_mounts_finish_root(const struct oci_spec *spec, struct vs_error **err);
-
-/* True when the two absolute paths name the same place ("/dev/" is "/dev"). */
-bool agent_mounts_same_path(const char *a, const char *b);
