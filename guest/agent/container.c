@@ -18,6 +18,7 @@
 #include "common/util.h"
 #include "guest/agent/mounts.h"
 #include "guest/agent/process.h"
+#include "guest/agent/shares.h"
 #include "oci/translate.h"
 
 static const struct {
@@ -313,15 +314,16 @@ int agent_container_setup(struct agent *a, struct vs_error **err)
 	const struct oci_spec *spec = c->spec;
 	const struct oci_linux *lx = spec->linux_;
 	cleanup_free char *stage = vs_xasprintf("%s/shares", a->run_dir);
-	struct agent_mounts_ctx ctx = {
+	struct agent_shares shares = {
 		.vm = a->vm,
 		.share_dir = a->share_dir,
 		.stage_dir = stage,
-		.binds = c->binds,
-		.n_binds = c->n_binds,
 		/* The host shares a read-only root read-only (oci/translate.c). */
 		.cached_tag = spec->root_readonly ? OCI_ROOTFS_TAG : NULL,
 	};
+	struct agent_mounts_ctx ctx = { .shares = &shares,
+					.binds = c->binds,
+					.n_binds = c->n_binds };
 	cleanup_close int rootfd = -1;
 	int flags = 0;
 
@@ -335,7 +337,7 @@ int agent_container_setup(struct agent *a, struct vs_error **err)
 		return vs_error_set(err, errno, "cannot make the mounts private");
 	if (c->new_ns[AGENT_NS_NET])
 		loopback_up();
-	if (agent_mounts_share(&ctx, OCI_ROOTFS_TAG, c->rootfs, 0, err) < 0)
+	if (agent_shares_mount(&shares, OCI_ROOTFS_TAG, c->rootfs, 0, err) < 0)
 		return -1;
 	rootfd = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)

@@ -155,3 +155,11 @@ unsigned long agent_mountopt_bind_flags(unsigned long flags)
 	return flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME |
 			MS_RELATIME | MS_STRICTATIME | MS_NOSYMFOLLOW);
 }
+
+int agent_mountopt_remount(const char *target, unsigned long flags, const char *what,
+			   struct vs_error **err)
+{
+	if (mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | flags, NULL) < 0)
+		return vs_error_set(err, errno, "cannot set the flags of mount `%s`", what);
+	return 0;
+}

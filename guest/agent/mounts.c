@@ -17,6 +17,7 @@
 #include "guest/agent/devices.h"
 #include "guest/agent/mountopt.h"
 #include "guest/agent/resolve.h"
+#include "guest/agent/shares.h"
 
 /* A place to mount on: the magic link of an O_PATH descriptor. */
 struct fd_path {
@@ -29,14 +30,6 @@ static struct fd_path fd_path(int fd)
 
 	snprintf(p.s, sizeof(p.s), "/proc/self/fd/%d", fd);
 	return p;
-}
-
-static int remount_bind(const char *target, unsigned long flags, const char *what,
-			struct vs_error **err)
-{
-	if (mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | flags, NULL) < 0)
-		return vs_error_set(err, errno, "cannot set the flags of mount `%s`", what);
-	return 0;
 }
 
 /*
@@ -52,30 +45,7 @@ static int remount_dest(int rootfd, const char *dest, unsigned long flags, struc
 	fd = agent_resolve_open(rootfd, dest, AGENT_RESOLVE_EXISTING, err);
 	if (fd < 0)
 		return -1;
-	return remount_bind(fd_path(fd).s, flags, dest, err);
-}
-
-int agent_mounts_share(const struct agent_mounts_ctx *ctx, const char *tag, const char *target,
-		       unsigned long flags, struct vs_error **err)
-{
-	cleanup_free char *source = NULL;
-
-	flags = agent_mountopt_bind_flags(flags);
-	if (ctx->vm) {
-		bool cached = ctx->cached_tag != NULL && strcmp(tag, ctx->cached_tag) == 0;
-
-		vs_debug("agent", "mounting share `%s` (9p%s)", tag, cached ? ", cached" : "");
-		if (mount(tag, target, "9p", flags,
-			  cached ? AGENT_9P_OPTIONS_CACHED : AGENT_9P_OPTIONS) < 0)
-			return vs_error_set(err, errno, "cannot mount share `%s`", tag);
-		return 0;
-	}
-	source = vs_xasprintf("%s/%s", ctx->share_dir, tag);
-	if (mount(source, target, NULL, MS_BIND | MS_REC, NULL) < 0)
-		return vs_error_set(err, errno, "cannot mount share `%s` from `%s`", tag, source);
-	if (flags != 0)
-		return remount_bind(target, flags, tag, err);
-	return 0;
+	return agent_mountopt_remount(fd_path(fd).s, flags, dest, err);
 }
 
 static const struct proto_bind *find_bind(const struct agent_mounts_ctx *ctx, size_t index)
@@ -102,16 +72,15 @@ static int mount_bind(const struct agent_mounts_ctx *ctx, int rootfd, const stru
 		if (target < 0)
 			return -1;
 		/* A 9p mount takes the flags; a bind mount gets them by a remount. */
-		if (agent_mounts_share(ctx, share->tag, fd_path(target).s, ctx->vm ? flags : 0,
-				       err) < 0)
+		if (agent_shares_mount(ctx->shares, share->tag, fd_path(target).s,
+				       ctx->shares->vm ? flags : 0, err) < 0)
 			return -1;
-		return ctx->vm ? 0 : remount_dest(rootfd, m->destination, flags, err);
+		return ctx->shares->vm ? 0 : remount_dest(rootfd, m->destination, flags, err);
 	}
 	if (share != NULL) {
-		cleanup_free char *dir = vs_xasprintf("%s/%s", ctx->stage_dir, share->tag);
+		cleanup_free char *dir = agent_shares_stage(ctx->shares, share->tag, err);
 
-		if (vs_mkdir_p(dir, 0700, err) < 0 ||
-		    agent_mounts_share(ctx, share->tag, dir, 0, err) < 0)
+		if (dir == NULL)
 			return -1;
 		source = vs_xasprintf("%s/%s", dir, share->file);
 	} else {
@@ -313,7 +282,8 @@ int agent_mounts_readonly(int rootfd, const char *path, struct vs_error **err)
 	top = agent_resolve_open(rootfd, path, AGENT_RESOLVE_EXISTING, err);
 	if (top < 0)
 		return -1;
-	return remount_bind(fd_path(top).s, MS_RDONLY | mount_flags(fd_path(top).s), path, err);
+	return agent_mountopt_remount(fd_path(top).s, MS_RDONLY | mount_flags(fd_path(top).s), path,
+				      err);
 }
 
 int agent_mounts_pivot(const char *rootfs, struct vs_error **err)
@@ -334,7 +304,8 @@ int agent_mounts_finish_root(const struct oci_spec *spec, struct vs_error **err)
 {
 	const char *prop = spec->linux_ ? spec->linux_->rootfs_propagation : NULL;
 
-	if (spec->root_readonly && remount_bind("/", MS_RDONLY | mount_flags("/"), "/", err) < 0)
+	if (spec->root_readonly &&
+	    agent_mountopt_remount("/", MS_RDONLY | mount_flags("/"), "/", err) < 0)
 		return -1;
 	if (prop != NULL && prop[0] != '\0') {
 		char *opts[] = { (char *)prop };

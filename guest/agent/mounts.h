@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The container's file system tree, built inside the init process's new
- * mount namespace before pivot_root: the root share, config.json's mounts
- * in order, /dev, maskedPaths and readonlyPaths.
+ * mount namespace before pivot_root, on the root share (shares.c):
+ * config.json's mounts in order, /dev, maskedPaths and readonlyPaths; then
+ * pivot_root and the root's own flags.
  *
  * Every destination is resolved inside the root (resolve.c), so a symbolic
  * link in the image cannot point a mount outside it, and mounts go onto
@@ -14,38 +15,15 @@
 #include <stddef.h>
 
 #include "common/error.h"
+#include "guest/agent/shares.h"
 #include "guest/proto/host.h"
 #include "oci/spec.h"
 
-/*
- * How the guest mounts a 9p share (QEMU's virtio-9p-device).  cache=mmap
- * reads through to the host on every access, so the container sees changes
- * made on the host at once.  A read-only root is mounted cache=loose: the
- * guest keeps what it read (file data, attributes, directory entries) in its
- * own page and dentry caches, so starting a program reads its pages over 9p
- * once and later lookups do not leave the guest.  The trade-off: a change
- * made on the host to a read-only root while the container runs may not be
- * seen inside it until the container is started again.
- */
-#define AGENT_9P_OPTIONS	"trans=virtio,version=9p2000.L,msize=512000,cache=mmap"
-#define AGENT_9P_OPTIONS_CACHED "trans=virtio,version=9p2000.L,msize=512000,cache=loose"
-
 struct agent_mounts_ctx {
-	bool vm;			/* shares are 9p; else binds of SHARE_DIR/TAG */
-	const char *share_dir;		/* test mode */
-	const char *stage_dir;		/* file shares are mounted under STAGE_DIR/TAG */
+	const struct agent_shares *shares;
 	const struct proto_bind *binds; /* mounts[] entries that arrive as shares */
 	size_t n_binds;
-	const char *cached_tag; /* the share mounted cache=loose (a read-only root), or NULL */
 };
-
-/*
- * Mounts share tag on target with MS_* flags (read-only, nosuid, ...).  In
- * the test mode the share is a bind mount and the flags come with a remount
- * of target, which must then be a path (not /proc/self/fd/N).
- */
-int agent_mounts_share(const struct agent_mounts_ctx *ctx, const char *tag, const char *target,
-		       unsigned long flags, struct vs_error **err);
 
 /*
  * config.json's mounts under rootfd in order, and /dev: a tmpfs with
