@@ -30,16 +30,21 @@ enum agent_ns {
 	AGENT_NS_COUNT,
 };
 
+/* A container's namespaces (ns.c). */
+struct agent_ns_set {
+	bool own[AGENT_NS_COUNT]; /* the container has its own namespace of this kind */
+	int fds[AGENT_NS_COUNT];  /* the init process's namespaces, once it is ready */
+	ino_t pid_ino;		  /* its pid namespace, 0 when it shares the agent's */
+};
+
 struct agent_container {
 	char *id;
 	struct oci_spec *spec;
 	struct proto_bind *binds; /* owned, with owned strings */
 	size_t n_binds;
-	char *rootfs;		     /* RUN/rootfs: where the root share is mounted */
-	bool new_ns[AGENT_NS_COUNT]; /* the container has its own namespace of this kind */
-	int ns_fds[AGENT_NS_COUNT];  /* the init process's namespaces, once it is ready */
-	ino_t pidns_ino;	     /* its pid namespace, 0 when it shares the agent's */
-	bool init_gone;		     /* the init process ended: no more EXEC */
+	char *rootfs; /* RUN/rootfs: where the root share is mounted */
+	struct agent_ns_set ns;
+	bool init_gone; /* the init process ended: no more EXEC */
 };
 
 struct agent_process;

@@ -15,6 +15,7 @@
 #include "common/cleanup.h"
 #include "common/util.h"
 #include "guest/agent/container.h"
+#include "guest/agent/ns.h"
 #include "guest/agent/path.h"
 #include "guest/agent/pty.h"
 #include "guest/agent/security.h"
@@ -52,24 +53,6 @@ static void reset_signals(void)
 		sigaction(s, &sa, NULL); /* fails harmlessly for SIGKILL, SIGSTOP */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-}
-
-static int join_namespaces(const struct agent_container *ctr, struct vs_error **err)
-{
-	static const int types[AGENT_NS_COUNT] = {
-		[AGENT_NS_IPC] = CLONE_NEWIPC, [AGENT_NS_UTS] = CLONE_NEWUTS,
-		[AGENT_NS_NET] = CLONE_NEWNET, [AGENT_NS_CGROUP] = CLONE_NEWCGROUP,
-		[AGENT_NS_PID] = CLONE_NEWPID, [AGENT_NS_MNT] = CLONE_NEWNS,
-	};
-
-	for (int ns = 0; ns < AGENT_NS_COUNT; ns++) {
-		/* The pid namespace was entered by the agent before the fork. */
-		if (ns == AGENT_NS_PID || !ctr->new_ns[ns])
-			continue;
-		if (setns(ctr->ns_fds[ns], types[ns]) < 0)
-			return vs_error_set(err, errno, "cannot join the container's namespaces");
-	}
-	return 0;
 }
 
 static int attach_pipes(const struct agent_child *c, struct vs_error **err)
@@ -149,7 +132,8 @@ _Noreturn void agent_child_run(const struct agent_child *c)
 	/* Through the agent's /proc, before any namespace change hides it. */
 	if (agent_security_oom_score(p, &err) < 0)
 		fail(c, 0, err);
-	if ((c->is_init ? agent_container_setup(c->a, &err) : join_namespaces(c->a->ctr, &err)) < 0)
+	if ((c->is_init ? agent_container_setup(c->a, &err) : agent_ns_join(&c->a->ctr->ns, &err)) <
+	    0)
 		fail(c, 0, err);
 	if (p->terminal) {
 		if (agent_pty_open(p->user.uid, p->console_height, p->console_width, &master,

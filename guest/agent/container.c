@@ -17,27 +17,16 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "guest/agent/mounts.h"
+#include "guest/agent/ns.h"
 #include "guest/agent/process.h"
 #include "guest/agent/shares.h"
 #include "oci/translate.h"
-
-static const struct {
-	const char *proc_name; /* in /proc/PID/ns */
-	int clone_flag;
-} ns_info[AGENT_NS_COUNT] = {
-	[AGENT_NS_IPC] = { "ipc", CLONE_NEWIPC }, [AGENT_NS_UTS] = { "uts", CLONE_NEWUTS },
-	[AGENT_NS_NET] = { "net", CLONE_NEWNET }, [AGENT_NS_CGROUP] = { "cgroup", CLONE_NEWCGROUP },
-	[AGENT_NS_PID] = { "pid", CLONE_NEWPID }, [AGENT_NS_MNT] = { "mnt", CLONE_NEWNS },
-};
 
 void agent_container_free(struct agent_container *c)
 {
 	if (c == NULL)
 		return;
-	for (int ns = 0; ns < AGENT_NS_COUNT; ns++) {
-		if (c->ns_fds[ns] >= 0)
-			close(c->ns_fds[ns]);
-	}
+	agent_ns_close(&c->ns);
 	for (size_t i = 0; i < c->n_binds; i++) {
 		free((char *)c->binds[i].tag);
 		free((char *)c->binds[i].file);
@@ -47,54 +36,6 @@ void agent_container_free(struct agent_container *c)
 	free(c->rootfs);
 	free(c->id);
 	free(c);
-}
-
-/* Which namespaces the container gets, from linux.namespaces. */
-static void plan_namespaces(struct agent_container *c)
-{
-	const struct oci_linux *lx = c->spec->linux_;
-
-	c->new_ns[AGENT_NS_MNT] = true;
-	for (size_t i = 0; lx != NULL && i < lx->n_namespaces; i++) {
-		const struct oci_namespace *ns = &lx->namespaces[i];
-		int kind = -1;
-
-		switch (ns->type) {
-		case OCI_NS_PID:
-			kind = AGENT_NS_PID;
-			break;
-		case OCI_NS_IPC:
-			kind = AGENT_NS_IPC;
-			break;
-		case OCI_NS_UTS:
-			kind = AGENT_NS_UTS;
-			break;
-		case OCI_NS_NETWORK:
-			kind = AGENT_NS_NET;
-			break;
-		case OCI_NS_CGROUP:
-			kind = AGENT_NS_CGROUP;
-			break;
-		case OCI_NS_MOUNT:
-			break;
-		default:
-			vs_warn("agent",
-				"linux.namespaces[%zu]: user and time namespaces are not made "
-				"in the VM",
-				i);
-			break;
-		}
-		if (kind < 0)
-			continue;
-		if (ns->path != NULL) {
-			vs_warn("agent",
-				"linux.namespaces[%zu]: namespace path `%s` means nothing in "
-				"the VM; the container shares the VM's",
-				i, ns->path);
-			continue;
-		}
-		c->new_ns[kind] = true;
-	}
 }
 
 static void reply_error(struct agent *a, const struct proto_request *req, int errnum,
@@ -107,22 +48,23 @@ void agent_container_create(struct agent *a, const struct proto_request *req)
 {
 	cleanup_error struct vs_error *err = NULL;
 	struct agent_container *c;
+	struct oci_spec *spec;
 
 	if (a->ctr != NULL) {
 		reply_error(a, req, EEXIST, "a container was already created in this VM");
 		return;
 	}
-	c = vs_xcalloc(1, sizeof(*c));
-	for (int ns = 0; ns < AGENT_NS_COUNT; ns++)
-		c->ns_fds[ns] = -1;
-	c->spec = oci_spec_parse(req->create.config, req->create.config_len, "config.json", &err);
-	if (c->spec != NULL && (c->spec->process == NULL || c->spec->process->n_args == 0))
+	spec = oci_spec_parse(req->create.config, req->create.config_len, "config.json", &err);
+	if (spec != NULL && (spec->process == NULL || spec->process->n_args == 0))
 		vs_error_set(&err, EINVAL, "config.json: process.args is required");
 	if (err != NULL) {
 		reply_error(a, req, err->errnum ? err->errnum : EINVAL, err->msg);
-		agent_container_free(c);
+		oci_spec_free(spec);
 		return;
 	}
+	c = vs_xcalloc(1, sizeof(*c));
+	c->spec = spec;
+	agent_ns_plan(&c->ns, spec->linux_);
 	c->id = vs_xstrdup(req->create.container_id);
 	c->binds = vs_xcalloc(req->create.n_binds, sizeof(*c->binds));
 	for (size_t i = 0; i < req->create.n_binds; i++) {
@@ -133,7 +75,6 @@ void agent_container_create(struct agent *a, const struct proto_request *req)
 		c->binds[i].file = b->file != NULL ? vs_xstrdup(b->file) : NULL;
 	}
 	c->n_binds = req->create.n_binds;
-	plan_namespaces(c);
 	c->rootfs = vs_xasprintf("%s/rootfs", a->run_dir);
 	a->ctr = c;
 	vs_debug("agent", "creating container `%s`", c->id);
@@ -169,7 +110,7 @@ void agent_container_exec(struct agent *a, const struct proto_request *req)
 	cleanup_error struct vs_error *err = NULL;
 	struct oci_process *proc;
 
-	if (a->ctr == NULL || a->ctr->init_gone || a->ctr->ns_fds[AGENT_NS_MNT] < 0) {
+	if (a->ctr == NULL || a->ctr->init_gone || a->ctr->ns.fds[AGENT_NS_MNT] < 0) {
 		reply_error(a, req, ESRCH, "the container is not running");
 		return;
 	}
@@ -190,21 +131,7 @@ void agent_container_exec(struct agent *a, const struct proto_request *req)
 
 void agent_container_init_ready(struct agent *a, pid_t pid)
 {
-	struct agent_container *c = a->ctr;
-
-	for (int ns = 0; ns < AGENT_NS_COUNT; ns++) {
-		cleanup_free char *path = NULL;
-		struct stat st;
-
-		if (!c->new_ns[ns])
-			continue;
-		path = vs_xasprintf("/proc/%d/ns/%s", (int)pid, ns_info[ns].proc_name);
-		c->ns_fds[ns] = open(path, O_RDONLY | O_CLOEXEC);
-		if (c->ns_fds[ns] < 0)
-			vs_warn("agent", "cannot open `%s`: %s", path, strerror(errno));
-		else if (ns == AGENT_NS_PID && fstat(c->ns_fds[ns], &st) == 0)
-			c->pidns_ino = st.st_ino;
-	}
+	agent_ns_open(&a->ctr->ns, pid);
 }
 
 void agent_container_init_gone(struct agent *a, bool created)
@@ -219,11 +146,7 @@ void agent_container_init_gone(struct agent *a, bool created)
 		return;
 	}
 	c->init_gone = true;
-	for (int ns = 0; ns < AGENT_NS_COUNT; ns++) {
-		if (c->ns_fds[ns] >= 0)
-			close(c->ns_fds[ns]);
-		c->ns_fds[ns] = -1;
-	}
+	agent_ns_close(&c->ns);
 }
 
 /* Child side. */
@@ -264,7 +187,7 @@ static int set_sysctls(const struct agent *a, const struct agent_container *c,
 		cleanup_free char *path = NULL;
 		cleanup_close int fd = -1;
 
-		if (!agent_container_sysctl_allowed(s->key, a->vm, c->new_ns))
+		if (!agent_container_sysctl_allowed(s->key, a->vm, c->ns.own))
 			return vs_error_set(err, EPERM, "linux.sysctl: \"%s\" cannot be set here",
 					    s->key);
 		path = vs_xasprintf("/proc/sys/%s", s->key);
@@ -283,7 +206,7 @@ static int set_names(const struct agent_container *c, struct vs_error **err)
 {
 	const struct oci_spec *spec = c->spec;
 
-	if ((spec->hostname != NULL || spec->domainname != NULL) && !c->new_ns[AGENT_NS_UTS])
+	if ((spec->hostname != NULL || spec->domainname != NULL) && !c->ns.own[AGENT_NS_UTS])
 		return vs_error_set(err, EINVAL,
 				    "a hostname or domainname needs a uts namespace of its own");
 	if (spec->hostname != NULL && sethostname(spec->hostname, strlen(spec->hostname)) < 0)
@@ -325,17 +248,12 @@ int agent_container_setup(struct agent *a, struct vs_error **err)
 					.binds = c->binds,
 					.n_binds = c->n_binds };
 	cleanup_close int rootfd = -1;
-	int flags = 0;
 
-	for (int ns = 0; ns < AGENT_NS_COUNT; ns++) {
-		if (c->new_ns[ns] && ns != AGENT_NS_PID)
-			flags |= ns_info[ns].clone_flag;
-	}
-	if (unshare(flags) < 0)
-		return vs_error_set(err, errno, "cannot create the container's namespaces");
+	if (agent_ns_unshare(&c->ns, err) < 0)
+		return -1;
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return vs_error_set(err, errno, "cannot make the mounts private");
-	if (c->new_ns[AGENT_NS_NET])
+	if (c->ns.own[AGENT_NS_NET])
 		loopback_up();
 	if (agent_shares_mount(&shares, OCI_ROOTFS_TAG, c->rootfs, 0, err) < 0)
 		return -1;

@@ -17,6 +17,7 @@
 #include "common/util.h"
 #include "guest/agent/child.h"
 #include "guest/agent/container.h"
+#include "guest/agent/ns.h"
 #include "guest/agent/pty.h"
 #include "guest/agent/sync.h"
 
@@ -69,22 +70,6 @@ size_t agent_process_count(const struct agent *a)
 	return n;
 }
 
-/* Moves the agent into the pid namespace its next child must have; *moved says it did. */
-static int enter_child_pidns(struct agent *a, bool is_init, bool *moved, struct vs_error **err)
-{
-	const struct agent_container *c = a->ctr;
-
-	*moved = false;
-	if (!c->new_ns[AGENT_NS_PID])
-		return 0;
-	if (is_init && unshare(CLONE_NEWPID) < 0)
-		return vs_error_set(err, errno, "cannot create a pid namespace");
-	if (!is_init && setns(c->ns_fds[AGENT_NS_PID], CLONE_NEWPID) < 0)
-		return vs_error_set(err, errno, "cannot enter the container's pid namespace");
-	*moved = true;
-	return 0;
-}
-
 struct agent_process *agent_process_spawn(struct agent *a, uint32_t id,
 					  const struct oci_process *proc, bool is_init,
 					  uint32_t tag, uint16_t request, struct vs_error **err)
@@ -103,7 +88,7 @@ struct agent_process *agent_process_spawn(struct agent *a, uint32_t id,
 		vs_error_set(err, errno, "cannot create the process's stdio pipes");
 		goto out;
 	}
-	if (enter_child_pidns(a, is_init, &moved, err) < 0)
+	if (agent_ns_enter_pid(&a->ctr->ns, is_init, &moved, err) < 0)
 		goto out;
 	pid = fork();
 	if (pid == 0) {
@@ -120,8 +105,8 @@ struct agent_process *agent_process_spawn(struct agent *a, uint32_t id,
 	if (pid < 0)
 		vs_error_set(err, errno, "cannot fork process %u", id);
 	/* The agent's own children must stay in its namespace. */
-	if (moved && setns(a->self_pidns_fd, CLONE_NEWPID) < 0)
-		vs_warn("agent", "cannot return to the agent's pid namespace: %s", strerror(errno));
+	if (moved)
+		agent_ns_leave_pid(a->self_pidns_fd);
 	if (pid < 0)
 		goto out;
 

@@ -36,12 +36,12 @@ static bool kernel_thread(pid_t pid)
 
 static bool belongs(struct agent *a, pid_t pid)
 {
-	if (a->ctr != NULL && a->ctr->pidns_ino != 0) {
+	if (a->ctr != NULL && a->ctr->ns.pid_ino != 0) {
 		char path[64];
 		struct stat st;
 
 		snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
-		return stat(path, &st) == 0 && st.st_ino == a->ctr->pidns_ino;
+		return stat(path, &st) == 0 && st.st_ino == a->ctr->ns.pid_ino;
 	}
 	if (a->vm)
 		return true;
