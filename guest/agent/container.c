@@ -2,25 +2,13 @@
 #include "guest/agent/container.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <net/if.h>
-#include <sched.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/ioctl.h>
-#include <sys/mount.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/util.h"
-#include "guest/agent/mounts.h"
 #include "guest/agent/ns.h"
 #include "guest/agent/process.h"
-#include "guest/agent/shares.h"
-#include "oci/translate.h"
 
 void agent_container_free(struct agent_container *c)
 {
@@ -147,131 +135,4 @@ void agent_container_init_gone(struct agent *a, bool created)
 	}
 	c->init_gone = true;
 	agent_ns_close(&c->ns);
-}
-
-/* Child side. */
-
-bool agent_container_sysctl_allowed(const char *key, bool vm, const bool new_ns[])
-{
-	static const struct {
-		const char *prefix;
-		enum agent_ns ns;
-	} namespaced[] = {
-		{ "net.", AGENT_NS_NET },
-		{ "kernel.shm", AGENT_NS_IPC },
-		{ "kernel.msg", AGENT_NS_IPC },
-		{ "kernel.sem", AGENT_NS_IPC },
-		{ "fs.mqueue.", AGENT_NS_IPC },
-		{ "kernel.hostname", AGENT_NS_UTS },
-		{ "kernel.domainname", AGENT_NS_UTS },
-	};
-
-	if (key[0] == '\0' || key[0] == '.' || key[0] == '/' || strstr(key, "..") != NULL)
-		return false;
-	if (vm)
-		return true;
-	for (size_t i = 0; i < VS_ARRAY_SIZE(namespaced); i++) {
-		if (strncmp(key, namespaced[i].prefix, strlen(namespaced[i].prefix)) == 0)
-			return new_ns[namespaced[i].ns];
-	}
-	return false;
-}
-
-static int set_sysctls(const struct agent *a, const struct agent_container *c,
-		       struct vs_error **err)
-{
-	const struct oci_linux *lx = c->spec->linux_;
-
-	for (size_t i = 0; lx != NULL && i < lx->n_sysctl; i++) {
-		const struct oci_sysctl *s = &lx->sysctl[i];
-		cleanup_free char *path = NULL;
-		cleanup_close int fd = -1;
-
-		if (!agent_container_sysctl_allowed(s->key, a->vm, c->ns.own))
-			return vs_error_set(err, EPERM, "linux.sysctl: \"%s\" cannot be set here",
-					    s->key);
-		path = vs_xasprintf("/proc/sys/%s", s->key);
-		for (char *p = path + strlen("/proc/sys/"); *p; p++) {
-			if (*p == '.')
-				*p = '/';
-		}
-		fd = open(path, O_WRONLY | O_CLOEXEC);
-		if (fd < 0 || vs_write_all(fd, s->value, strlen(s->value)) < 0)
-			return vs_error_set(err, errno, "linux.sysctl: cannot set \"%s\"", s->key);
-	}
-	return 0;
-}
-
-static int set_names(const struct agent_container *c, struct vs_error **err)
-{
-	const struct oci_spec *spec = c->spec;
-
-	if ((spec->hostname != NULL || spec->domainname != NULL) && !c->ns.own[AGENT_NS_UTS])
-		return vs_error_set(err, EINVAL,
-				    "a hostname or domainname needs a uts namespace of its own");
-	if (spec->hostname != NULL && sethostname(spec->hostname, strlen(spec->hostname)) < 0)
-		return vs_error_set(err, errno, "cannot set hostname \"%s\"", spec->hostname);
-	if (spec->domainname != NULL &&
-	    setdomainname(spec->domainname, strlen(spec->domainname)) < 0)
-		return vs_error_set(err, errno, "cannot set domainname \"%s\"", spec->domainname);
-	return 0;
-}
-
-/* A new network namespace has its loopback down; containers expect it up. */
-static void loopback_up(void)
-{
-	cleanup_close int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	struct ifreq ifr = { 0 };
-
-	strcpy(ifr.ifr_name, "lo");
-	if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
-		return;
-	ifr.ifr_flags |= IFF_UP;
-	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
-		vs_warn("agent", "cannot bring up the loopback interface: %s", strerror(errno));
-}
-
-int agent_container_setup(struct agent *a, struct vs_error **err)
-{
-	const struct agent_container *c = a->ctr;
-	const struct oci_spec *spec = c->spec;
-	const struct oci_linux *lx = spec->linux_;
-	cleanup_free char *stage = vs_xasprintf("%s/shares", a->run_dir);
-	struct agent_shares shares = {
-		.vm = a->vm,
-		.share_dir = a->share_dir,
-		.stage_dir = stage,
-		/* The host shares a read-only root read-only (oci/translate.c). */
-		.cached_tag = spec->root_readonly ? OCI_ROOTFS_TAG : NULL,
-	};
-	struct agent_mounts_ctx ctx = { .shares = &shares,
-					.binds = c->binds,
-					.n_binds = c->n_binds };
-	cleanup_close int rootfd = -1;
-
-	if (agent_ns_unshare(&c->ns, err) < 0)
-		return -1;
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		return vs_error_set(err, errno, "cannot make the mounts private");
-	if (c->ns.own[AGENT_NS_NET])
-		loopback_up();
-	if (agent_shares_mount(&shares, OCI_ROOTFS_TAG, c->rootfs, 0, err) < 0)
-		return -1;
-	rootfd = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0)
-		return vs_error_set(err, errno, "cannot open `%s`", c->rootfs);
-	if (agent_mounts_apply(&ctx, rootfd, spec, err) < 0)
-		return -1;
-	for (size_t i = 0; lx != NULL && i < lx->n_masked_paths; i++) {
-		if (agent_mounts_mask(rootfd, lx->masked_paths[i], err) < 0)
-			return -1;
-	}
-	for (size_t i = 0; lx != NULL && i < lx->n_readonly_paths; i++) {
-		if (agent_mounts_readonly(rootfd, lx->readonly_paths[i], err) < 0)
-			return -1;
-	}
-	if (set_sysctls(a, c, err) < 0 || set_names(c, err) < 0 ||
-	    agent_mounts_pivot(c->rootfs, err) < 0 || agent_mounts_finish_root(spec, err) < 0)
-		return -1;
-	return 0;
 }

@@ -16,13 +16,13 @@
 
 #include "common/util.h"
 #include "guest/agent/child.h"
-#include "guest/agent/container.h"
 #include "guest/agent/mountopt.h"
 #include "guest/agent/path.h"
 #include "guest/agent/pty.h"
 #include "guest/agent/resolve.h"
 #include "guest/agent/security.h"
 #include "guest/agent/sync.h"
+#include "guest/agent/sysctl.h"
 
 static char tmp[PATH_MAX];
 
@@ -245,18 +245,18 @@ Test(container, sysctls_allowed_on_a_shared_kernel_only_when_namespaced)
 {
 	bool ns[AGENT_NS_COUNT] = { 0 };
 
-	cr_assert(agent_container_sysctl_allowed("vm.overcommit_memory", true, ns));
-	cr_assert_not(agent_container_sysctl_allowed("vm.overcommit_memory", false, ns));
-	cr_assert_not(agent_container_sysctl_allowed("net.ipv4.ip_forward", false, ns));
+	cr_assert(agent_sysctl_allowed("vm.overcommit_memory", true, ns));
+	cr_assert_not(agent_sysctl_allowed("vm.overcommit_memory", false, ns));
+	cr_assert_not(agent_sysctl_allowed("net.ipv4.ip_forward", false, ns));
 	ns[AGENT_NS_NET] = true;
-	cr_assert(agent_container_sysctl_allowed("net.ipv4.ip_forward", false, ns));
-	cr_assert_not(agent_container_sysctl_allowed("kernel.shmmax", false, ns));
+	cr_assert(agent_sysctl_allowed("net.ipv4.ip_forward", false, ns));
+	cr_assert_not(agent_sysctl_allowed("kernel.shmmax", false, ns));
 	ns[AGENT_NS_IPC] = true;
-	cr_assert(agent_container_sysctl_allowed("kernel.shmmax", false, ns));
-	cr_assert(agent_container_sysctl_allowed("fs.mqueue.msg_max", false, ns));
-	cr_assert_not(agent_container_sysctl_allowed("net/../../x", true, ns));
-	cr_assert_not(agent_container_sysctl_allowed("", true, ns));
-	cr_assert_not(agent_container_sysctl_allowed("/etc", true, ns));
+	cr_assert(agent_sysctl_allowed("kernel.shmmax", false, ns));
+	cr_assert(agent_sysctl_allowed("fs.mqueue.msg_max", false, ns));
+	cr_assert_not(agent_sysctl_allowed("net/../../x", true, ns));
+	cr_assert_not(agent_sysctl_allowed("", true, ns));
+	cr_assert_not(agent_sysctl_allowed("/etc", true, ns));
 }
 
 TestSuite(child, .init = make_tmp, .fini = remove_tmp);
