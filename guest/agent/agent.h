@@ -37,6 +37,14 @@ struct agent_ns_set {
 	ino_t pid_ino;		  /* its pid namespace, 0 when it shares the agent's */
 };
 
+/* Where a container is.  Its init process moves it on (process.c). */
+enum agent_container_state {
+	AGENT_CTR_CREATING, /* its init process is being set up */
+	AGENT_CTR_READY,    /* its init process is set up: EXEC joins its namespaces */
+	AGENT_CTR_STOPPED,  /* its init process ended: no more EXEC */
+	AGENT_CTR_FAILED,   /* CREATE failed and its init process is gone: container.c drops it */
+};
+
 struct agent_container {
 	char *id;
 	struct oci_spec *spec;
@@ -44,7 +52,7 @@ struct agent_container {
 	size_t n_binds;
 	char *rootfs; /* RUN/rootfs: where the root share is mounted */
 	struct agent_ns_set ns;
-	bool init_gone; /* the init process ended: no more EXEC */
+	enum agent_container_state state;
 };
 
 struct agent_process;

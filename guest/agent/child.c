@@ -175,7 +175,7 @@ _Noreturn void agent_child_run(const struct agent_child *c)
 {
 	struct vs_error *err = NULL; /* the child ends in _exit: nothing to free */
 	const struct oci_process *p = c->proc;
-	const struct oci_spec *spec = c->a->ctr->spec;
+	const struct oci_spec *spec = c->ctr->spec;
 	struct agent_sync_msg ready = { .kind = AGENT_SYNC_READY };
 	scmp_filter_ctx filter = NULL;
 	int master = -1, slave = -1;
@@ -188,8 +188,9 @@ _Noreturn void agent_child_run(const struct agent_child *c)
 	/* Through the agent's /proc, before any namespace change hides it. */
 	if (agent_security_oom_score(p, &err) < 0)
 		fail(c, 0, err);
-	if ((c->is_init ? setup_container(c->a, c->a->ctr, &err)
-			: agent_ns_join(&c->a->ctr->ns, &err)) < 0)
+	if (c->is_init && setup_container(c->a, c->ctr, &err) < 0)
+		fail(c, 0, err);
+	if (!c->is_init && agent_ns_join(&c->ctr->ns, &err) < 0)
 		fail(c, 0, err);
 	if (p->terminal) {
 		if (agent_pty_open(p->user.uid, p->console_height, p->console_width, &master,

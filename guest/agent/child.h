@@ -17,7 +17,8 @@
 #include "oci/spec.h"
 
 struct agent_child {
-	struct agent *a;
+	const struct agent *a;		   /* its settings: vm, run_dir, share_dir */
+	const struct agent_container *ctr; /* the container the process runs in */
 	const struct oci_process *proc;
 	bool is_init;
 	int sync_fd;

@@ -67,7 +67,7 @@ void agent_container_create(struct agent *a, const struct proto_request *req)
 	a->ctr = c;
 	vs_debug("agent", "creating container `%s`", c->id);
 	if (vs_mkdir_p(c->rootfs, 0755, &err) < 0 ||
-	    agent_process_spawn(a, PROTO_INIT_ID, c->spec->process, true, req->tag, PROTO_CREATE,
+	    agent_process_spawn(a, c, PROTO_INIT_ID, c->spec->process, true, req->tag, PROTO_CREATE,
 				&err) == NULL) {
 		reply_error(a, req, err->errnum, err->msg);
 		agent_container_free(c);
@@ -98,7 +98,8 @@ void agent_container_exec(struct agent *a, const struct proto_request *req)
 	cleanup_error struct vs_error *err = NULL;
 	struct oci_process *proc;
 
-	if (a->ctr == NULL || a->ctr->init_gone || a->ctr->ns.fds[AGENT_NS_MNT] < 0) {
+	if (a->ctr == NULL || a->ctr->state != AGENT_CTR_READY ||
+	    a->ctr->ns.fds[AGENT_NS_MNT] < 0) {
 		reply_error(a, req, ESRCH, "the container is not running");
 		return;
 	}
@@ -110,29 +111,17 @@ void agent_container_exec(struct agent *a, const struct proto_request *req)
 	if (proc != NULL && proc->n_args == 0)
 		vs_error_set(&err, EINVAL, "process.json: args is required");
 	if (err == NULL)
-		agent_process_spawn(a, req->id, proc, false, req->tag, PROTO_EXEC, &err);
+		agent_process_spawn(a, a->ctr, req->id, proc, false, req->tag, PROTO_EXEC, &err);
 	if (err != NULL)
 		reply_error(a, req, err->errnum ? err->errnum : EINVAL, err->msg);
 	/* The child has its own copy from here. */
 	oci_process_free(proc);
 }
 
-void agent_container_init_ready(struct agent *a, pid_t pid)
+void agent_container_service(struct agent *a)
 {
-	agent_ns_open(&a->ctr->ns, pid);
-}
-
-void agent_container_init_gone(struct agent *a, bool created)
-{
-	struct agent_container *c = a->ctr;
-
-	if (c == NULL)
-		return;
-	if (!created) {
-		agent_container_free(c);
+	if (a->ctr != NULL && a->ctr->state == AGENT_CTR_FAILED) {
+		agent_container_free(a->ctr);
 		a->ctr = NULL;
-		return;
 	}
-	c->init_gone = true;
-	agent_ns_close(&c->ns);
 }

@@ -16,8 +16,6 @@ void agent_container_create(struct agent *a, const struct proto_request *req);
 void agent_container_start(struct agent *a, const struct proto_request *req);
 void agent_container_exec(struct agent *a, const struct proto_request *req);
 
-/* The init process is set up: remember its namespaces for EXEC. */
-void agent_container_init_ready(struct agent *a, pid_t pid);
-/* The init process ended; created is false when CREATE itself failed (the container is dropped). */
-void agent_container_init_gone(struct agent *a, bool created);
+/* Drops the container when its CREATE failed and its init process is gone. */
+void agent_container_service(struct agent *a);
 void agent_container_free(struct agent_container *c);

@@ -124,6 +124,8 @@ static int agent_loop(struct agent *a, struct vs_error **err)
 		size_t pending;
 
 		agent_process_service(a);
+		/* A container whose init process just went may have to go too. */
+		agent_container_service(a);
 		if (agent_channel_flush(&a->ch, err) < 0 && !a->ch.closed) {
 			ret = -1;
 			break;

@@ -16,7 +16,6 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "guest/agent/child.h"
-#include "guest/agent/container.h"
 #include "guest/agent/ns.h"
 #include "guest/agent/pty.h"
 #include "guest/agent/sync.h"
@@ -70,7 +69,7 @@ size_t agent_process_count(const struct agent *a)
 	return n;
 }
 
-struct agent_process *agent_process_spawn(struct agent *a, uint32_t id,
+struct agent_process *agent_process_spawn(struct agent *a, struct agent_container *ctr, uint32_t id,
 					  const struct oci_process *proc, bool is_init,
 					  uint32_t tag, uint16_t request, struct vs_error **err)
 {
@@ -88,12 +87,13 @@ struct agent_process *agent_process_spawn(struct agent *a, uint32_t id,
 		vs_error_set(err, errno, "cannot create the process's stdio pipes");
 		goto out;
 	}
-	if (agent_ns_enter_pid(&a->ctr->ns, is_init, &moved, err) < 0)
+	if (agent_ns_enter_pid(&ctr->ns, is_init, &moved, err) < 0)
 		goto out;
 	pid = fork();
 	if (pid == 0) {
 		struct agent_child c = {
 			.a = a,
+			.ctr = ctr,
 			.proc = proc,
 			.is_init = is_init,
 			.sync_fd = sync[1],
@@ -112,6 +112,7 @@ struct agent_process *agent_process_spawn(struct agent *a, uint32_t id,
 
 	p = vs_xcalloc(1, sizeof(*p));
 	p->id = id;
+	p->ctr = ctr;
 	p->pid = pid;
 	p->state = AGENT_PROC_SETUP;
 	p->is_init = is_init;
@@ -182,7 +183,8 @@ static void on_ready(struct agent *a, struct agent_process *p, int fd)
 		return;
 	}
 	p->state = AGENT_PROC_CREATED;
-	agent_container_init_ready(a, p->pid);
+	agent_ns_open(&p->ctr->ns, p->pid);
+	p->ctr->state = AGENT_CTR_READY;
 	proto_guest_pid(&a->ch.out, p->tag, p->id, (uint32_t)p->pid);
 	p->tag = 0;
 }
@@ -479,8 +481,11 @@ static void finish(struct agent *a, struct agent_process **link)
 			 signo);
 		proto_guest_exit(&a->ch.out, p->id, status, signo);
 	}
-	if (p->is_init)
-		agent_container_init_gone(a, p->report_exit);
+	if (p->is_init) {
+		/* Its container follows it; one whose CREATE failed is dropped (container.c). */
+		agent_ns_close(&p->ctr->ns);
+		p->ctr->state = p->report_exit ? AGENT_CTR_STOPPED : AGENT_CTR_FAILED;
+	}
 	*link = p->next;
 	process_free(p);
 }

@@ -19,6 +19,10 @@
  * EIO or AGENT_PTY_GRACE_MS), so it follows every byte the process wrote and
  * every reply about it.  Nothing about a process
  * is sent after its EXIT.
+ *
+ * An init process moves its container on (enum agent_container_state):
+ * READY at READY, with its namespaces opened for EXEC (ns.c); at its end
+ * STOPPED, or FAILED when CREATE failed.
  */
 #pragma once
 
@@ -51,6 +55,7 @@ enum agent_proc_state {
 struct agent_process {
 	struct agent_process *next;
 	uint32_t id;
+	struct agent_container *ctr; /* the container it runs in */
 	pid_t pid;
 	enum agent_proc_state state;
 	bool is_init;
@@ -71,12 +76,12 @@ struct agent_process {
 };
 
 /*
- * Forks process id running proc; for init (is_init) the container's
- * namespaces and file systems are made in the child, otherwise it joins
- * those of the init process.  tag / request: the request answered once the
- * child is ready (or failed).
+ * Forks process id of container ctr running proc; for init (is_init) the
+ * container's namespaces and file systems are made in the child, otherwise
+ * it joins those of the init process.  tag / request: the request answered
+ * once the child is ready (or failed).
  */
-struct agent_process *agent_process_spawn(struct agent *a, uint32_t id,
+struct agent_process *agent_process_spawn(struct agent *a, struct agent_container *ctr, uint32_t id,
 					  const struct oci_process *proc, bool is_init,
 					  uint32_t tag, uint16_t request, struct vs_error **err);
 
