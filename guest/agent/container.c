@@ -7,6 +7,7 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "guest/agent/channel.h"
 #include "guest/agent/ns.h"
 #include "guest/agent/process.h"
 
@@ -29,7 +30,7 @@ void agent_container_free(struct agent_container *c)
 static void reply_error(struct agent *a, const struct proto_request *req, int errnum,
 			const char *msg)
 {
-	proto_guest_error(&a->ch.out, req->tag, req->id, errnum, 0, msg);
+	proto_guest_error(&a->ch->out, req->tag, req->id, errnum, 0, msg);
 }
 
 void agent_container_create(struct agent *a, const struct proto_request *req)

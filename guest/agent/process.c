@@ -15,6 +15,7 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "guest/agent/channel.h"
 #include "guest/agent/child.h"
 #include "guest/agent/ns.h"
 #include "guest/agent/pty.h"
@@ -149,7 +150,7 @@ static void reply_error(struct agent *a, struct agent_process *p, int errnum, in
 {
 	if (p->tag == 0)
 		return;
-	proto_guest_error(&a->ch.out, p->tag, p->id, errnum, status, msg);
+	proto_guest_error(&a->ch->out, p->tag, p->id, errnum, status, msg);
 	if (p->request == PROTO_CREATE || p->request == PROTO_EXEC)
 		p->report_exit = false;
 	p->tag = 0;
@@ -185,7 +186,7 @@ static void on_ready(struct agent *a, struct agent_process *p, int fd)
 	p->state = AGENT_PROC_CREATED;
 	agent_ns_open(&p->ctr->ns, p->pid);
 	p->ctr->state = AGENT_CTR_READY;
-	proto_guest_pid(&a->ch.out, p->tag, p->id, (uint32_t)p->pid);
+	proto_guest_pid(&a->ch->out, p->tag, p->id, (uint32_t)p->pid);
 	p->tag = 0;
 }
 
@@ -200,9 +201,9 @@ static void on_sync_eof(struct agent *a, struct agent_process *p)
 		break;
 	case AGENT_PROC_STARTING:
 		if (p->request == PROTO_EXEC)
-			proto_guest_pid(&a->ch.out, p->tag, p->id, (uint32_t)p->pid);
+			proto_guest_pid(&a->ch->out, p->tag, p->id, (uint32_t)p->pid);
 		else
-			proto_guest_ok(&a->ch.out, p->tag, p->id);
+			proto_guest_ok(&a->ch->out, p->tag, p->id);
 		p->tag = 0;
 		p->state = AGENT_PROC_RUNNING;
 		break;
@@ -262,7 +263,7 @@ static bool read_output(struct agent *a, struct agent_process *p, enum agent_fd_
 		n = read(*fd, buf, sizeof(buf));
 	while (n < 0 && errno == EINTR);
 	if (n > 0) {
-		proto_guest_output(&a->ch.out, role == AGENT_FD_OUT ? PROTO_STDOUT : PROTO_STDERR,
+		proto_guest_output(&a->ch->out, role == AGENT_FD_OUT ? PROTO_STDOUT : PROTO_STDERR,
 				   p->id, buf, (size_t)n);
 		return true;
 	}
@@ -332,16 +333,16 @@ void agent_process_signal(struct agent *a, const struct proto_request *req)
 	struct agent_process *p = agent_process_find(a, req->id);
 
 	if (p == NULL || p->reaped || !p->report_exit) {
-		proto_guest_error(&a->ch.out, req->tag, req->id, ESRCH, 0,
+		proto_guest_error(&a->ch->out, req->tag, req->id, ESRCH, 0,
 				  "the process is not running");
 		return;
 	}
 	if (kill(p->pid, req->signo) < 0) {
-		proto_guest_error(&a->ch.out, req->tag, req->id, errno, 0,
+		proto_guest_error(&a->ch->out, req->tag, req->id, errno, 0,
 				  "cannot signal the process");
 		return;
 	}
-	proto_guest_ok(&a->ch.out, req->tag, req->id);
+	proto_guest_ok(&a->ch->out, req->tag, req->id);
 }
 
 void agent_process_resize(struct agent *a, const struct proto_request *req)
@@ -350,15 +351,15 @@ void agent_process_resize(struct agent *a, const struct proto_request *req)
 	cleanup_error struct vs_error *err = NULL;
 
 	if (p == NULL || !p->terminal || p->in_fd < 0) {
-		proto_guest_error(&a->ch.out, req->tag, req->id, ENOTTY, 0,
+		proto_guest_error(&a->ch->out, req->tag, req->id, ENOTTY, 0,
 				  "the process has no terminal");
 		return;
 	}
 	if (agent_pty_resize(p->in_fd, req->resize.rows, req->resize.cols, &err) < 0) {
-		proto_guest_error(&a->ch.out, req->tag, req->id, err->errnum, 0, err->msg);
+		proto_guest_error(&a->ch->out, req->tag, req->id, err->errnum, 0, err->msg);
 		return;
 	}
-	proto_guest_ok(&a->ch.out, req->tag, req->id);
+	proto_guest_ok(&a->ch->out, req->tag, req->id);
 }
 
 void agent_process_reaped(struct agent *a, pid_t pid, int wstatus)
@@ -376,7 +377,7 @@ void agent_process_reaped(struct agent *a, pid_t pid, int wstatus)
 size_t agent_process_poll_fds(struct agent *a, struct pollfd *fds, struct agent_process **procs,
 			      enum agent_fd_role *roles)
 {
-	bool reading = !agent_channel_congested(&a->ch);
+	bool reading = !agent_channel_congested(a->ch);
 	size_t n = 0;
 
 	for (struct agent_process *p = a->procs; p != NULL; p = p->next) {
@@ -434,11 +435,9 @@ static void drain(struct agent *a, struct agent_process *p)
 		close_fd(&p->err_fd);
 		return;
 	}
-	while (!agent_channel_congested(&a->ch) && p->out_fd >= 0 &&
-	       read_output(a, p, AGENT_FD_OUT))
+	while (!agent_channel_congested(a->ch) && p->out_fd >= 0 && read_output(a, p, AGENT_FD_OUT))
 		;
-	while (!agent_channel_congested(&a->ch) && p->err_fd >= 0 &&
-	       read_output(a, p, AGENT_FD_ERR))
+	while (!agent_channel_congested(a->ch) && p->err_fd >= 0 && read_output(a, p, AGENT_FD_ERR))
 		;
 }
 
@@ -464,7 +463,7 @@ static void send_credit(struct agent *a, struct agent_process *p, bool all)
 	if (!p->report_exit || p->in_credit == 0)
 		return;
 	if (all || p->in_credit >= AGENT_WINDOW_BATCH || proto_buf_pending(&p->in_q) == 0) {
-		proto_guest_window(&a->ch.out, p->id, p->in_credit);
+		proto_guest_window(&a->ch->out, p->id, p->in_credit);
 		p->in_credit = 0;
 	}
 }
@@ -479,7 +478,7 @@ static void finish(struct agent *a, struct agent_process **link)
 		send_credit(a, p, true);
 		vs_debug("agent", "-> EXIT of process %u: status %d signal %d", p->id, status,
 			 signo);
-		proto_guest_exit(&a->ch.out, p->id, status, signo);
+		proto_guest_exit(&a->ch->out, p->id, status, signo);
 	}
 	if (p->is_init) {
 		/* Its container follows it; one whose CREATE failed is dropped (container.c). */

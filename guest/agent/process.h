@@ -33,6 +33,7 @@
 #include "common/error.h"
 #include "guest/agent/agent.h"
 #include "guest/proto/buf.h"
+#include "guest/proto/guest.h"
 #include "oci/spec.h"
 
 enum agent_proc_state {

@@ -12,6 +12,7 @@
 
 #include "common/cleanup.h"
 #include "common/util.h"
+#include "guest/agent/channel.h"
 #include "guest/agent/process.h"
 
 #define PF_KTHREAD 0x00200000u
@@ -87,7 +88,7 @@ void agent_ps_reply(struct agent *a, const struct proto_request *req)
 	cleanup_free uint32_t *pids = NULL;
 	size_t n = agent_ps_list(a, &pids);
 
-	proto_guest_ps(&a->ch.out, req->tag, pids, n);
+	proto_guest_ps(&a->ch->out, req->tag, pids, n);
 }
 
 void agent_ps_signal_all(struct agent *a, int signo)
