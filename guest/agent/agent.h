@@ -14,8 +14,8 @@
  *   ns.c sysctl.c net.c shares.c mounts.c devices.c resolve.c mountopt.c
  *   security.c pty.c path.c sync.c
  *                  helpers that know nothing of requests, each its concern
- *   boot.c channel.c      for main.c: the VM's own set-up and end, and the
- *                         channel to the host
+ *   vm.c channel.c   for main.c: the VM as a machine (boot, end), and the
+ *                    channel to the host
  *
  * This header holds the types that several of them share: the agent's
  * state, the container and its namespaces.  It includes nothing of the

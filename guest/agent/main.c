@@ -37,11 +37,11 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "guest/agent/agent.h"
-#include "guest/agent/boot.h"
 #include "guest/agent/channel.h"
 #include "guest/agent/container.h"
 #include "guest/agent/process.h"
 #include "guest/agent/ps.h"
+#include "guest/agent/vm.h"
 #include "oci/translate.h"
 
 /* How long the agent waits for the host to name the channel port. */
@@ -218,7 +218,7 @@ static _Noreturn void end(struct agent *a, struct vs_error *err)
 		agent_channel_drain(a->ch, DRAIN_TIMEOUT_MS, NULL);
 	}
 	if (a->vm)
-		agent_boot_reboot();
+		agent_vm_reboot();
 	agent_ps_signal_all(a, SIGKILL);
 	exit(err != NULL ? 1 : 0);
 }
@@ -283,7 +283,7 @@ int main(int argc, char **argv)
 		 * which reboots.
 		 */
 		a.run_dir = AGENT_RUN_DIR;
-		if (agent_boot_vm(&err) < 0 ||
+		if (agent_vm_boot(&err) < 0 ||
 		    agent_channel_open_port(a.ch, OCI_AGENT_CHANNEL, PORT_TIMEOUT_MS, &err) < 0)
 			end(&a, err);
 	} else if (test_setup(&a, channel_fd, &err) < 0) {
