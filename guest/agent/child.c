@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* What a forked child does until execve (child.h). */
 #include "guest/agent/child.h"
 
 #include <errno.h>

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* The container and its requests: CREATE, START, EXEC (container.h). */
 #include "guest/agent/container.h"
 
 #include <errno.h>

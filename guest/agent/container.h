@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The container: CREATE, START and EXEC requests on the agent's side.
- * CREATE parses config.json, plans the container's namespaces (ns.c) and
- * spawns its init process (process.c), whose child builds the container
- * (child.c); START lets the init process exec; EXEC spawns a process that
- * joins the init's namespaces.
+ * The container (struct agent_container, a->ctr) and the requests that
+ * make it and its processes: CREATE parses config.json, plans the
+ * container's namespaces (ns.c) and spawns its init process (process.c),
+ * whose child builds the container (child.c); START lets the init process
+ * exec; EXEC spawns a process that joins the init's namespaces.  A
+ * container lives until the agent ends, unless its CREATE failed.
  */
 #pragma once
 

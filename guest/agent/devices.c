@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* The nodes and links of the container's /dev (devices.h). */
 #include "guest/agent/devices.h"
 
 #include <errno.h>

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* config.json mount options and the bind remount (mountopt.h). */
 #include "guest/agent/mountopt.h"
 
 #include <errno.h>

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* The container's file system tree (mounts.h). */
 #include "guest/agent/mounts.h"
 
 #include <errno.h>

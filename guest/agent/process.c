@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* The table of the agent's processes (process.h). */
 #include "guest/agent/process.h"
 
 #include <errno.h>

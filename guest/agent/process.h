@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The agent's processes: the container's init (id 1) and EXEC'd ones.
+ * The table of the agent's processes (a->procs): the container's init
+ * (id 1) and EXEC'd ones.  It forks them (their child is child.c's), follows
+ * them over their sync sockets, relays their stdio, answers the requests
+ * about one process and reports their end.
  *
  * Life of a process, and the messages it causes, in this order:
  *
@@ -17,8 +20,7 @@
  * EXIT goes out once the child is reaped, its sync socket is closed and its
  * output is drained (pipes read until empty after the reap, a terminal until
  * EIO or AGENT_PTY_GRACE_MS), so it follows every byte the process wrote and
- * every reply about it.  Nothing about a process
- * is sent after its EXIT.
+ * every reply about it.  Nothing about a process is sent after its EXIT.
  *
  * An init process moves its container on (enum agent_container_state):
  * READY at READY, with its namespaces opened for EXEC (ns.c); at its end

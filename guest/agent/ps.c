@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* The container's processes as the guest sees them, and signals to all (ps.h). */
 #include "guest/agent/ps.h"
 
 #include <dirent.h>
