@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* The agent's end of the channel to the host (channel.h). */
 #include "guest/agent/channel.h"
 
 #include <dirent.h>

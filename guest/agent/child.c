@@ -1,24 +1,30 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* What a forked child does until execve (child.h). */
 #include "guest/agent/child.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
 #include "common/util.h"
-#include "guest/agent/container.h"
+#include "guest/agent/mounts.h"
+#include "guest/agent/net.h"
+#include "guest/agent/ns.h"
 #include "guest/agent/path.h"
 #include "guest/agent/pty.h"
 #include "guest/agent/security.h"
+#include "guest/agent/shares.h"
 #include "guest/agent/sync.h"
+#include "guest/agent/sysctl.h"
+#include "oci/translate.h"
 
 /* Reports err to the agent and exits with status (1 when it stands for no exec failure). */
 static _Noreturn void fail(const struct agent_child *c, int status, const struct vs_error *err)
@@ -54,21 +60,54 @@ static void reset_signals(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-static int join_namespaces(const struct agent_container *ctr, struct vs_error **err)
+/*
+ * The init process's child: the container's namespaces, its root file system
+ * on the root share, /dev, masked and read-only paths, sysctls, hostname and
+ * pivot_root.
+ */
+static int setup_container(const struct agent *a, const struct agent_container *ctr,
+			   struct vs_error **err)
 {
-	static const int types[AGENT_NS_COUNT] = {
-		[AGENT_NS_IPC] = CLONE_NEWIPC, [AGENT_NS_UTS] = CLONE_NEWUTS,
-		[AGENT_NS_NET] = CLONE_NEWNET, [AGENT_NS_CGROUP] = CLONE_NEWCGROUP,
-		[AGENT_NS_PID] = CLONE_NEWPID, [AGENT_NS_MNT] = CLONE_NEWNS,
+	const struct oci_spec *spec = ctr->spec;
+	const struct oci_linux *lx = spec->linux_;
+	cleanup_free char *stage = vs_xasprintf("%s/shares", a->run_dir);
+	struct agent_shares shares = {
+		.vm = a->vm,
+		.share_dir = a->share_dir,
+		.stage_dir = stage,
+		/* The host shares a read-only root read-only (oci/translate.c). */
+		.cached_tag = spec->root_readonly ? OCI_ROOTFS_TAG : NULL,
 	};
+	struct agent_mounts_ctx ctx = { .shares = &shares,
+					.binds = ctr->binds,
+					.n_binds = ctr->n_binds };
+	cleanup_close int rootfd = -1;
 
-	for (int ns = 0; ns < AGENT_NS_COUNT; ns++) {
-		/* The pid namespace was entered by the agent before the fork. */
-		if (ns == AGENT_NS_PID || !ctr->new_ns[ns])
-			continue;
-		if (setns(ctr->ns_fds[ns], types[ns]) < 0)
-			return vs_error_set(err, errno, "cannot join the container's namespaces");
+	if (agent_ns_unshare(&ctr->ns, err) < 0)
+		return -1;
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return vs_error_set(err, errno, "cannot make the mounts private");
+	if (ctr->ns.own[AGENT_NS_NET])
+		agent_net_loopback_up();
+	if (agent_shares_mount(&shares, OCI_ROOTFS_TAG, ctr->rootfs, 0, err) < 0)
+		return -1;
+	rootfd = open(ctr->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return vs_error_set(err, errno, "cannot open `%s`", ctr->rootfs);
+	if (agent_mounts_apply(&ctx, rootfd, spec, err) < 0)
+		return -1;
+	for (size_t i = 0; lx != NULL && i < lx->n_masked_paths; i++) {
+		if (agent_mounts_mask(rootfd, lx->masked_paths[i], err) < 0)
+			return -1;
 	}
+	for (size_t i = 0; lx != NULL && i < lx->n_readonly_paths; i++) {
+		if (agent_mounts_readonly(rootfd, lx->readonly_paths[i], err) < 0)
+			return -1;
+	}
+	if (agent_sysctl_apply(lx, a->vm, ctr->ns.own, err) < 0 ||
+	    agent_sysctl_hostname(spec, ctr->ns.own, err) < 0 ||
+	    agent_mounts_pivot(ctr->rootfs, err) < 0 || agent_mounts_finish_root(spec, err) < 0)
+		return -1;
 	return 0;
 }
 
@@ -136,7 +175,7 @@ _Noreturn void agent_child_run(const struct agent_child *c)
 {
 	struct vs_error *err = NULL; /* the child ends in _exit: nothing to free */
 	const struct oci_process *p = c->proc;
-	const struct oci_spec *spec = c->a->ctr->spec;
+	const struct oci_spec *spec = c->ctr->spec;
 	struct agent_sync_msg ready = { .kind = AGENT_SYNC_READY };
 	scmp_filter_ctx filter = NULL;
 	int master = -1, slave = -1;
@@ -149,7 +188,9 @@ _Noreturn void agent_child_run(const struct agent_child *c)
 	/* Through the agent's /proc, before any namespace change hides it. */
 	if (agent_security_oom_score(p, &err) < 0)
 		fail(c, 0, err);
-	if ((c->is_init ? agent_container_setup(c->a, &err) : join_namespaces(c->a->ctr, &err)) < 0)
+	if (c->is_init && setup_container(c->a, c->ctr, &err) < 0)
+		fail(c, 0, err);
+	if (!c->is_init && agent_ns_join(&c->ctr->ns, &err) < 0)
 		fail(c, 0, err);
 	if (p->terminal) {
 		if (agent_pty_open(p->user.uid, p->console_height, p->console_width, &master,

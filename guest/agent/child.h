@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * What a forked child does until execve: the container's namespaces and
- * file systems (init) or joining them (EXEC), its terminal or pipes, the
- * limits and privileges of security.c, cwd, environment and the program.
- * Every failure goes to the agent over the sync socket, then the child
- * exits; nothing is printed (its stdio may be the container's already).
+ * What a forked child does until execve.  The init process's child builds
+ * the container: its namespaces (ns.c), its root file system on the root
+ * share (shares.c, mounts.c), its kernel settings (sysctl.c, net.c) and
+ * pivot_root; an EXEC'd process's child joins the init's namespaces.  Then
+ * either sets up its terminal or pipes, the limits and privileges of
+ * security.c, cwd, environment and the program.  Every failure goes to the
+ * agent over the sync socket, then the child exits; nothing is printed (its
+ * stdio may be the container's already).
  */
 #pragma once
 
@@ -14,7 +17,8 @@
 #include "oci/spec.h"
 
 struct agent_child {
-	struct agent *a;
+	const struct agent *a;		   /* its settings: vm, run_dir, share_dir */
+	const struct agent_container *ctr; /* the container the process runs in */
 	const struct oci_process *proc;
 	bool is_init;
 	int sync_fd;

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* The nodes and links of the container's /dev (devices.h). */
 #include "guest/agent/devices.h"
 
 #include <errno.h>
@@ -10,7 +11,7 @@
 
 #include "common/cleanup.h"
 #include "common/util.h"
-#include "guest/agent/mounts.h"
+#include "guest/agent/resolve.h"
 
 static const struct {
 	const char *name;
@@ -63,7 +64,7 @@ static int config_device(int rootfd, const struct oci_device *d, struct vs_error
 	if (slash == NULL || slash[1] == '\0')
 		return vs_error_set(err, EINVAL, "invalid device path `%s`", d->path);
 	*slash = '\0';
-	pfd = agent_mounts_open(rootfd, parent[0] ? parent : "/", AGENT_MOUNTS_DIR, err);
+	pfd = agent_resolve_open(rootfd, parent[0] ? parent : "/", AGENT_RESOLVE_DIR, err);
 	if (pfd < 0)
 		return -1;
 	if (make_node(pfd, slash + 1, type | (d->has_mode ? d->file_mode & 07777 : 0666),

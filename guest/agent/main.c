@@ -37,10 +37,11 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "guest/agent/agent.h"
-#include "guest/agent/boot.h"
+#include "guest/agent/channel.h"
 #include "guest/agent/container.h"
 #include "guest/agent/process.h"
 #include "guest/agent/ps.h"
+#include "guest/agent/vm.h"
 #include "oci/translate.h"
 
 /* How long the agent waits for the host to name the channel port. */
@@ -65,7 +66,13 @@ static void handle_request(void *opaque, struct proto_request *req)
 		agent_container_exec(a, req);
 		break;
 	case PROTO_SIGNAL:
-		agent_process_signal(a, req);
+		if (req->id != 0) {
+			agent_process_signal(a, req);
+			break;
+		}
+		/* Process 0 is every process of the container (`kill --all`). */
+		agent_ps_signal_all(a, req->signo);
+		proto_guest_ok(&a->ch->out, req->tag, req->id);
 		break;
 	case PROTO_RESIZE:
 		agent_process_resize(a, req);
@@ -76,7 +83,7 @@ static void handle_request(void *opaque, struct proto_request *req)
 	case PROTO_SHUTDOWN:
 		vs_debug("agent", "shutting down");
 		agent_ps_signal_all(a, SIGKILL);
-		proto_guest_ok(&a->ch.out, req->tag, req->id);
+		proto_guest_ok(&a->ch->out, req->tag, req->id);
 		a->shutting_down = true;
 		break;
 	case PROTO_STDIN:
@@ -118,13 +125,15 @@ static int agent_loop(struct agent *a, struct vs_error **err)
 		size_t pending;
 
 		agent_process_service(a);
-		if (agent_channel_flush(&a->ch, err) < 0 && !a->ch.closed) {
+		/* A container whose init process just went may have to go too. */
+		agent_container_service(a);
+		if (agent_channel_flush(a->ch, err) < 0 && !a->ch->closed) {
 			ret = -1;
 			break;
 		}
 		vs_error_release(err);
-		pending = proto_buf_pending(&a->ch.out);
-		if (a->ch.closed || (a->shutting_down && pending == 0))
+		pending = proto_buf_pending(&a->ch->out);
+		if (a->ch->closed || (a->shutting_down && pending == 0))
 			break;
 		if (want > cap) {
 			cap = want * 2;
@@ -134,7 +143,7 @@ static int agent_loop(struct agent *a, struct vs_error **err)
 		}
 		fds[0] = (struct pollfd){ .fd = a->sig_fd, .events = POLLIN };
 		fds[1] = (struct pollfd){
-			.fd = a->ch.fd,
+			.fd = a->ch->fd,
 			.events = (short)((pending < AGENT_CHANNEL_FULL ? POLLIN : 0) |
 					  (pending > 0 ? POLLOUT : 0)),
 		};
@@ -151,7 +160,7 @@ static int agent_loop(struct agent *a, struct vs_error **err)
 			agent_process_event(a, procs[i], roles[i], fds[i].revents);
 		/* Reading stops while the outbound queue is full, hang-up included. */
 		if ((fds[1].events & POLLIN) && (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) &&
-		    agent_channel_read(&a->ch, handle_request, a, err) < 0) {
+		    agent_channel_read(a->ch, handle_request, a, err) < 0) {
 			ret = -1;
 			break;
 		}
@@ -192,7 +201,7 @@ static int test_setup(struct agent *a, int channel_fd, struct vs_error **err)
 		return vs_error_set(err, errno, "cannot mount a tmpfs on `%s`", a->run_dir);
 	if (fcntl(channel_fd, F_SETFD, FD_CLOEXEC) < 0)
 		return vs_error_set(err, errno, "invalid channel fd %d", channel_fd);
-	agent_channel_init(&a->ch, channel_fd);
+	agent_channel_init(a->ch, channel_fd);
 	return 0;
 }
 
@@ -201,15 +210,15 @@ static _Noreturn void end(struct agent *a, struct vs_error *err)
 {
 	if (err != NULL) {
 		vs_log(VS_LOG_ERROR, "agent", "%s", err->msg);
-		if (a->ch.fd >= 0 && !a->ch.closed) {
-			proto_guest_error(&a->ch.out, 0, 0, err->errnum, 0, err->msg);
-			agent_channel_drain(&a->ch, DRAIN_TIMEOUT_MS, NULL);
+		if (a->ch->fd >= 0 && !a->ch->closed) {
+			proto_guest_error(&a->ch->out, 0, 0, err->errnum, 0, err->msg);
+			agent_channel_drain(a->ch, DRAIN_TIMEOUT_MS, NULL);
 		}
-	} else if (a->ch.fd >= 0 && !a->ch.closed) {
-		agent_channel_drain(&a->ch, DRAIN_TIMEOUT_MS, NULL);
+	} else if (a->ch->fd >= 0 && !a->ch->closed) {
+		agent_channel_drain(a->ch, DRAIN_TIMEOUT_MS, NULL);
 	}
 	if (a->vm)
-		agent_boot_reboot();
+		agent_vm_reboot();
 	agent_ps_signal_all(a, SIGKILL);
 	exit(err != NULL ? 1 : 0);
 }
@@ -230,7 +239,8 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct agent a = { .sig_fd = -1, .self_pidns_fd = -1, .ch = { .fd = -1 } };
+	struct agent_channel ch = { .fd = -1 };
+	struct agent a = { .sig_fd = -1, .self_pidns_fd = -1, .ch = &ch };
 	struct vs_error *err = NULL;
 	struct timespec boot;
 	int channel_fd = -1, opt;
@@ -273,8 +283,8 @@ int main(int argc, char **argv)
 		 * which reboots.
 		 */
 		a.run_dir = AGENT_RUN_DIR;
-		if (agent_boot_vm(&err) < 0 ||
-		    agent_channel_open_port(&a.ch, OCI_AGENT_CHANNEL, PORT_TIMEOUT_MS, &err) < 0)
+		if (agent_vm_boot(&err) < 0 ||
+		    agent_channel_open_port(a.ch, OCI_AGENT_CHANNEL, PORT_TIMEOUT_MS, &err) < 0)
 			end(&a, err);
 	} else if (test_setup(&a, channel_fd, &err) < 0) {
 		end(&a, err);
@@ -287,11 +297,11 @@ int main(int argc, char **argv)
 
 	clock_gettime(CLOCK_BOOTTIME, &boot);
 	vs_debug("agent", "ready, saying HELLO");
-	proto_guest_hello(&a.ch.out, VSHIM_VERSION, vs_uptime_ms(),
+	proto_guest_hello(&a.ch->out, VSHIM_VERSION, vs_uptime_ms(),
 			  (double)boot.tv_sec * 1e3 + (double)boot.tv_nsec / 1e6);
 	if (agent_loop(&a, &err) < 0)
 		end(&a, err);
-	if (a.ch.closed)
+	if (a.ch->closed)
 		vs_debug("agent", "the host closed the channel");
 	end(&a, NULL);
 }

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* config.json mount options and the bind remount (mountopt.h). */
 #include "guest/agent/mountopt.h"
 
 #include <errno.h>
@@ -154,4 +155,12 @@ unsigned long agent_mountopt_bind_flags(unsigned long flags)
 {
 	return flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME |
 			MS_RELATIME | MS_STRICTATIME | MS_NOSYMFOLLOW);
+}
+
+int agent_mountopt_remount(const char *target, unsigned long flags, const char *what,
+			   struct vs_error **err)
+{
+	if (mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | flags, NULL) < 0)
+		return vs_error_set(err, errno, "cannot set the flags of mount `%s`", what);
+	return 0;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * config.json mount options, as mount(8) and runc read them: flags,
- * propagation, bind, and everything else passed on as file system data.
+ * propagation, bind, and everything else passed on as file system data;
+ * and the remount that sets a bind mount's flags.
  */
 #pragma once
 
@@ -29,3 +30,6 @@ void agent_mountopt_clear(struct agent_mountopt *o);
 
 /* The flags a bind mount keeps when remounted: read-only, nosuid, nodev, noexec, atime. */
 unsigned long agent_mountopt_bind_flags(unsigned long flags);
+/* Sets flags on the bind mount at target (a bind mount takes them only by a remount). */
+int agent_mountopt_remount(const char *target, unsigned long flags, const char *what,
+			   struct vs_error **err);

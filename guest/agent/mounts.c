@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* The container's file system tree (mounts.h). */
 #include "guest/agent/mounts.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -17,6 +17,8 @@
 #include "common/util.h"
 #include "guest/agent/devices.h"
 #include "guest/agent/mountopt.h"
+#include "guest/agent/resolve.h"
+#include "guest/agent/shares.h"
 
 /* A place to mount on: the magic link of an O_PATH descriptor. */
 struct fd_path {
@@ -31,89 +33,6 @@ static struct fd_path fd_path(int fd)
 	return p;
 }
 
-static int open_in_root(int rootfd, const char *path, int flags)
-{
-	struct open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC),
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-	};
-
-	while (*path == '/')
-		path++;
-	return (int)syscall(SYS_openat2, rootfd, *path ? path : ".", &how, sizeof(how));
-}
-
-bool agent_mounts_same_path(const char *a, const char *b)
-{
-	for (;;) {
-		while (*a == '/')
-			a++;
-		while (*b == '/')
-			b++;
-		if (*a == '\0' || *b == '\0')
-			return *a == *b;
-		while (*a != '\0' && *a != '/' && *a == *b) {
-			a++;
-			b++;
-		}
-		if ((*a != '\0' && *a != '/') || (*b != '\0' && *b != '/'))
-			return false;
-	}
-}
-
-int agent_mounts_open(int rootfd, const char *path, enum agent_mounts_create create,
-		      struct vs_error **err)
-{
-	cleanup_free char *parent = NULL;
-	cleanup_close int pfd = -1;
-	const char *name;
-	int fd;
-
-	fd = open_in_root(rootfd, path, O_PATH);
-	if (fd >= 0)
-		return fd;
-	if (errno != ENOENT || create == AGENT_MOUNTS_EXISTING)
-		return vs_error_set(err, errno, "cannot resolve `%s` in the container", path);
-
-	/* Create the last component, then resolve again through whatever now exists. */
-	parent = vs_xstrdup(path);
-	while (strlen(parent) > 1 && parent[strlen(parent) - 1] == '/')
-		parent[strlen(parent) - 1] = '\0';
-	name = strrchr(parent, '/');
-	if (name == NULL || strcmp(name + 1, "..") == 0 || strcmp(name + 1, ".") == 0 ||
-	    name[1] == '\0')
-		return vs_error_set(err, EINVAL, "cannot create `%s` in the container", path);
-	parent[name - parent] = '\0';
-	name++;
-	pfd = agent_mounts_open(rootfd, parent[0] ? parent : "/", AGENT_MOUNTS_DIR, err);
-	if (pfd < 0)
-		return -1;
-	if (create == AGENT_MOUNTS_DIR) {
-		if (mkdirat(pfd, name, 0755) < 0 && errno != EEXIST)
-			return vs_error_set(err, errno,
-					    "cannot create directory `%s` in the container", path);
-	} else {
-		fd = openat(pfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-		if (fd < 0 && errno != EEXIST)
-			return vs_error_set(err, errno, "cannot create file `%s` in the container",
-					    path);
-		if (fd >= 0)
-			close(fd);
-	}
-	fd = open_in_root(rootfd, path, O_PATH);
-	if (fd < 0)
-		return vs_error_set(err, errno, "cannot resolve `%s` in the container", path);
-	return fd;
-}
-
-static int remount_bind(const char *target, unsigned long flags, const char *what,
-			struct vs_error **err)
-{
-	if (mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | flags, NULL) < 0)
-		return vs_error_set(err, errno, "cannot set the flags of mount `%s`", what);
-	return 0;
-}
-
 /*
  * Sets the flags of the mount just made on dest.  A descriptor opened before
  * the mount names what is under it: dest is resolved again.
@@ -124,33 +43,10 @@ static int remount_dest(int rootfd, const char *dest, unsigned long flags, struc
 
 	if (flags == 0)
 		return 0;
-	fd = agent_mounts_open(rootfd, dest, AGENT_MOUNTS_EXISTING, err);
+	fd = agent_resolve_open(rootfd, dest, AGENT_RESOLVE_EXISTING, err);
 	if (fd < 0)
 		return -1;
-	return remount_bind(fd_path(fd).s, flags, dest, err);
-}
-
-int agent_mounts_share(const struct agent_mounts_ctx *ctx, const char *tag, const char *target,
-		       unsigned long flags, struct vs_error **err)
-{
-	cleanup_free char *source = NULL;
-
-	flags = agent_mountopt_bind_flags(flags);
-	if (ctx->vm) {
-		bool cached = ctx->cached_tag != NULL && strcmp(tag, ctx->cached_tag) == 0;
-
-		vs_debug("agent", "mounting share `%s` (9p%s)", tag, cached ? ", cached" : "");
-		if (mount(tag, target, "9p", flags,
-			  cached ? AGENT_9P_OPTIONS_CACHED : AGENT_9P_OPTIONS) < 0)
-			return vs_error_set(err, errno, "cannot mount share `%s`", tag);
-		return 0;
-	}
-	source = vs_xasprintf("%s/%s", ctx->share_dir, tag);
-	if (mount(source, target, NULL, MS_BIND | MS_REC, NULL) < 0)
-		return vs_error_set(err, errno, "cannot mount share `%s` from `%s`", tag, source);
-	if (flags != 0)
-		return remount_bind(target, flags, tag, err);
-	return 0;
+	return agent_mountopt_remount(fd_path(fd).s, flags, dest, err);
 }
 
 static const struct proto_bind *find_bind(const struct agent_mounts_ctx *ctx, size_t index)
@@ -173,20 +69,19 @@ static int mount_bind(const struct agent_mounts_ctx *ctx, int rootfd, const stru
 	struct stat st;
 
 	if (share != NULL && share->file == NULL) {
-		target = agent_mounts_open(rootfd, m->destination, AGENT_MOUNTS_DIR, err);
+		target = agent_resolve_open(rootfd, m->destination, AGENT_RESOLVE_DIR, err);
 		if (target < 0)
 			return -1;
 		/* A 9p mount takes the flags; a bind mount gets them by a remount. */
-		if (agent_mounts_share(ctx, share->tag, fd_path(target).s, ctx->vm ? flags : 0,
-				       err) < 0)
+		if (agent_shares_mount(ctx->shares, share->tag, fd_path(target).s,
+				       ctx->shares->vm ? flags : 0, err) < 0)
 			return -1;
-		return ctx->vm ? 0 : remount_dest(rootfd, m->destination, flags, err);
+		return ctx->shares->vm ? 0 : remount_dest(rootfd, m->destination, flags, err);
 	}
 	if (share != NULL) {
-		cleanup_free char *dir = vs_xasprintf("%s/%s", ctx->stage_dir, share->tag);
+		cleanup_free char *dir = agent_shares_stage(ctx->shares, share->tag, err);
 
-		if (vs_mkdir_p(dir, 0700, err) < 0 ||
-		    agent_mounts_share(ctx, share->tag, dir, 0, err) < 0)
+		if (dir == NULL)
 			return -1;
 		source = vs_xasprintf("%s/%s", dir, share->file);
 	} else {
@@ -200,8 +95,9 @@ static int mount_bind(const struct agent_mounts_ctx *ctx, int rootfd, const stru
 	}
 	if (stat(source, &st) < 0)
 		return vs_error_set(err, errno, "cannot access bind mount source `%s`", source);
-	target = agent_mounts_open(rootfd, m->destination,
-				   S_ISDIR(st.st_mode) ? AGENT_MOUNTS_DIR : AGENT_MOUNTS_FILE, err);
+	target =
+	    agent_resolve_open(rootfd, m->destination,
+			       S_ISDIR(st.st_mode) ? AGENT_RESOLVE_DIR : AGENT_RESOLVE_FILE, err);
 	if (target < 0)
 		return -1;
 	if (mount(source, fd_path(target).s, NULL, MS_BIND | (o->recursive ? MS_REC : 0), NULL) < 0)
@@ -220,7 +116,8 @@ static bool best_effort(const char *type)
 static int mount_fs(int rootfd, const struct oci_mount *m, const struct agent_mountopt *o,
 		    struct vs_error **err)
 {
-	cleanup_close int target = agent_mounts_open(rootfd, m->destination, AGENT_MOUNTS_DIR, err);
+	cleanup_close int target =
+	    agent_resolve_open(rootfd, m->destination, AGENT_RESOLVE_DIR, err);
 	const char *type = m->type;
 	const char *source = m->source != NULL ? m->source : m->type;
 	const char *data = o->data;
@@ -263,7 +160,7 @@ static int mount_one(const struct agent_mounts_ctx *ctx, int rootfd, const struc
 	else
 		r = mount_fs(rootfd, m, &o, err);
 	if (r == 0 && o.propagation != 0) {
-		target = agent_mounts_open(rootfd, m->destination, AGENT_MOUNTS_EXISTING, err);
+		target = agent_resolve_open(rootfd, m->destination, AGENT_RESOLVE_EXISTING, err);
 		if (target < 0 || mount(NULL, fd_path(target).s, NULL, o.propagation, NULL) < 0)
 			r = vs_error_set(err, errno, "cannot set the propagation of `%s`",
 					 m->destination);
@@ -278,7 +175,7 @@ static const struct oci_mount *find_mount(const struct oci_spec *spec, const cha
 
 	for (size_t i = 0; i < spec->n_mounts; i++) {
 		if (spec->mounts[i].destination != NULL &&
-		    agent_mounts_same_path(spec->mounts[i].destination, dest))
+		    agent_resolve_same_path(spec->mounts[i].destination, dest))
 			found = &spec->mounts[i];
 	}
 	return found;
@@ -288,7 +185,7 @@ static const struct oci_mount *find_mount(const struct oci_spec *spec, const cha
 static int mount_default(int rootfd, const char *dest, const char *type, unsigned long flags,
 			 const char *data, struct vs_error **err)
 {
-	cleanup_close int target = agent_mounts_open(rootfd, dest, AGENT_MOUNTS_DIR, err);
+	cleanup_close int target = agent_resolve_open(rootfd, dest, AGENT_RESOLVE_DIR, err);
 
 	if (target < 0)
 		return -1;
@@ -324,7 +221,7 @@ int agent_mounts_apply(const struct agent_mounts_ctx *ctx, int rootfd, const str
 	/* A bind-mounted /dev is what it is; a fresh one gets its nodes. */
 	if (dev != NULL && (dev->type == NULL || strcmp(dev->type, "bind") == 0))
 		return 0;
-	devfd = agent_mounts_open(rootfd, "/dev", AGENT_MOUNTS_EXISTING, err);
+	devfd = agent_resolve_open(rootfd, "/dev", AGENT_RESOLVE_EXISTING, err);
 	if (devfd < 0)
 		return -1;
 	return agent_devices_populate(rootfd, devfd, lx ? lx->devices : NULL,
@@ -333,7 +230,7 @@ int agent_mounts_apply(const struct agent_mounts_ctx *ctx, int rootfd, const str
 
 int agent_mounts_mask(int rootfd, const char *path, struct vs_error **err)
 {
-	cleanup_close int fd = open_in_root(rootfd, path, O_PATH);
+	cleanup_close int fd = agent_resolve_openat(rootfd, path, O_PATH);
 	struct stat st;
 
 	if (fd < 0 && errno == ENOENT)
@@ -373,7 +270,7 @@ static unsigned long mount_flags(const char *path)
 
 int agent_mounts_readonly(int rootfd, const char *path, struct vs_error **err)
 {
-	cleanup_close int fd = open_in_root(rootfd, path, O_PATH);
+	cleanup_close int fd = agent_resolve_openat(rootfd, path, O_PATH);
 	cleanup_close int top = -1;
 
 	if (fd < 0 && errno == ENOENT)
@@ -383,10 +280,11 @@ int agent_mounts_readonly(int rootfd, const char *path, struct vs_error **err)
 	if (mount(fd_path(fd).s, fd_path(fd).s, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return vs_error_set(err, errno, "cannot bind-mount read-only path `%s`", path);
 	/* fd still names what is under the new mount; the remount needs the mount itself. */
-	top = agent_mounts_open(rootfd, path, AGENT_MOUNTS_EXISTING, err);
+	top = agent_resolve_open(rootfd, path, AGENT_RESOLVE_EXISTING, err);
 	if (top < 0)
 		return -1;
-	return remount_bind(fd_path(top).s, MS_RDONLY | mount_flags(fd_path(top).s), path, err);
+	return agent_mountopt_remount(fd_path(top).s, MS_RDONLY | mount_flags(fd_path(top).s), path,
+				      err);
 }
 
 int agent_mounts_pivot(const char *rootfs, struct vs_error **err)
@@ -407,7 +305,8 @@ int agent_mounts_finish_root(const struct oci_spec *spec, struct vs_error **err)
 {
 	const char *prop = spec->linux_ ? spec->linux_->rootfs_propagation : NULL;
 
-	if (spec->root_readonly && remount_bind("/", MS_RDONLY | mount_flags("/"), "/", err) < 0)
+	if (spec->root_readonly &&
+	    agent_mountopt_remount("/", MS_RDONLY | mount_flags("/"), "/", err) < 0)
 		return -1;
 	if (prop != NULL && prop[0] != '\0') {
 		char *opts[] = { (char *)prop };

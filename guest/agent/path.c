@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Finding the program of a process, and exec failures' statuses (path.h). */
 #include "guest/agent/path.h"
 
 #include <errno.h>

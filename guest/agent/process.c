@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* The table of the agent's processes (process.h). */
 #include "guest/agent/process.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +15,9 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "guest/agent/channel.h"
 #include "guest/agent/child.h"
-#include "guest/agent/container.h"
-#include "guest/agent/ps.h"
+#include "guest/agent/ns.h"
 #include "guest/agent/pty.h"
 #include "guest/agent/sync.h"
 
@@ -52,6 +52,15 @@ struct agent_process *agent_process_find(struct agent *a, uint32_t id)
 	return NULL;
 }
 
+struct agent_process *agent_process_find_pid(struct agent *a, pid_t pid)
+{
+	for (struct agent_process *p = a->procs; p != NULL; p = p->next) {
+		if (p->pid == pid && !p->reaped)
+			return p;
+	}
+	return NULL;
+}
+
 size_t agent_process_count(const struct agent *a)
 {
 	size_t n = 0;
@@ -61,23 +70,7 @@ size_t agent_process_count(const struct agent *a)
 	return n;
 }
 
-/* Moves the agent into the pid namespace its next child must have; *moved says it did. */
-static int enter_child_pidns(struct agent *a, bool is_init, bool *moved, struct vs_error **err)
-{
-	const struct agent_container *c = a->ctr;
-
-	*moved = false;
-	if (!c->new_ns[AGENT_NS_PID])
-		return 0;
-	if (is_init && unshare(CLONE_NEWPID) < 0)
-		return vs_error_set(err, errno, "cannot create a pid namespace");
-	if (!is_init && setns(c->ns_fds[AGENT_NS_PID], CLONE_NEWPID) < 0)
-		return vs_error_set(err, errno, "cannot enter the container's pid namespace");
-	*moved = true;
-	return 0;
-}
-
-struct agent_process *agent_process_spawn(struct agent *a, uint32_t id,
+struct agent_process *agent_process_spawn(struct agent *a, struct agent_container *ctr, uint32_t id,
 					  const struct oci_process *proc, bool is_init,
 					  uint32_t tag, uint16_t request, struct vs_error **err)
 {
@@ -95,12 +88,13 @@ struct agent_process *agent_process_spawn(struct agent *a, uint32_t id,
 		vs_error_set(err, errno, "cannot create the process's stdio pipes");
 		goto out;
 	}
-	if (enter_child_pidns(a, is_init, &moved, err) < 0)
+	if (agent_ns_enter_pid(&ctr->ns, is_init, &moved, err) < 0)
 		goto out;
 	pid = fork();
 	if (pid == 0) {
 		struct agent_child c = {
 			.a = a,
+			.ctr = ctr,
 			.proc = proc,
 			.is_init = is_init,
 			.sync_fd = sync[1],
@@ -112,13 +106,14 @@ struct agent_process *agent_process_spawn(struct agent *a, uint32_t id,
 	if (pid < 0)
 		vs_error_set(err, errno, "cannot fork process %u", id);
 	/* The agent's own children must stay in its namespace. */
-	if (moved && setns(a->self_pidns_fd, CLONE_NEWPID) < 0)
-		vs_warn("agent", "cannot return to the agent's pid namespace: %s", strerror(errno));
+	if (moved)
+		agent_ns_leave_pid(a->self_pidns_fd);
 	if (pid < 0)
 		goto out;
 
 	p = vs_xcalloc(1, sizeof(*p));
 	p->id = id;
+	p->ctr = ctr;
 	p->pid = pid;
 	p->state = AGENT_PROC_SETUP;
 	p->is_init = is_init;
@@ -155,7 +150,7 @@ static void reply_error(struct agent *a, struct agent_process *p, int errnum, in
 {
 	if (p->tag == 0)
 		return;
-	proto_guest_error(&a->ch.out, p->tag, p->id, errnum, status, msg);
+	proto_guest_error(&a->ch->out, p->tag, p->id, errnum, status, msg);
 	if (p->request == PROTO_CREATE || p->request == PROTO_EXEC)
 		p->report_exit = false;
 	p->tag = 0;
@@ -189,8 +184,9 @@ static void on_ready(struct agent *a, struct agent_process *p, int fd)
 		return;
 	}
 	p->state = AGENT_PROC_CREATED;
-	agent_container_init_ready(a, p->pid);
-	proto_guest_pid(&a->ch.out, p->tag, p->id, (uint32_t)p->pid);
+	agent_ns_open(&p->ctr->ns, p->pid);
+	p->ctr->state = AGENT_CTR_READY;
+	proto_guest_pid(&a->ch->out, p->tag, p->id, (uint32_t)p->pid);
 	p->tag = 0;
 }
 
@@ -205,9 +201,9 @@ static void on_sync_eof(struct agent *a, struct agent_process *p)
 		break;
 	case AGENT_PROC_STARTING:
 		if (p->request == PROTO_EXEC)
-			proto_guest_pid(&a->ch.out, p->tag, p->id, (uint32_t)p->pid);
+			proto_guest_pid(&a->ch->out, p->tag, p->id, (uint32_t)p->pid);
 		else
-			proto_guest_ok(&a->ch.out, p->tag, p->id);
+			proto_guest_ok(&a->ch->out, p->tag, p->id);
 		p->tag = 0;
 		p->state = AGENT_PROC_RUNNING;
 		break;
@@ -267,7 +263,7 @@ static bool read_output(struct agent *a, struct agent_process *p, enum agent_fd_
 		n = read(*fd, buf, sizeof(buf));
 	while (n < 0 && errno == EINTR);
 	if (n > 0) {
-		proto_guest_output(&a->ch.out, role == AGENT_FD_OUT ? PROTO_STDOUT : PROTO_STDERR,
+		proto_guest_output(&a->ch->out, role == AGENT_FD_OUT ? PROTO_STDOUT : PROTO_STDERR,
 				   p->id, buf, (size_t)n);
 		return true;
 	}
@@ -334,25 +330,19 @@ void agent_process_stdin(struct agent *a, const struct proto_request *req)
 
 void agent_process_signal(struct agent *a, const struct proto_request *req)
 {
-	struct agent_process *p;
+	struct agent_process *p = agent_process_find(a, req->id);
 
-	if (req->id == 0) {
-		agent_ps_signal_all(a, req->signo);
-		proto_guest_ok(&a->ch.out, req->tag, req->id);
-		return;
-	}
-	p = agent_process_find(a, req->id);
 	if (p == NULL || p->reaped || !p->report_exit) {
-		proto_guest_error(&a->ch.out, req->tag, req->id, ESRCH, 0,
+		proto_guest_error(&a->ch->out, req->tag, req->id, ESRCH, 0,
 				  "the process is not running");
 		return;
 	}
 	if (kill(p->pid, req->signo) < 0) {
-		proto_guest_error(&a->ch.out, req->tag, req->id, errno, 0,
+		proto_guest_error(&a->ch->out, req->tag, req->id, errno, 0,
 				  "cannot signal the process");
 		return;
 	}
-	proto_guest_ok(&a->ch.out, req->tag, req->id);
+	proto_guest_ok(&a->ch->out, req->tag, req->id);
 }
 
 void agent_process_resize(struct agent *a, const struct proto_request *req)
@@ -361,35 +351,33 @@ void agent_process_resize(struct agent *a, const struct proto_request *req)
 	cleanup_error struct vs_error *err = NULL;
 
 	if (p == NULL || !p->terminal || p->in_fd < 0) {
-		proto_guest_error(&a->ch.out, req->tag, req->id, ENOTTY, 0,
+		proto_guest_error(&a->ch->out, req->tag, req->id, ENOTTY, 0,
 				  "the process has no terminal");
 		return;
 	}
 	if (agent_pty_resize(p->in_fd, req->resize.rows, req->resize.cols, &err) < 0) {
-		proto_guest_error(&a->ch.out, req->tag, req->id, err->errnum, 0, err->msg);
+		proto_guest_error(&a->ch->out, req->tag, req->id, err->errnum, 0, err->msg);
 		return;
 	}
-	proto_guest_ok(&a->ch.out, req->tag, req->id);
+	proto_guest_ok(&a->ch->out, req->tag, req->id);
 }
 
 void agent_process_reaped(struct agent *a, pid_t pid, int wstatus)
 {
-	for (struct agent_process *p = a->procs; p != NULL; p = p->next) {
-		if (p->pid == pid && !p->reaped) {
-			vs_debug("agent", "process %u (pid %d) ended, wait status 0x%x", p->id,
-				 (int)pid, wstatus);
-			p->reaped = true;
-			p->reaped_ns = vs_now_ns();
-			p->wstatus = wstatus;
-			return;
-		}
-	}
+	struct agent_process *p = agent_process_find_pid(a, pid);
+
+	if (p == NULL)
+		return;
+	vs_debug("agent", "process %u (pid %d) ended, wait status 0x%x", p->id, (int)pid, wstatus);
+	p->reaped = true;
+	p->reaped_ns = vs_now_ns();
+	p->wstatus = wstatus;
 }
 
 size_t agent_process_poll_fds(struct agent *a, struct pollfd *fds, struct agent_process **procs,
 			      enum agent_fd_role *roles)
 {
-	bool reading = !agent_channel_congested(&a->ch);
+	bool reading = !agent_channel_congested(a->ch);
 	size_t n = 0;
 
 	for (struct agent_process *p = a->procs; p != NULL; p = p->next) {
@@ -447,11 +435,9 @@ static void drain(struct agent *a, struct agent_process *p)
 		close_fd(&p->err_fd);
 		return;
 	}
-	while (!agent_channel_congested(&a->ch) && p->out_fd >= 0 &&
-	       read_output(a, p, AGENT_FD_OUT))
+	while (!agent_channel_congested(a->ch) && p->out_fd >= 0 && read_output(a, p, AGENT_FD_OUT))
 		;
-	while (!agent_channel_congested(&a->ch) && p->err_fd >= 0 &&
-	       read_output(a, p, AGENT_FD_ERR))
+	while (!agent_channel_congested(a->ch) && p->err_fd >= 0 && read_output(a, p, AGENT_FD_ERR))
 		;
 }
 
@@ -477,7 +463,7 @@ static void send_credit(struct agent *a, struct agent_process *p, bool all)
 	if (!p->report_exit || p->in_credit == 0)
 		return;
 	if (all || p->in_credit >= AGENT_WINDOW_BATCH || proto_buf_pending(&p->in_q) == 0) {
-		proto_guest_window(&a->ch.out, p->id, p->in_credit);
+		proto_guest_window(&a->ch->out, p->id, p->in_credit);
 		p->in_credit = 0;
 	}
 }
@@ -492,10 +478,13 @@ static void finish(struct agent *a, struct agent_process **link)
 		send_credit(a, p, true);
 		vs_debug("agent", "-> EXIT of process %u: status %d signal %d", p->id, status,
 			 signo);
-		proto_guest_exit(&a->ch.out, p->id, status, signo);
+		proto_guest_exit(&a->ch->out, p->id, status, signo);
 	}
-	if (p->is_init)
-		agent_container_init_gone(a, p->report_exit);
+	if (p->is_init) {
+		/* Its container follows it; one whose CREATE failed is dropped (container.c). */
+		agent_ns_close(&p->ctr->ns);
+		p->ctr->state = p->report_exit ? AGENT_CTR_STOPPED : AGENT_CTR_FAILED;
+	}
 	*link = p->next;
 	process_free(p);
 }

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The agent's processes: the container's init (id 1) and EXEC'd ones.
+ * The table of the agent's processes (a->procs): the container's init
+ * (id 1) and EXEC'd ones.  It forks them (their child is child.c's), follows
+ * them over their sync sockets, relays their stdio, answers the requests
+ * about one process and reports their end.
  *
  * Life of a process, and the messages it causes, in this order:
  *
@@ -17,8 +20,11 @@
  * EXIT goes out once the child is reaped, its sync socket is closed and its
  * output is drained (pipes read until empty after the reap, a terminal until
  * EIO or AGENT_PTY_GRACE_MS), so it follows every byte the process wrote and
- * every reply about it.  Nothing about a process
- * is sent after its EXIT.
+ * every reply about it.  Nothing about a process is sent after its EXIT.
+ *
+ * An init process moves its container on (enum agent_container_state):
+ * READY at READY, with its namespaces opened for EXEC (ns.c); at its end
+ * STOPPED, or FAILED when CREATE failed.
  */
 #pragma once
 
@@ -29,6 +35,7 @@
 #include "common/error.h"
 #include "guest/agent/agent.h"
 #include "guest/proto/buf.h"
+#include "guest/proto/guest.h"
 #include "oci/spec.h"
 
 enum agent_proc_state {
@@ -51,6 +58,7 @@ enum agent_proc_state {
 struct agent_process {
 	struct agent_process *next;
 	uint32_t id;
+	struct agent_container *ctr; /* the container it runs in */
 	pid_t pid;
 	enum agent_proc_state state;
 	bool is_init;
@@ -71,21 +79,23 @@ struct agent_process {
 };
 
 /*
- * Forks process id running proc; for init (is_init) the container's
- * namespaces and file systems are made in the child, otherwise it joins
- * those of the init process.  tag / request: the request answered once the
- * child is ready (or failed).
+ * Forks process id of container ctr running proc; for init (is_init) the
+ * container's namespaces and file systems are made in the child, otherwise
+ * it joins those of the init process.  tag / request: the request answered
+ * once the child is ready (or failed).
  */
-struct agent_process *agent_process_spawn(struct agent *a, uint32_t id,
+struct agent_process *agent_process_spawn(struct agent *a, struct agent_container *ctr, uint32_t id,
 					  const struct oci_process *proc, bool is_init,
 					  uint32_t tag, uint16_t request, struct vs_error **err);
 
 struct agent_process *agent_process_find(struct agent *a, uint32_t id);
+/* The process with guest pid pid that is not reaped yet, or NULL. */
+struct agent_process *agent_process_find_pid(struct agent *a, pid_t pid);
 /* Tells the init process to execve (START). */
 int agent_process_start(struct agent *a, struct agent_process *p, uint32_t tag,
 			struct vs_error **err);
 
-/* Requests about one process: SIGNAL, RESIZE, STDIN, STDIN_CLOSE. */
+/* Requests about one process: SIGNAL (id > 0), RESIZE, STDIN, STDIN_CLOSE. */
 void agent_process_signal(struct agent *a, const struct proto_request *req);
 void agent_process_resize(struct agent *a, const struct proto_request *req);
 void agent_process_stdin(struct agent *a, const struct proto_request *req);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* The container's processes as the guest sees them, and signals to all (ps.h). */
 #include "guest/agent/ps.h"
 
 #include <dirent.h>
@@ -12,6 +13,7 @@
 
 #include "common/cleanup.h"
 #include "common/util.h"
+#include "guest/agent/channel.h"
 #include "guest/agent/process.h"
 
 #define PF_KTHREAD 0x00200000u
@@ -36,20 +38,16 @@ static bool kernel_thread(pid_t pid)
 
 static bool belongs(struct agent *a, pid_t pid)
 {
-	if (a->ctr != NULL && a->ctr->pidns_ino != 0) {
+	if (a->ctr != NULL && a->ctr->ns.pid_ino != 0) {
 		char path[64];
 		struct stat st;
 
 		snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
-		return stat(path, &st) == 0 && st.st_ino == a->ctr->pidns_ino;
+		return stat(path, &st) == 0 && st.st_ino == a->ctr->ns.pid_ino;
 	}
 	if (a->vm)
 		return true;
-	for (struct agent_process *p = a->procs; p != NULL; p = p->next) {
-		if (p->pid == pid && !p->reaped)
-			return true;
-	}
-	return false;
+	return agent_process_find_pid(a, pid) != NULL;
 }
 
 static int cmp_pid(const void *x, const void *y)
@@ -91,7 +89,7 @@ void agent_ps_reply(struct agent *a, const struct proto_request *req)
 	cleanup_free uint32_t *pids = NULL;
 	size_t n = agent_ps_list(a, &pids);
 
-	proto_guest_ps(&a->ch.out, req->tag, pids, n);
+	proto_guest_ps(&a->ch->out, req->tag, pids, n);
 }
 
 void agent_ps_signal_all(struct agent *a, int signo)

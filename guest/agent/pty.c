@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Terminals of processes with process.terminal (pty.h). */
 #include "guest/agent/pty.h"
 
 #include <errno.h>

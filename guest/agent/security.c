@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* What a process is allowed to do, applied before execve (security.h). */
 #include "guest/agent/security.h"
 
 #include <errno.h>

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* The line between the agent and a child it forked (sync.h). */
 #include "guest/agent/sync.h"
 
 #include <errno.h>

@@ -16,13 +16,13 @@
 
 #include "common/util.h"
 #include "guest/agent/child.h"
-#include "guest/agent/container.h"
 #include "guest/agent/mountopt.h"
-#include "guest/agent/mounts.h"
 #include "guest/agent/path.h"
 #include "guest/agent/pty.h"
+#include "guest/agent/resolve.h"
 #include "guest/agent/security.h"
 #include "guest/agent/sync.h"
+#include "guest/agent/sysctl.h"
 
 static char tmp[PATH_MAX];
 
@@ -192,11 +192,11 @@ Test(mountopt, atime_options_exclude_each_other)
 
 Test(mounts, same_path)
 {
-	cr_assert(agent_mounts_same_path("/dev", "/dev/"));
-	cr_assert(agent_mounts_same_path("//dev//pts", "/dev/pts"));
-	cr_assert(agent_mounts_same_path("/", "///"));
-	cr_assert_not(agent_mounts_same_path("/dev", "/devices"));
-	cr_assert_not(agent_mounts_same_path("/dev/pts", "/dev"));
+	cr_assert(agent_resolve_same_path("/dev", "/dev/"));
+	cr_assert(agent_resolve_same_path("//dev//pts", "/dev/pts"));
+	cr_assert(agent_resolve_same_path("/", "///"));
+	cr_assert_not(agent_resolve_same_path("/dev", "/devices"));
+	cr_assert_not(agent_resolve_same_path("/dev/pts", "/dev"));
 }
 
 TestSuite(resolve, .init = make_tmp, .fini = remove_tmp);
@@ -220,7 +220,7 @@ Test(resolve, creates_inside_the_root_and_never_outside)
 	root = open(made, O_PATH | O_DIRECTORY);
 	cr_assert_geq(root, 0);
 
-	fd = agent_mounts_open(root, "/escape/outside/new", AGENT_MOUNTS_DIR, &err);
+	fd = agent_resolve_open(root, "/escape/outside/new", AGENT_RESOLVE_DIR, &err);
 	cr_assert_geq(fd, 0, "%s", err ? err->msg : "");
 	close(fd);
 	snprintf(made, sizeof(made), "%s/root/outside/new", tmp);
@@ -228,14 +228,14 @@ Test(resolve, creates_inside_the_root_and_never_outside)
 	cr_assert(S_ISDIR(st.st_mode));
 	cr_assert_neq(stat(outside, &st), 0, "nothing created outside");
 
-	fd = agent_mounts_open(root, "/etc/up/file", AGENT_MOUNTS_FILE, &err);
+	fd = agent_resolve_open(root, "/etc/up/file", AGENT_RESOLVE_FILE, &err);
 	cr_assert_geq(fd, 0, "%s", err ? err->msg : "");
 	close(fd);
 	snprintf(made, sizeof(made), "%s/root/file", tmp);
 	cr_assert_eq(stat(made, &st), 0);
 	cr_assert(S_ISREG(st.st_mode));
 
-	cr_assert_eq(agent_mounts_open(root, "/missing", AGENT_MOUNTS_EXISTING, &err), -1);
+	cr_assert_eq(agent_resolve_open(root, "/missing", AGENT_RESOLVE_EXISTING, &err), -1);
 	cr_assert_eq(err->errnum, ENOENT);
 	vs_error_release(&err);
 	close(root);
@@ -245,18 +245,18 @@ Test(container, sysctls_allowed_on_a_shared_kernel_only_when_namespaced)
 {
 	bool ns[AGENT_NS_COUNT] = { 0 };
 
-	cr_assert(agent_container_sysctl_allowed("vm.overcommit_memory", true, ns));
-	cr_assert_not(agent_container_sysctl_allowed("vm.overcommit_memory", false, ns));
-	cr_assert_not(agent_container_sysctl_allowed("net.ipv4.ip_forward", false, ns));
+	cr_assert(agent_sysctl_allowed("vm.overcommit_memory", true, ns));
+	cr_assert_not(agent_sysctl_allowed("vm.overcommit_memory", false, ns));
+	cr_assert_not(agent_sysctl_allowed("net.ipv4.ip_forward", false, ns));
 	ns[AGENT_NS_NET] = true;
-	cr_assert(agent_container_sysctl_allowed("net.ipv4.ip_forward", false, ns));
-	cr_assert_not(agent_container_sysctl_allowed("kernel.shmmax", false, ns));
+	cr_assert(agent_sysctl_allowed("net.ipv4.ip_forward", false, ns));
+	cr_assert_not(agent_sysctl_allowed("kernel.shmmax", false, ns));
 	ns[AGENT_NS_IPC] = true;
-	cr_assert(agent_container_sysctl_allowed("kernel.shmmax", false, ns));
-	cr_assert(agent_container_sysctl_allowed("fs.mqueue.msg_max", false, ns));
-	cr_assert_not(agent_container_sysctl_allowed("net/../../x", true, ns));
-	cr_assert_not(agent_container_sysctl_allowed("", true, ns));
-	cr_assert_not(agent_container_sysctl_allowed("/etc", true, ns));
+	cr_assert(agent_sysctl_allowed("kernel.shmmax", false, ns));
+	cr_assert(agent_sysctl_allowed("fs.mqueue.msg_max", false, ns));
+	cr_assert_not(agent_sysctl_allowed("net/../../x", true, ns));
+	cr_assert_not(agent_sysctl_allowed("", true, ns));
+	cr_assert_not(agent_sysctl_allowed("/etc", true, ns));
 }
 
 TestSuite(child, .init = make_tmp, .fini = remove_tmp);

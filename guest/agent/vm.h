@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * PID 1 duties that are not the container's: the guest's own file systems
- * at boot, and the end of the VM.
+ * The VM as a machine, which the agent keeps as its PID 1 and which is not
+ * the container's: the guest's own file systems at boot, and the end of the
+ * VM.  Only in the VM; the host test mode has neither.
  */
 #pragma once
 
@@ -16,7 +17,7 @@
  * (devtmpfs), /dev/pts and makes AGENT_RUN_DIR; fds 0-2 are opened on
  * /dev/console when the kernel left them closed.
  */
-int agent_boot_vm(struct vs_error **err);
+int agent_vm_boot(struct vs_error **err);
 
 /* Kills every process, syncs and reboots; with reboot=t and QEMU -no-reboot the VM ends. */
-_Noreturn void agent_boot_reboot(void);
+_Noreturn void agent_vm_reboot(void);

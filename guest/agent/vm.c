@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "guest/agent/boot.h"
+/* The VM as a machine (vm.h). */
+#include "guest/agent/vm.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -53,7 +54,7 @@ static void open_console(void)
 	}
 }
 
-int agent_boot_vm(struct vs_error **err)
+int agent_vm_boot(struct vs_error **err)
 {
 	if (switch_root(err) < 0)
 		return -1;
@@ -74,7 +75,7 @@ int agent_boot_vm(struct vs_error **err)
 	return 0;
 }
 
-_Noreturn void agent_boot_reboot(void)
+_Noreturn void agent_vm_reboot(void)
 {
 	kill(-1, SIGKILL);
 	sync();
