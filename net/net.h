@@ -27,6 +27,9 @@
 #define NET_MAX_ADDRS  64 /* per interface */
 #define NET_MAX_ROUTES 64 /* per interface */
 
+/* The size of the virtio-net header on every frame of a tap's descriptor. */
+#define NET_VNET_HDR_LEN 12
+
 struct net_addr {
 	int family;	     /* AF_INET or AF_INET6 */
 	uint8_t addr[16];    /* network byte order; 4 bytes used for AF_INET */
@@ -83,3 +86,39 @@ int net_scan(struct net_config *out, struct vs_error **err);
 void net_config_clear(struct net_config *cfg);
 /* The interface called name in cfg, or NULL. */
 const struct net_iface *net_config_iface(const struct net_config *cfg, const char *name);
+
+/*
+ * Creates tap device name (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR, header of
+ * NET_VNET_HDR_LEN bytes), sets its MTU, keeps IPv6 from giving it an
+ * address of its own, and brings it up.  Returns its descriptor
+ * (O_CLOEXEC); the device goes away when the last descriptor is closed.
+ * *ifindex (may be NULL) gets its interface index.
+ */
+int net_tap_create(const char *name, unsigned int mtu, int *ifindex, struct vs_error **err);
+
+/*
+ * Redirects every frame that arrives on interface from to the egress of
+ * interface to: an ingress qdisc (ffff:) on from, holding a u32 filter
+ * that matches everything with a mirred egress redirect action.  An
+ * ingress qdisc already on from is an error (EEXIST): it is someone
+ * else's, perhaps another container's.
+ */
+int net_redirect_add(int from, int to, struct vs_error **err);
+/*
+ * Removes the ingress qdisc of interface ifindex, and its filters with it.
+ * None there, or no such interface, is success: it cleans up after a crash.
+ */
+int net_redirect_del(int ifindex, struct vs_error **err);
+
+/*
+ * Wires iface to a new tap device tap_name: the tap (with iface's MTU) and
+ * a redirect in each direction.  Returns the tap's descriptor, for QEMU's
+ * -netdev tap,fd=N.  On failure nothing is left behind.
+ */
+int net_wire(const struct net_iface *iface, const char *tap_name, struct vs_error **err);
+/*
+ * Undoes net_wire() for the interface ifindex and the tap tap_name (which
+ * disappears with its last descriptor; a tap that is gone is fine).  Both
+ * are cleaned as far as possible; the first failure is reported.
+ */
+int net_unwire(int ifindex, const char *tap_name, struct vs_error **err);
