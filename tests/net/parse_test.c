@@ -427,18 +427,24 @@ static void header_cut(struct nlmsghdr *nlh)
 
 Test(parse, damaged_links_are_errors)
 {
-	expect_bad_link(unterminated_name, EBADMSG, "link 2 has no valid name");
-	expect_bad_link(empty_name, EBADMSG, "link 2 has no valid name");
-	expect_bad_link(short_mac, EBADMSG,
-			"link `eth0`: the MAC address has 5 bytes instead of 6");
-	expect_bad_link(no_mac, EBADMSG, "link `eth0` has no MAC address");
-	expect_bad_link(tiny_mtu, EBADMSG, "MTU of 10");
-	expect_bad_link(short_mtu, EBADMSG, "the MTU has 2 bytes instead of 4");
-	expect_bad_link(no_index, EBADMSG, "link index 0 is not valid");
-	expect_bad_link(attribute_past_the_end, EBADMSG,
-			"cannot read a link: a netlink attribute is truncated");
-	expect_bad_link(attribute_shorter_than_its_header, EBADMSG, "attribute is truncated");
-	expect_bad_link(header_cut, EBADMSG, "too short for its header");
+	static const struct {
+		void (*damage)(struct nlmsghdr *);
+		const char *words;
+	} cases[] = {
+		{ unterminated_name, "link 2 has no valid name" },
+		{ empty_name, "link 2 has no valid name" },
+		{ short_mac, "link `eth0`: the MAC address has 5 bytes instead of 6" },
+		{ no_mac, "link `eth0` has no MAC address" },
+		{ tiny_mtu, "MTU of 10" },
+		{ short_mtu, "the MTU has 2 bytes instead of 4" },
+		{ no_index, "link index 0 is not valid" },
+		{ attribute_past_the_end, "cannot read a link: a netlink attribute is truncated" },
+		{ attribute_shorter_than_its_header, "attribute is truncated" },
+		{ header_cut, "too short for its header" },
+	};
+
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++)
+		expect_bad_link(cases[c].damage, EBADMSG, cases[c].words);
 }
 
 Test(parse, a_link_twice_is_an_error)
