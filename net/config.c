@@ -42,7 +42,7 @@ static int add_link(struct net_config *cfg, const struct nlmsghdr *nlh, struct v
 	const struct nlattr *tb[IFLA_MAX + 1];
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 	struct net_iface link = { .ifindex = 0 };
-	uint32_t mtu;
+	uint32_t mtu = 0;
 	const char *name;
 
 	if (net_nl_msg_attrs(nlh, sizeof(*ifi), tb, IFLA_MAX, err) < 0)
@@ -157,7 +157,7 @@ static int add_route(struct net_config *cfg, const struct nlmsghdr *nlh, struct 
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 	struct net_route r = { .family = 0 };
 	struct net_iface *link;
-	uint32_t oif;
+	uint32_t oif = 0;
 	size_t len;
 	int wanted;
 
