@@ -86,13 +86,6 @@ int net_nl_msg_attrs(const struct nlmsghdr *nlh, size_t hdrlen, const struct nla
 	return net_nl_attrs(mnl_nlmsg_get_payload_offset(nlh, hdrlen), len - hdrlen, tb, max, err);
 }
 
-int net_nl_nested_attrs(const struct nlattr *attr, const struct nlattr **tb, uint16_t max,
-			struct vs_error **err)
-{
-	return net_nl_attrs(mnl_attr_get_payload(attr), mnl_attr_get_payload_len(attr), tb, max,
-			    err);
-}
-
 const char *net_nl_attr_str(const struct nlattr *attr)
 {
 	const char *s = mnl_attr_get_payload(attr);

@@ -69,9 +69,5 @@ int net_nl_attrs(const void *payload, size_t len, const struct nlattr **tb, uint
 /* The same for the attributes of a message after its fixed header of hdrlen bytes. */
 int net_nl_msg_attrs(const struct nlmsghdr *nlh, size_t hdrlen, const struct nlattr **tb,
 		     uint16_t max, struct vs_error **err);
-/* The same for the attributes nested in attr. */
-int net_nl_nested_attrs(const struct nlattr *attr, const struct nlattr **tb, uint16_t max,
-			struct vs_error **err);
-
 /* The NUL-terminated string in attr, or NULL when it has none. */
 const char *net_nl_attr_str(const struct nlattr *attr);
