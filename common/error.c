@@ -70,6 +70,15 @@ int vs_error_prefix(struct vs_error **err, const char *fmt, ...)
 	return -1;
 }
 
+int vs_error_propagate(struct vs_error **err, struct vs_error *e)
+{
+	if (err != NULL && *err == NULL)
+		*err = e;
+	else
+		vs_error_free(e);
+	return -1;
+}
+
 void vs_error_free(struct vs_error *e)
 {
 	if (e == NULL || e->msg == oom_msg)

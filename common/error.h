@@ -29,6 +29,12 @@ int vs_error_setv(struct vs_error **err, int errnum, const char *fmt, va_list ap
 /* Prefixes "CONTEXT: " to an error already set; returns -1. */
 int vs_error_prefix(struct vs_error **err, const char *fmt, ...) VS_PRINTF(2, 3);
 
+/*
+ * Hands e, an error held in a local variable, over to *err; when err is NULL
+ * or already set, e is freed instead.  Returns -1.
+ */
+int vs_error_propagate(struct vs_error **err, struct vs_error *e);
+
 void vs_error_free(struct vs_error *e);
 /* Frees *err and sets it to NULL. */
 void vs_error_release(struct vs_error **err);

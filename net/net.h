@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Host-side network plumbing: what a container's network namespace holds,
+ * and the wiring of its interfaces to a VM (Kata Containers' "tcfilter"
+ * mode).  For every interface worth giving to the VM, a tap device is made
+ * in the same namespace and joined to the interface by two tc rules: an
+ * ingress qdisc on each of them with a u32 filter that matches every frame
+ * and redirects it (mirred egress redirect) to the other.  The interface
+ * keeps its addresses on the host side, so the port forwarding, masquerading
+ * and firewall rules of podman's netavark or of CNI plugins keep working.
+ *
+ * Everything here talks rtnetlink (libmnl) in the calling thread's current
+ * network namespace; nothing runs ip or tc.  Each function opens and closes
+ * its own netlink socket.
+ */
+#pragma once
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+
+/* Bounds of what net_scan() accepts; beyond them it fails, naming the bound. */
+#define NET_MAX_IFACES 16
+#define NET_MAX_ADDRS  64 /* per interface */
+#define NET_MAX_ROUTES 64 /* per interface */
+
+/* The size of the virtio-net header on every frame of a tap's descriptor. */
+#define NET_VNET_HDR_LEN 12
+
+struct net_addr {
+	int family;	     /* AF_INET or AF_INET6 */
+	uint8_t addr[16];    /* network byte order; 4 bytes used for AF_INET */
+	unsigned int prefix; /* prefix length */
+};
+
+struct net_route {
+	int family;	     /* AF_INET or AF_INET6 */
+	uint8_t dst[16];     /* the destination network; all zero for a default route */
+	unsigned int prefix; /* its prefix length; 0 for a default route */
+	bool has_gateway;    /* false: the destination is on the link */
+	uint8_t gateway[16];
+	uint32_t metric;
+};
+
+struct net_iface {
+	char name[IFNAMSIZ];
+	int ifindex;
+	uint8_t mac[6];
+	unsigned int mtu;
+	size_t n_addrs;
+	struct net_addr addrs[NET_MAX_ADDRS];
+	size_t n_routes;
+	struct net_route routes[NET_MAX_ROUTES];
+};
+
+/* The interfaces of a network namespace worth giving to a VM. */
+struct net_config {
+	size_t n_ifaces;
+	struct net_iface *ifaces;
+};
+
+/*
+ * Opens the network namespace file at path (/run/netns/NAME,
+ * /proc/PID/ns/net) and returns its descriptor (O_CLOEXEC).  A file that
+ * is not a namespace, or a namespace of another type, is an error naming
+ * the path and what it is.
+ */
+int net_ns_open(const char *path, struct vs_error **err);
+/* Moves the calling thread into the network namespace fd (setns). */
+int net_ns_enter(int fd, struct vs_error **err);
+/* Moves the calling thread into a new, empty network namespace with lo up. */
+int net_ns_new(struct vs_error **err);
+
+/*
+ * Reads the current namespace's interfaces into *out (cleared first): its
+ * Ethernet links that carry at least one address (IPv6 link-local ones do
+ * not count), each with its MAC, MTU, addresses and the routes through it
+ * that someone configured (default routes included; the main table only,
+ * unicast only, none the kernel made itself, no IPv6 link-local or
+ * multicast destinations).  Loopback is never part of it.
+ */
+int net_scan(struct net_config *out, struct vs_error **err);
+void net_config_clear(struct net_config *cfg);
+/* The interface called name in cfg, or NULL. */
+const struct net_iface *net_config_iface(const struct net_config *cfg, const char *name);
+
+/*
+ * Creates tap device name (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR, header of
+ * NET_VNET_HDR_LEN bytes), sets its MTU, keeps IPv6 from giving it an
+ * address of its own, and brings it up.  Returns its descriptor
+ * (O_CLOEXEC); the device goes away when the last descriptor is closed.
+ * *ifindex (may be NULL) gets its interface index.
+ */
+int net_tap_create(const char *name, unsigned int mtu, int *ifindex, struct vs_error **err);
+
+/*
+ * Redirects every frame that arrives on interface from to the egress of
+ * interface to: an ingress qdisc (ffff:) on from, holding a u32 filter
+ * that matches everything with a mirred egress redirect action.  An
+ * ingress qdisc already on from is an error (EEXIST): it is someone
+ * else's, perhaps another container's.
+ */
+int net_redirect_add(int from, int to, struct vs_error **err);
+/*
+ * Removes the ingress qdisc of interface ifindex, and its filters with it.
+ * None there, or no such interface, is success: it cleans up after a crash.
+ */
+int net_redirect_del(int ifindex, struct vs_error **err);
+
+/*
+ * Wires iface to a new tap device tap_name: the tap (with iface's MTU) and
+ * a redirect in each direction.  Returns the tap's descriptor, for QEMU's
+ * -netdev tap,fd=N.  On failure nothing is left behind.
+ */
+int net_wire(const struct net_iface *iface, const char *tap_name, struct vs_error **err);
+/*
+ * Undoes net_wire() for the interface ifindex and the tap tap_name (which
+ * disappears with its last descriptor; a tap that is gone is fine).  Both
+ * are cleaned as far as possible; the first failure is reported.
+ */
+int net_unwire(int ifindex, const char *tap_name, struct vs_error **err);
