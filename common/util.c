@@ -204,12 +204,18 @@ int vs_write_file_atomic(const char *path, const void *data, size_t len, mode_t 
 
 int vs_read_file(const char *path, size_t max, char **out, size_t *len, struct vs_error **err)
 {
-	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO or a device put in the file's place must not hang the open. */
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	cleanup_free char *buf = NULL;
 	size_t size = 0, cap = 0;
+	struct stat st;
 
 	if (fd < 0)
 		return vs_error_set(err, errno, "cannot open `%s`", path);
+	if (fstat(fd, &st) < 0)
+		return vs_error_set(err, errno, "cannot read `%s`", path);
+	if (!S_ISREG(st.st_mode))
+		return vs_error_set(err, 0, "`%s` is not a regular file", path);
 	for (;;) {
 		if (size == cap) {
 			if (cap > max)

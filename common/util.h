@@ -29,8 +29,10 @@ int vs_rm_rf(const char *path, struct vs_error **err);
 int vs_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
 			 struct vs_error **err);
 /*
- * Reads a whole file into a NUL-terminated buffer.  A file longer than max
- * bytes is an error naming the file.  len may be NULL.
+ * Reads a whole regular file into a NUL-terminated buffer.  A file longer
+ * than max bytes, or anything but a regular file (a FIFO or a device put in
+ * its place is refused at once, never waited on), is an error naming the
+ * file.  len may be NULL.
  */
 int vs_read_file(const char *path, size_t max, char **out, size_t *len, struct vs_error **err);
 

@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
 	# build
 	build-essential cmake pkg-config clang-format
-	libxml2-dev libyajl-dev libcap-dev libseccomp-dev libmnl-dev
+	libxml2-dev libyajl-dev libcap-dev libseccomp-dev libmnl-dev libinih-dev
 	# tests
 	libcriterion-dev libxml2-utils libvirt-clients busybox-static
 	python3 util-linux procps clang libclang-rt-14-dev iproute2
