@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The domain definition: the subset of libvirt's domain XML that vshim
- * needs, parsed into plain structs.  domain.c parses and formats the XML;
+ * needs, parsed into plain structs.  domain_parse.c and
+ * domain_parse_devices.c parse the XML (with domain_xml.c's strict-reading
+ * helpers), domain_format.c writes it, domain.c frees a definition;
  * command.c turns a definition into a QEMU command line.
  *
  * Anything outside the subset is an error naming the element or attribute;
