@@ -17,15 +17,6 @@
 #define CHANNELS_MAX	     30 /* virtio-serial ports 1..30; port 0 is the console's */
 #define DEVICES_MAX	     64 /* per kind: disks, filesystems, interfaces */
 
-static void *grow(void *array, size_t *n, size_t size)
-{
-	char *a = vs_xrealloc(array, (*n + 1) * size);
-
-	memset(a + *n * size, 0, size);
-	(*n)++;
-	return a;
-}
-
 /* A required path attribute; *out is left alone when it fails. */
 static int path_attr(struct drv_domain_xml *p, xmlNodePtr node, const char *name, bool required,
 		     char **out)
@@ -147,8 +138,7 @@ static int parse_disk(struct drv_domain_xml *p, xmlNodePtr node, void *obj)
 						      "only disk devices are supported");
 	if (p->def->n_disks == DEVICES_MAX)
 		return drv_domain_xml_fail_node(p, node, "more than %d disks", DEVICES_MAX);
-	p->def->disks = grow(p->def->disks, &p->def->n_disks, sizeof(*p->def->disks));
-	disk = &p->def->disks[p->def->n_disks - 1];
+	disk = drv_domain_def_add_disk(p->def);
 	return drv_domain_xml_children(p, node, rules, VS_ARRAY_SIZE(rules), disk, NULL);
 }
 
@@ -235,8 +225,7 @@ static int parse_filesystem(struct drv_domain_xml *p, xmlNodePtr node, void *obj
 						      "must be passthrough, mapped or squash");
 	if (p->def->n_fs == DEVICES_MAX)
 		return drv_domain_xml_fail_node(p, node, "more than %d filesystems", DEVICES_MAX);
-	p->def->fs = grow(p->def->fs, &p->def->n_fs, sizeof(*p->def->fs));
-	fs = &p->def->fs[p->def->n_fs - 1];
+	fs = drv_domain_def_add_fs(p->def);
 	fs->access = (enum drv_fs_access)access;
 	if (drv_domain_xml_children(p, node, rules, VS_ARRAY_SIZE(rules), fs, NULL) < 0)
 		return -1;
@@ -291,9 +280,8 @@ static int parse_interface(struct drv_domain_xml *p, xmlNodePtr node, void *obj)
 		return -1;
 	if (p->def->n_nets == DEVICES_MAX)
 		return drv_domain_xml_fail_node(p, node, "more than %d interfaces", DEVICES_MAX);
-	p->def->nets = grow(p->def->nets, &p->def->n_nets, sizeof(*p->def->nets));
 	return drv_domain_xml_children(p, node, rules, VS_ARRAY_SIZE(rules),
-				       &p->def->nets[p->def->n_nets - 1], NULL);
+				       drv_domain_def_add_net(p->def), NULL);
 }
 
 /* <source> of a <serial> or <console>: its attributes depend on the type. */
@@ -477,9 +465,8 @@ static int parse_channel(struct drv_domain_xml *p, xmlNodePtr node, void *obj)
 		return -1;
 	if (p->def->n_channels == CHANNELS_MAX)
 		return drv_domain_xml_fail_node(p, node, "more than %d channels", CHANNELS_MAX);
-	p->def->channels = grow(p->def->channels, &p->def->n_channels, sizeof(*p->def->channels));
 	return drv_domain_xml_children(p, node, rules, VS_ARRAY_SIZE(rules),
-				       &p->def->channels[p->def->n_channels - 1], NULL);
+				       drv_domain_def_add_channel(p->def), NULL);
 }
 
 static int parse_rng_backend(struct drv_domain_xml *p, xmlNodePtr node, void *obj)
