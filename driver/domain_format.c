@@ -18,6 +18,15 @@
 #include "common/xmlw.h"
 #include "driver/domain_xml.h"
 
+/* <element attr='value'/> */
+static void w_empty_attr(struct vs_xmlw *x, const char *element, const char *attr,
+			 const char *value)
+{
+	vs_xmlw_start(x, element);
+	vs_xmlw_attr(x, attr, value);
+	vs_xmlw_end(x);
+}
+
 static void w_head(struct vs_xmlw *x, const struct domain_def *def)
 {
 	char num[64];
@@ -93,9 +102,7 @@ static void w_disks(struct vs_xmlw *x, const struct domain_def *def)
 		vs_xmlw_attr(x, "name", "qemu");
 		vs_xmlw_attr(x, "type", d->format == DRV_DISK_QCOW2 ? "qcow2" : "raw");
 		vs_xmlw_end(x);
-		vs_xmlw_start(x, "source");
-		vs_xmlw_attr(x, "file", d->source);
-		vs_xmlw_end(x);
+		w_empty_attr(x, "source", "file", d->source);
 		vs_xmlw_start(x, "target");
 		vs_xmlw_attr(x, "dev", d->target);
 		vs_xmlw_attr(x, "bus", "virtio");
@@ -114,15 +121,10 @@ static void w_filesystems(struct vs_xmlw *x, const struct domain_def *def)
 		vs_xmlw_start(x, "filesystem");
 		vs_xmlw_attr(x, "type", "mount");
 		vs_xmlw_attr(x, "accessmode", drv_domain_xml_fs_accesses[fs->access]);
-		vs_xmlw_start(x, "driver");
-		vs_xmlw_attr(x, "type", fs->driver == DRV_FS_VIRTIOFS ? "virtiofs" : "path");
-		vs_xmlw_end(x);
-		vs_xmlw_start(x, "source");
-		vs_xmlw_attr(x, "dir", fs->source);
-		vs_xmlw_end(x);
-		vs_xmlw_start(x, "target");
-		vs_xmlw_attr(x, "dir", fs->target);
-		vs_xmlw_end(x);
+		w_empty_attr(x, "driver", "type",
+			     fs->driver == DRV_FS_VIRTIOFS ? "virtiofs" : "path");
+		w_empty_attr(x, "source", "dir", fs->source);
+		w_empty_attr(x, "target", "dir", fs->target);
 		if (fs->readonly)
 			vs_xmlw_empty(x, "readonly");
 		vs_xmlw_end(x);
@@ -134,14 +136,9 @@ static void w_interfaces(struct vs_xmlw *x, const struct domain_def *def)
 	for (size_t i = 0; i < def->n_nets; i++) {
 		vs_xmlw_start(x, "interface");
 		vs_xmlw_attr(x, "type", "user");
-		if (def->nets[i].mac[0] != '\0') {
-			vs_xmlw_start(x, "mac");
-			vs_xmlw_attr(x, "address", def->nets[i].mac);
-			vs_xmlw_end(x);
-		}
-		vs_xmlw_start(x, "model");
-		vs_xmlw_attr(x, "type", "virtio");
-		vs_xmlw_end(x);
+		if (def->nets[i].mac[0] != '\0')
+			w_empty_attr(x, "mac", "address", def->nets[i].mac);
+		w_empty_attr(x, "model", "type", "virtio");
 		vs_xmlw_end(x);
 	}
 }
@@ -196,9 +193,7 @@ static void w_devices(struct vs_xmlw *x, const struct domain_def *def)
 	w_chr(x, "serial", &def->serial);
 	w_chr(x, "console", &def->console);
 	w_channels(x, def);
-	vs_xmlw_start(x, "memballoon");
-	vs_xmlw_attr(x, "model", def->memballoon ? "virtio" : "none");
-	vs_xmlw_end(x);
+	w_empty_attr(x, "memballoon", "model", def->memballoon ? "virtio" : "none");
 	if (def->rng) {
 		vs_xmlw_start(x, "rng");
 		vs_xmlw_attr(x, "model", "virtio");
