@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The domain definition: the subset of libvirt's domain XML that vshim
- * needs, parsed into plain structs.  domain.c parses and formats the XML;
- * command.c turns a definition into a QEMU command line.
+ * needs, parsed into plain structs.  domain_parse.c and
+ * domain_parse_devices.c parse the XML (with domain_xml.c's strict-reading
+ * helpers), domain_format.c writes it, domain.c adds devices to a
+ * definition and frees it; command.c turns a definition into a QEMU
+ * command line.
  *
  * Anything outside the subset is an error naming the element or attribute;
  * nothing is silently dropped.
@@ -164,6 +167,16 @@ struct domain_def *drv_domain_parse_file(const char *path, struct vs_error **err
  * would refuse (a relative path, a control character) is an error here.
  */
 char *drv_domain_format(const struct domain_def *def, struct vs_error **err);
+
+/*
+ * Appends a zeroed device to def and returns it; the pointer is valid until
+ * the next device of its kind is added.  The strings put in it belong to
+ * def from then on.
+ */
+struct drv_disk *drv_domain_def_add_disk(struct domain_def *def);
+struct drv_fs *drv_domain_def_add_fs(struct domain_def *def);
+struct drv_net *drv_domain_def_add_net(struct domain_def *def);
+struct drv_channel *drv_domain_def_add_channel(struct domain_def *def);
 
 void drv_domain_def_free(struct domain_def *def);
 

@@ -1,5 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Domain lifecycle: start, pause, resume, shutdown, destroy, and watching QEMU end. */
+/*
+ * Domain lifecycle: owns a domain's life.  The struct drv_domain of a
+ * connection (new, lookup, release), starting QEMU, pause, resume,
+ * shutdown, destroy, and watching QEMU end.  It keeps a domain's status
+ * file up to date through status.c and names its files through root.c;
+ * opening and closing a root, and reconnecting to what a previous owner
+ * left running, are conn.c's, which calls into this file, never the other
+ * way round.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>

@@ -36,14 +36,36 @@ struct drv_conn {
 	struct drv_domain *domains;
 };
 
+/*
+ * The layers, each calling only those below it:
+ *
+ *   conn.c       drv_open(), drv_close(): the root, reconnecting, destroying on close
+ *   lifecycle.c  a domain's life: the struct drv_domain, QEMU from start to end
+ *   status.c     status files, stored and read back; no QEMU, no QMP
+ *   root.c       the root's layout and lock; no domains
+ */
+
 /* root.c */
+/* Sets conn's root, run and log directories, creates them (0700) and locks the root. */
+int drv_root_open(struct drv_conn *conn, const char *root, struct vs_error **err);
+/* Unlocks the root and frees what drv_root_open() set (not conn itself). */
+void drv_root_close(struct drv_conn *conn);
 char *drv_root_path(const struct drv_conn *conn, const char *dir, const char *name,
 		    const char *suffix);
 
 /* status.c */
+/* What one status file says about a domain. */
+struct drv_status {
+	struct domain_def *def; /* the live definition, owned by the caller */
+	enum drv_state state;
+	pid_t pid;
+	unsigned long long start_time;
+	enum drv_accel accel;
+};
+
 int drv_status_save(const struct drv_domain *dom, struct vs_error **err);
-/* Reads every status file in run_dir; reconnects live domains, removes dead ones' files. */
-int drv_status_reconnect_all(struct drv_conn *conn, struct vs_error **err);
+int drv_status_load(const char *path, struct drv_status *status, struct vs_error **err);
+/* Removes the status file and the sockets the driver made under run_dir. */
 void drv_status_remove(const struct drv_domain *dom);
 
 /* lifecycle.c */

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The driver's private root: layout, lock, open and close. */
+/*
+ * The driver's private root: its layout (ROOT/run/qemu, ROOT/log/qemu) and
+ * the lock that makes one process its owner.  It knows nothing of domains:
+ * conn.c opens and closes a connection on top of it.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -9,7 +13,6 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
-#include "common/log.h"
 #include "common/util.h"
 #include "driver/priv.h"
 
@@ -56,66 +59,22 @@ static int take_lock(struct drv_conn *conn, struct vs_error **err)
 	return 0;
 }
 
-struct drv_conn *drv_open(const char *root, struct vs_error **err)
+int drv_root_open(struct drv_conn *conn, const char *root, struct vs_error **err)
 {
-	struct drv_conn *conn;
-
-	if (root == NULL || root[0] != '/') {
-		vs_error_set(err, 0, "driver root `%s` must be an absolute path", root ? root : "");
-		return NULL;
-	}
-	vs_debug("driver", "opening root `%s`", root);
-	conn = vs_xcalloc(1, sizeof(*conn));
-	conn->lock_fd = -1;
 	conn->root = vs_xstrdup(root);
 	conn->run_dir = vs_xasprintf("%s/run/qemu", root);
 	conn->log_dir = vs_xasprintf("%s/log/qemu", root);
-
 	if (vs_mkdir_p(root, 0700, err) < 0 || take_lock(conn, err) < 0 ||
-	    vs_mkdir_p(conn->run_dir, 0700, err) < 0 || vs_mkdir_p(conn->log_dir, 0700, err) < 0 ||
-	    drv_status_reconnect_all(conn, err) < 0) {
-		vs_error_prefix(err, "cannot open driver root `%s`", root);
-		drv_close(conn);
-		return NULL;
-	}
-	return conn;
+	    vs_mkdir_p(conn->run_dir, 0700, err) < 0 || vs_mkdir_p(conn->log_dir, 0700, err) < 0)
+		return -1;
+	return 0;
 }
 
-static void release(struct drv_conn *conn, bool destroy)
+void drv_root_close(struct drv_conn *conn)
 {
-	struct drv_domain *dom, *next;
-
-	for (dom = conn->domains; dom != NULL; dom = next) {
-		next = dom->next;
-		if (destroy && !dom->ended) {
-			cleanup_error struct vs_error *e = NULL;
-
-			if (drv_domain_destroy(dom, &e) < 0)
-				vs_warn("driver", "%s", e->msg);
-		}
-		drv_domain_release(dom);
-	}
 	if (conn->lock_fd >= 0)
 		close(conn->lock_fd);
 	free(conn->root);
 	free(conn->run_dir);
 	free(conn->log_dir);
-	free(conn);
-}
-
-void drv_close(struct drv_conn *conn)
-{
-	if (conn != NULL)
-		release(conn, true);
-}
-
-void drv_close_keep_running(struct drv_conn *conn)
-{
-	if (conn != NULL)
-		release(conn, false);
-}
-
-const char *drv_conn_root(const struct drv_conn *conn)
-{
-	return conn->root;
 }

@@ -7,26 +7,28 @@
 #include <unistd.h>
 
 #include <libxml/encoding.h>
-#include <libxml/xmlwriter.h>
 
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/util.h"
-#include "common/xmlw.h"
+#include "driver/domain.h"
 
-/* Namespace of vshim's <metadata> child; the same URI as the driver's DRV_METADATA_NS. */
-#define METADATA_NS "http://vshim.dev/xmlns/domain/1.0"
-#define MIB	    (1024ull * 1024ull)
+#define MIB (1024ull * 1024ull)
 
-/* What the VM looks like, before it is written out. */
+/* The values of the choice annotations, in the order of the driver's enums. */
+static const char *const accel_names[] = { "auto", "kvm", "tcg" };    /* enum drv_accel */
+static const char *const machine_names[] = { "microvm", "q35" };      /* enum drv_machine */
+static const char *const hugepages_names[] = { "auto", "on", "off" }; /* enum drv_hugepages */
+
+/* What the VM looks like, before it becomes a domain definition. */
 struct vm_plan {
 	unsigned int memory_mib;
 	unsigned int vcpus;
 	unsigned int tb_cache_mib;
 	const char *kernel;
-	const char *accel;
-	const char *machine;
-	const char *hugepages;
+	enum drv_accel accel;
+	enum drv_machine machine;
+	enum drv_hugepages hugepages;
 };
 
 /* A decimal number without sign or leading zeros, at most 9 digits; -1 when it is not. */
@@ -131,18 +133,21 @@ static int plan_tb_cache(const struct oci_spec *spec, struct vm_plan *plan, stru
 	return 0;
 }
 
-/* The value of an annotation that must be one of choices, or fallback when absent. */
+/*
+ * The index in choices of an annotation that must be one of them; 0 (the
+ * first choice) when it is absent.
+ */
 static int plan_choice(const struct oci_spec *spec, const char *key, const char *const *choices,
-		       size_t n, const char *fallback, const char **out, struct vs_error **err)
+		       size_t n, int *out, struct vs_error **err)
 {
 	const char *ann = oci_spec_annotation(spec, key);
 
-	*out = fallback;
+	*out = 0;
 	if (ann == NULL)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
 		if (strcmp(choices[i], ann) == 0) {
-			*out = choices[i];
+			*out = (int)i;
 			return 0;
 		}
 	}
@@ -156,20 +161,21 @@ static int plan_choice(const struct oci_spec *spec, const char *key, const char 
 static int plan_vm(const struct oci_spec *spec, const struct oci_translate_ctx *ctx,
 		   struct vm_plan *plan, struct vs_error **err)
 {
-	static const char *const accels[] = { "auto", "kvm", "tcg" };
-	static const char *const machines[] = { "microvm", "q35" };
-	static const char *const hugepages[] = { "auto", "on", "off" };
 	const char *kernel = oci_spec_annotation(spec, OCI_ANNOTATION_KERNEL);
+	int accel, machine, hugepages;
 
 	if (plan_memory(spec, plan, err) < 0 || plan_vcpus(spec, ctx, plan, err) < 0 ||
 	    plan_tb_cache(spec, plan, err) < 0 ||
-	    plan_choice(spec, OCI_ANNOTATION_ACCEL, accels, VS_ARRAY_SIZE(accels), "auto",
-			&plan->accel, err) < 0 ||
-	    plan_choice(spec, OCI_ANNOTATION_MACHINE, machines, VS_ARRAY_SIZE(machines), "microvm",
-			&plan->machine, err) < 0 ||
-	    plan_choice(spec, OCI_ANNOTATION_HUGEPAGES, hugepages, VS_ARRAY_SIZE(hugepages), "auto",
-			&plan->hugepages, err) < 0)
+	    plan_choice(spec, OCI_ANNOTATION_ACCEL, accel_names, VS_ARRAY_SIZE(accel_names), &accel,
+			err) < 0 ||
+	    plan_choice(spec, OCI_ANNOTATION_MACHINE, machine_names, VS_ARRAY_SIZE(machine_names),
+			&machine, err) < 0 ||
+	    plan_choice(spec, OCI_ANNOTATION_HUGEPAGES, hugepages_names,
+			VS_ARRAY_SIZE(hugepages_names), &hugepages, err) < 0)
 		return -1;
+	plan->accel = (enum drv_accel)accel;
+	plan->machine = (enum drv_machine)machine;
+	plan->hugepages = (enum drv_hugepages)hugepages;
 	if (kernel != NULL && kernel[0] != '/')
 		return vs_error_set(err, 0,
 				    "annotations[\"%s\"]: must be an absolute path, not \"%s\"",
@@ -195,78 +201,40 @@ static int check_text(const char *s, const char *what, struct vs_error **err)
 	return 0;
 }
 
-/* <filesystem type='mount' accessmode='passthrough'> of a 9p share. */
-static void w_share(struct vs_xmlw *x, const char *source, const char *tag, bool readonly)
+/* A 9p share: <filesystem type='mount' accessmode='passthrough'>. */
+static void add_share(struct domain_def *def, const char *source, const char *tag, bool readonly)
 {
-	vs_xmlw_start(x, "filesystem");
-	vs_xmlw_attr(x, "type", "mount");
-	vs_xmlw_attr(x, "accessmode", "passthrough");
-	vs_xmlw_start(x, "source");
-	vs_xmlw_attr(x, "dir", source);
-	vs_xmlw_end(x);
-	vs_xmlw_start(x, "target");
-	vs_xmlw_attr(x, "dir", tag);
-	vs_xmlw_end(x);
-	if (readonly) {
-		vs_xmlw_start(x, "readonly");
-		vs_xmlw_end(x);
-	}
-	vs_xmlw_end(x);
+	struct drv_fs *fs = drv_domain_def_add_fs(def);
+
+	fs->driver = DRV_FS_9P;
+	fs->access = DRV_FS_ACCESS_PASSTHROUGH;
+	fs->source = vs_xstrdup(source);
+	fs->target = vs_xstrdup(tag);
+	fs->readonly = readonly;
 }
 
-static void w_head(struct vs_xmlw *x, const struct oci_translate_ctx *ctx,
-		   const struct vm_plan *plan)
+/* Sizing, boot and lifecycle: everything but the devices. */
+static void fill_head(struct domain_def *def, const struct oci_translate_ctx *ctx,
+		      const struct vm_plan *plan)
 {
-	char num[32];
-
-	vs_xmlw_start(x, "domain");
-	vs_xmlw_attr(x, "type", "qemu");
-	vs_xmlw_text_element(x, "name", ctx->name);
-	vs_xmlw_start(x, "metadata");
-	vs_xmlw_ok(x, xmlTextWriterStartElementNS(x->w, BAD_CAST "vshim", BAD_CAST "vm",
-						  BAD_CAST METADATA_NS));
-	vs_xmlw_ok(x, xmlTextWriterWriteElementNS(x->w, BAD_CAST "vshim", BAD_CAST "accel", NULL,
-						  BAD_CAST plan->accel));
-	if (strcmp(plan->hugepages, "auto") != 0)
-		vs_xmlw_ok(x,
-			   xmlTextWriterWriteElementNS(x->w, BAD_CAST "vshim", BAD_CAST "hugepages",
-						       NULL, BAD_CAST plan->hugepages));
-	vs_xmlw_end(x);
-	vs_xmlw_end(x);
-	snprintf(num, sizeof(num), "%llu", (unsigned long long)plan->memory_mib * 1024);
-	vs_xmlw_start(x, "memory");
-	vs_xmlw_attr(x, "unit", "KiB");
-	vs_xmlw_text(x, num);
-	vs_xmlw_end(x);
-	snprintf(num, sizeof(num), "%u", plan->vcpus);
-	vs_xmlw_text_element(x, "vcpu", num);
-	vs_xmlw_start(x, "os");
-	vs_xmlw_start(x, "type");
-	vs_xmlw_attr(x, "arch", "x86_64");
-	vs_xmlw_attr(x, "machine", plan->machine);
-	vs_xmlw_text(x, "hvm");
-	vs_xmlw_end(x);
-	vs_xmlw_text_element(x, "kernel", plan->kernel);
+	def->name = vs_xstrdup(ctx->name);
+	def->accel = plan->accel;
+	def->hugepages = plan->hugepages;
+	def->memory_kib = (uint64_t)plan->memory_mib * 1024;
+	def->vcpus = plan->vcpus;
+	def->machine = plan->machine;
+	def->kernel = vs_xstrdup(plan->kernel);
 	if (ctx->initrd != NULL)
-		vs_xmlw_text_element(x, "initrd", ctx->initrd);
-	vs_xmlw_text_element(x, "cmdline", OCI_GUEST_CMDLINE);
-	vs_xmlw_end(x);
-	snprintf(num, sizeof(num), "%u", plan->tb_cache_mib);
-	vs_xmlw_start(x, "features");
-	vs_xmlw_start(x, "tcg");
-	vs_xmlw_start(x, "tb-cache");
-	vs_xmlw_attr(x, "unit", "MiB");
-	vs_xmlw_text(x, num);
-	vs_xmlw_end(x);
-	vs_xmlw_end(x);
-	vs_xmlw_end(x);
-	vs_xmlw_text_element(x, "on_poweroff", "destroy");
-	vs_xmlw_text_element(x, "on_reboot", "destroy");
-	vs_xmlw_text_element(x, "on_crash", "destroy");
+		def->initrd = vs_xstrdup(ctx->initrd);
+	def->cmdline = vs_xstrdup(OCI_GUEST_CMDLINE);
+	def->tb_cache_kib = (uint64_t)plan->tb_cache_mib * 1024;
+	def->on_poweroff = DRV_ACTION_DESTROY;
+	def->on_reboot = DRV_ACTION_DESTROY;
+	def->on_crash = DRV_ACTION_DESTROY;
 }
 
-static int w_mounts(struct vs_xmlw *x, const struct oci_spec *spec,
-		    const struct oci_translate_ctx *ctx, struct vs_error **err)
+static int add_mounts(struct domain_def *def, const struct oci_spec *spec,
+		      const struct oci_translate_ctx *ctx, struct vs_error **err)
 {
 	for (size_t i = 0; i < spec->n_mounts; i++) {
 		cleanup_free char *source = NULL, *staged = NULL, *what = NULL;
@@ -287,47 +255,26 @@ static int w_mounts(struct vs_xmlw *x, const struct oci_spec *spec,
 				return -1;
 		}
 		vs_debug("oci", "mounts[%zu]: `%s` as 9p share %s", i, source, tag);
-		w_share(x, staged != NULL ? staged : source, tag,
-			oci_mounts_is_readonly(&spec->mounts[i]));
+		add_share(def, staged != NULL ? staged : source, tag,
+			  oci_mounts_is_readonly(&spec->mounts[i]));
 	}
 	return 0;
 }
 
-static void w_devices_tail(struct vs_xmlw *x, const struct oci_translate_ctx *ctx)
+/* The console log, the agent's channel, no balloon, a virtio RNG. */
+static void add_devices_tail(struct domain_def *def, const struct oci_translate_ctx *ctx)
 {
+	struct drv_channel *agent = drv_domain_def_add_channel(def);
+
 	if (ctx->console_log != NULL) {
-		vs_xmlw_start(x, "serial");
-		vs_xmlw_attr(x, "type", "file");
-		vs_xmlw_start(x, "source");
-		vs_xmlw_attr(x, "path", ctx->console_log);
-		vs_xmlw_end(x);
-		vs_xmlw_start(x, "target");
-		vs_xmlw_attr(x, "port", "0");
-		vs_xmlw_end(x);
-		vs_xmlw_end(x);
+		def->serial.type = DRV_CHR_FILE;
+		def->serial.path = vs_xstrdup(ctx->console_log);
 	}
-	vs_xmlw_start(x, "channel");
-	vs_xmlw_attr(x, "type", "unix");
-	vs_xmlw_start(x, "source");
-	vs_xmlw_attr(x, "mode", "bind");
 	if (ctx->agent_socket != NULL)
-		vs_xmlw_attr(x, "path", ctx->agent_socket);
-	vs_xmlw_end(x);
-	vs_xmlw_start(x, "target");
-	vs_xmlw_attr(x, "type", "virtio");
-	vs_xmlw_attr(x, "name", OCI_AGENT_CHANNEL);
-	vs_xmlw_end(x);
-	vs_xmlw_end(x);
-	vs_xmlw_start(x, "memballoon");
-	vs_xmlw_attr(x, "model", "none");
-	vs_xmlw_end(x);
-	vs_xmlw_start(x, "rng");
-	vs_xmlw_attr(x, "model", "virtio");
-	vs_xmlw_start(x, "backend");
-	vs_xmlw_attr(x, "model", "random");
-	vs_xmlw_text(x, "/dev/urandom");
-	vs_xmlw_end(x);
-	vs_xmlw_end(x);
+		agent->path = vs_xstrdup(ctx->agent_socket);
+	agent->target_name = vs_xstrdup(OCI_AGENT_CHANNEL);
+	def->memballoon = false;
+	def->rng = true;
 }
 
 static int check_ctx(const struct oci_translate_ctx *ctx, const char *root,
@@ -353,9 +300,8 @@ char *oci_translate(const struct oci_spec *spec, const struct oci_translate_ctx 
 		    struct vs_error **err)
 {
 	cleanup_free char *root = NULL;
+	cleanup_domain_def struct domain_def *def = NULL;
 	struct vm_plan plan = { 0 };
-	cleanup_free char *text = NULL;
-	struct vs_xmlw x;
 
 	if (plan_vm(spec, ctx, &plan, err) < 0)
 		return NULL;
@@ -363,24 +309,13 @@ char *oci_translate(const struct oci_spec *spec, const struct oci_translate_ctx 
 	if (check_ctx(ctx, root, &plan, err) < 0)
 		return NULL;
 	vs_debug("oci", "VM of `%s`: %u MiB, %u vCPUs, %s, accel %s", ctx->name, plan.memory_mib,
-		 plan.vcpus, plan.machine, plan.accel);
+		 plan.vcpus, machine_names[plan.machine], accel_names[plan.accel]);
 
-	if (vs_xmlw_init(&x, err) < 0)
+	def = vs_xcalloc(1, sizeof(*def));
+	fill_head(def, ctx, &plan);
+	add_share(def, root, OCI_ROOTFS_TAG, spec->root_readonly);
+	if (add_mounts(def, spec, ctx, err) < 0)
 		return NULL;
-	w_head(&x, ctx, &plan);
-	vs_xmlw_start(&x, "devices");
-	w_share(&x, root, OCI_ROOTFS_TAG, spec->root_readonly);
-	if (w_mounts(&x, spec, ctx, err) < 0) {
-		vs_xmlw_discard(&x);
-		return NULL;
-	}
-	w_devices_tail(&x, ctx);
-	vs_xmlw_end(&x); /* devices */
-	vs_xmlw_end(&x); /* domain */
-	text = vs_xmlw_finish(&x);
-	if (text == NULL) {
-		vs_error_set(err, 0, "cannot write the domain XML of `%s`", ctx->name);
-		return NULL;
-	}
-	return vs_xasprintf("%s\n", text);
+	add_devices_tail(def, ctx);
+	return drv_domain_format(def, err);
 }

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * config.json -> libvirt domain XML (the subset driver/domain.h parses).
+ * The translator decides what the VM is (memory, vCPUs, which shares, the
+ * annotations' overrides) and fills the driver's struct domain_def with it;
+ * the driver's formatter (drv_domain_format()) writes the XML.
  *
  * The mapping convention below is shared with the guest agent, which finds
  * the shares and the channel by these names:
