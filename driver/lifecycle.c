@@ -29,6 +29,7 @@
 #include "driver/command.h"
 #include "driver/priv.h"
 #include "driver/process.h"
+#include "driver/sandbox.h"
 
 #define QMP_CONNECT_TIMEOUT_MS 10000
 #define QMP_COMMAND_TIMEOUT_MS 5000
@@ -41,6 +42,7 @@ struct drv_domain *drv_domain_new(struct drv_conn *conn, struct domain_def *def)
 	dom->conn = conn;
 	dom->def = def;
 	dom->pidfd = -1;
+	dom->seccomp_fd = -1;
 	dom->state = DRV_STATE_SHUTOFF;
 	dom->status_path = drv_root_path(conn, conn->run_dir, def->name, ".xml");
 	dom->qmp_path = drv_root_path(conn, conn->run_dir, def->name, ".qmp.sock");
@@ -55,6 +57,8 @@ void drv_domain_release(struct drv_domain *dom)
 	drv_qmp_free(dom->qmp);
 	if (dom->pidfd >= 0)
 		close(dom->pidfd);
+	if (dom->seccomp_fd >= 0)
+		close(dom->seccomp_fd);
 	drv_domain_def_free(dom->def);
 	free(dom->serial_pty);
 	free(dom->status_path);
@@ -96,11 +100,17 @@ int drv_domain_attach_monitor(struct drv_domain *dom, int timeout_ms, struct vs_
 	return 0;
 }
 
-/* Capabilities QEMU keeps: what serving the 9p shares needs, nothing else. */
+/*
+ * Capabilities QEMU keeps: what serving the 9p shares with the host's
+ * ownership needs, nothing else.  Not CAP_FSETID (a write to a set-user-ID
+ * file clears the bit, a chmod cannot keep set-group-ID on a file whose
+ * group QEMU is not in), CAP_MKNOD (no device nodes) or CAP_SETFCAP (no file
+ * capabilities): sandbox.h.
+ */
 static size_t caps_for(const struct domain_def *def, int caps[8])
 {
-	static const int fs_caps[] = { CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER,
-				       CAP_FSETID };
+	static const int fs_caps[] = { CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH,
+				       CAP_FOWNER };
 	size_t n = 0;
 
 	if (def->n_fs == 0 || geteuid() != 0)
@@ -246,7 +256,7 @@ static int spawn_qemu(struct drv_domain *dom, struct vs_error **err)
 		.no_thp = def->hugepages == DRV_HUGEPAGES_OFF ||
 			  (def->hugepages == DRV_HUGEPAGES_AUTO && dom->accel == DRV_ACCEL_TCG),
 	};
-	dom->pid = drv_process_spawn(&spawn, &dom->pidfd, err);
+	dom->pid = drv_process_spawn(&spawn, &dom->pidfd, &dom->seccomp_fd, err);
 	if (dom->pid < 0)
 		goto out;
 	dom->is_child = true;
@@ -452,31 +462,79 @@ static void reap(struct drv_domain *dom)
 	dom->state = DRV_STATE_SHUTOFF;
 	drv_qmp_free(dom->qmp);
 	dom->qmp = NULL;
+	if (dom->seccomp_fd >= 0)
+		close(steal_fd(&dom->seccomp_fd));
 	drv_status_remove(dom);
 	vs_debug("driver", "domain `%s` ended: %s", dom->def->name, dom->end.detail);
 }
 
-int drv_domain_poll_fds(const struct drv_domain *dom, int fds[2])
+int drv_domain_poll_fds(const struct drv_domain *dom, int fds[DRV_POLL_FDS])
 {
 	fds[0] = dom->pidfd;
 	fds[1] = dom->qmp ? drv_qmp_fd(dom->qmp) : -1;
-	return dom->ended ? 0 : 2;
+	fds[2] = dom->seccomp_fd;
+	return dom->ended ? 0 : DRV_POLL_FDS;
 }
 
-static bool pidfd_ready(int pidfd, int timeout_ms)
+/* Answers the seccomp calls QEMU is waiting on; a broken supervisor is closed (QEMU's calls then
+ * fail). */
+static void serve_sandbox(struct drv_domain *dom)
 {
-	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+	struct pollfd p = { .fd = dom->seccomp_fd, .events = POLLIN };
 
-	return poll(&p, 1, timeout_ms) > 0 && (p.revents & (POLLIN | POLLHUP));
+	while (dom->seccomp_fd >= 0 && poll(&p, 1, 0) > 0 && (p.revents & POLLIN)) {
+		cleanup_error struct vs_error *e = NULL;
+
+		if (drv_sandbox_serve(dom->seccomp_fd, dom->pidfd, dom->pid, &e) < 0) {
+			vs_warn("driver", "domain `%s`: %s", dom->def->name, e->msg);
+			close(steal_fd(&dom->seccomp_fd));
+		}
+	}
+	if (p.revents & (POLLHUP | POLLERR | POLLNVAL))
+		close(steal_fd(&dom->seccomp_fd)); /* QEMU is gone */
+}
+
+/*
+ * Whether QEMU exits within timeout_ms (-1: for ever), answering its
+ * seccomp calls meanwhile: a QEMU thread waiting on one could hold up its
+ * exit.
+ */
+static bool exits_within(struct drv_domain *dom, int timeout_ms)
+{
+	uint64_t deadline = vs_now_ns() + (uint64_t)(timeout_ms < 0 ? 0 : timeout_ms) * 1000000u;
+
+	for (;;) {
+		struct pollfd p[2] = { { .fd = dom->pidfd, .events = POLLIN },
+				       { .fd = dom->seccomp_fd, .events = POLLIN } };
+		int wait_ms = -1;
+
+		if (timeout_ms >= 0) {
+			uint64_t now = vs_now_ns();
+
+			if (now >= deadline)
+				return false;
+			wait_ms = (int)((deadline - now + 999999) / 1000000);
+		}
+		if (poll(p, dom->seccomp_fd >= 0 ? 2 : 1, wait_ms) < 0) {
+			if (errno == EINTR)
+				continue;
+			return false;
+		}
+		if (p[0].revents & (POLLIN | POLLHUP))
+			return true;
+		if (p[1].revents != 0)
+			serve_sandbox(dom);
+	}
 }
 
 int drv_domain_dispatch(struct drv_domain *dom, struct drv_end *end, struct vs_error **err)
 {
 	if (dom->ended)
 		goto ended;
+	serve_sandbox(dom);
 	drain_monitor(dom);
 	/* After the monitor's EOF, QEMU is on its way out: wait for it. */
-	if (!pidfd_ready(dom->pidfd, dom->qmp == NULL ? 5000 : 0))
+	if (!exits_within(dom, dom->qmp == NULL ? 5000 : 0))
 		return 0;
 	reap(dom);
 ended:
@@ -491,12 +549,12 @@ int drv_domain_wait(struct drv_domain *dom, int timeout_ms, struct drv_end *end,
 	uint64_t deadline = vs_now_ns() + (uint64_t)(timeout_ms < 0 ? 0 : timeout_ms) * 1000000u;
 
 	while (!dom->ended) {
-		struct pollfd p[2];
-		int fds[2], wait_ms = -1;
+		struct pollfd p[DRV_POLL_FDS];
+		int fds[DRV_POLL_FDS], wait_ms = -1;
 		nfds_t n = 0;
 
 		drv_domain_poll_fds(dom, fds);
-		for (int i = 0; i < 2; i++)
+		for (int i = 0; i < DRV_POLL_FDS; i++)
 			if (fds[i] >= 0)
 				p[n++] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
 		if (timeout_ms >= 0) {
@@ -532,16 +590,16 @@ int drv_domain_destroy(struct drv_domain *dom, struct vs_error **err)
 	dom->destroying = true;
 	if (dom->qmp != NULL && drv_qmp_command(dom->qmp, "quit", NULL, 1000, NULL, &quit_err) < 0)
 		vs_debug("driver", "quit failed: %s", quit_err->msg);
-	if (pidfd_ready(dom->pidfd, DESTROY_STEP_MS))
+	if (exits_within(dom, DESTROY_STEP_MS))
 		goto reaped;
 	vs_debug("driver", "sending SIGTERM to QEMU %d", (int)dom->pid);
 	send_signal(dom, SIGTERM);
-	if (pidfd_ready(dom->pidfd, DESTROY_STEP_MS))
+	if (exits_within(dom, DESTROY_STEP_MS))
 		goto reaped;
 	vs_debug("driver", "sending SIGKILL to QEMU %d", (int)dom->pid);
 	if (send_signal(dom, SIGKILL) < 0 && errno != ESRCH)
 		return vs_error_set(err, errno, "cannot kill QEMU (pid %d)", (int)dom->pid);
-	if (!pidfd_ready(dom->pidfd, -1))
+	if (!exits_within(dom, -1))
 		return vs_error_set(err, errno, "cannot wait for QEMU (pid %d)", (int)dom->pid);
 reaped:
 	reap(dom);

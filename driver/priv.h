@@ -16,6 +16,7 @@ struct drv_domain {
 	pid_t pid;
 	unsigned long long start_time;
 	int pidfd;
+	int seccomp_fd; /* supervisor of QEMU's seccomp filter (sandbox.h); -1 after a reconnect */
 	bool is_child; /* ours to waitpid(); false after reconnecting to a stranger */
 	struct drv_qmp *qmp;
 	bool destroying;

@@ -73,10 +73,10 @@ static int driver_ready(struct monitor *m, void *what, short revents, struct vs_
 /* The driver's descriptors (QMP, QEMU's end). */
 static void watch_driver(struct monitor *m, struct monitor_poll *set)
 {
-	int dfds[2];
+	int dfds[DRV_POLL_FDS];
 
 	drv_domain_poll_fds(m->vm.dom, dfds);
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < DRV_POLL_FDS; i++)
 		if (dfds[i] >= 0)
 			monitor_loop_watch(set, dfds[i], POLLIN, driver_ready, NULL);
 }
