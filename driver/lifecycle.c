@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -46,6 +47,7 @@ struct drv_domain *drv_domain_new(struct drv_conn *conn, struct domain_def *def)
 	dom->state = DRV_STATE_SHUTOFF;
 	dom->status_path = drv_root_path(conn, conn->run_dir, def->name, ".xml");
 	dom->qmp_path = drv_root_path(conn, conn->run_dir, def->name, ".qmp.sock");
+	dom->pid_path = drv_root_path(conn, conn->run_dir, def->name, ".pid");
 	dom->log_path = drv_root_path(conn, conn->log_dir, def->name, ".log");
 	dom->next = conn->domains;
 	conn->domains = dom;
@@ -63,6 +65,7 @@ void drv_domain_release(struct drv_domain *dom)
 	free(dom->serial_pty);
 	free(dom->status_path);
 	free(dom->qmp_path);
+	free(dom->pid_path);
 	free(dom->log_path);
 	free(dom);
 }
@@ -121,18 +124,24 @@ static size_t caps_for(const struct domain_def *def, int caps[8])
 }
 
 /* The last non-empty line of the domain log, for error messages. */
-static void log_tail(const char *path, char *out, size_t size)
+/*
+ * The last non-empty line QEMU wrote to the domain log since it started
+ * (after the command line open_log() wrote), for error messages; "" when
+ * it said nothing.
+ */
+static void log_tail(const struct drv_domain *dom, char *out, size_t size)
 {
 	char buf[4096];
-	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-	off_t end;
+	cleanup_close int fd = open(dom->log_path, O_RDONLY | O_CLOEXEC);
+	off_t end, from;
 	ssize_t n;
 
 	out[0] = '\0';
-	if (fd < 0 || (end = lseek(fd, 0, SEEK_END)) < 0)
+	if (fd < 0 || (end = lseek(fd, 0, SEEK_END)) <= dom->log_start)
 		return;
-	n = pread(fd, buf, sizeof(buf) - 1,
-		  end > (off_t)sizeof(buf) - 1 ? end - (off_t)sizeof(buf) + 1 : 0);
+	from = end - dom->log_start > (off_t)sizeof(buf) - 1 ? end - (off_t)sizeof(buf) + 1
+							     : dom->log_start;
+	n = pread(fd, buf, (size_t)(end - from), from);
 	if (n <= 0)
 		return;
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
@@ -142,7 +151,7 @@ static void log_tail(const char *path, char *out, size_t size)
 	snprintf(out, size, "%s", line ? line + 1 : buf);
 }
 
-static int open_log(const struct drv_domain *dom, const struct vs_strv *argv, struct vs_error **err)
+static int open_log(struct drv_domain *dom, const struct vs_strv *argv, struct vs_error **err)
 {
 	cleanup_free char *cmdline = vs_strv_join(argv, " ");
 	char stamp[64];
@@ -156,6 +165,7 @@ static int open_log(const struct drv_domain *dom, const struct vs_strv *argv, st
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%SZ", &tm);
 	dprintf(fd, "%s: starting up\n%s\n", stamp, cmdline);
+	dom->log_start = lseek(fd, 0, SEEK_END);
 	return fd;
 }
 
@@ -202,18 +212,51 @@ static int close_fds(int *fds, size_t n)
 	return 0;
 }
 
+/*
+ * The files QEMU boots must be regular files: checked without following a
+ * FIFO or a device put in their place into a hang.
+ */
+static int check_boot_file(const char *path, const char *what, struct vs_error **err)
+{
+	cleanup_close int fd = -1;
+	struct stat st;
+
+	if (path == NULL)
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return vs_error_set(err, errno, "cannot open the %s `%s`", what, path);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return vs_error_set(err, 0, "the %s `%s` is not a regular file", what, path);
+	return 0;
+}
+
+/* What backs the ISA serial port: the <serial>, or a <console> standing for it; NULL: none. */
+static const struct drv_chr *serial_backend(const struct domain_def *def)
+{
+	if (def->serial.type != DRV_CHR_NULL)
+		return &def->serial;
+	if (def->console.type != DRV_CHR_NULL && !def->console.virtio)
+		return &def->console;
+	return NULL;
+}
+
 static int spawn_qemu(struct drv_domain *dom, struct vs_error **err)
 {
 	struct domain_def *def = dom->def;
 	cleanup_strv struct vs_strv argv = { 0 };
 	cleanup_close int log_fd = -1;
-	int fds[1 + 16];
+	const struct drv_chr *serial = serial_backend(def);
+	int fds[1 + 16 + 1];
 	size_t n_fds = 0;
-	int caps[8];
+	int caps[8], serial_fd = 0;
 	int r = -1;
 
 	if (def->n_channels > 16)
 		return vs_error_set(err, 0, "domain `%s` has more than 16 channels", def->name);
+	if (check_boot_file(def->kernel, "guest kernel", err) < 0 ||
+	    check_boot_file(def->initrd, "initramfs", err) < 0)
+		return -1;
 	for (size_t i = 0; i < VS_ARRAY_SIZE(fds); i++)
 		fds[i] = -1;
 
@@ -228,8 +271,17 @@ static int spawn_qemu(struct drv_domain *dom, struct vs_error **err)
 		if (fds[n_fds++] < 0)
 			goto out;
 	}
+	/* A unix serial port too: its owner may connect before QEMU runs, whatever its path's
+	 * length. */
+	if (serial != NULL && serial->type == DRV_CHR_UNIX) {
+		vs_debug("driver", "binding the serial port at `%s`", serial->path);
+		fds[n_fds] = vs_unix_listen(serial->path, 1, err);
+		if (fds[n_fds++] < 0)
+			goto out;
+		serial_fd = 3 + (int)n_fds - 1;
+	}
 
-	/* In the child, the QMP socket is fd 3 and the channels follow. */
+	/* In the child, the QMP socket is fd 3, the channels follow, then the serial port. */
 	int channel_fds[16];
 	for (size_t i = 0; i < def->n_channels; i++)
 		channel_fds[i] = 4 + (int)i;
@@ -238,6 +290,8 @@ static int spawn_qemu(struct drv_domain *dom, struct vs_error **err)
 		.accel = dom->accel,
 		.qmp_fd = 3,
 		.channel_fds = channel_fds,
+		.serial_fd = serial_fd,
+		.pidfile = dom->pid_path,
 	};
 	vs_debug("driver", "building the QEMU command line (accel %s)", drv_accel_name(dom->accel));
 	if (drv_command_build(def, &ctx, &argv, err) < 0)
@@ -338,7 +392,7 @@ fail:
 	if (dom->pid > 0) {
 		char tail[400];
 
-		log_tail(dom->log_path, tail, sizeof(tail));
+		log_tail(dom, tail, sizeof(tail));
 		if (tail[0] != '\0')
 			vs_error_prefix(err, "QEMU said `%s`", tail);
 	}
@@ -397,11 +451,11 @@ static void describe_exit(struct drv_domain *dom, int wait_status)
 		snprintf(end->detail, sizeof(end->detail), "destroyed");
 	} else {
 		end->reason = DRV_END_FAILED;
-		log_tail(dom->log_path, tail, sizeof(tail));
+		log_tail(dom, tail, sizeof(tail));
+		/* Killed, QEMU said nothing worth repeating: its log ends with its command line. */
 		if (wait_status >= 0 && WIFSIGNALED(wait_status))
-			snprintf(end->detail, sizeof(end->detail),
-				 "QEMU was killed by signal %d%s%s", WTERMSIG(wait_status),
-				 tail[0] ? ": " : "", tail);
+			snprintf(end->detail, sizeof(end->detail), "the VM was killed by signal %d",
+				 WTERMSIG(wait_status));
 		else if (wait_status >= 0)
 			snprintf(end->detail, sizeof(end->detail), "QEMU exited with status %d%s%s",
 				 WEXITSTATUS(wait_status), tail[0] ? ": " : "", tail);

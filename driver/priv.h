@@ -17,7 +17,7 @@ struct drv_domain {
 	unsigned long long start_time;
 	int pidfd;
 	int seccomp_fd; /* supervisor of QEMU's seccomp filter (sandbox.h); -1 after a reconnect */
-	bool is_child; /* ours to waitpid(); false after reconnecting to a stranger */
+	bool is_child;	/* ours to waitpid(); false after reconnecting to a stranger */
 	struct drv_qmp *qmp;
 	bool destroying;
 	bool ended;
@@ -25,7 +25,8 @@ struct drv_domain {
 	char shutdown_reason[64]; /* from QMP's SHUTDOWN event, "" until one came */
 	bool panicked;
 	char *serial_pty;
-	char *status_path, *qmp_path, *log_path;
+	char *status_path, *qmp_path, *pid_path, *log_path;
+	off_t log_start; /* where QEMU's own output begins in the log, after the command line */
 	struct drv_domain *next;
 };
 
