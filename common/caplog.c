@@ -14,19 +14,22 @@
 
 static int open_file(const char *path)
 {
-	return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
 }
 
 int vs_caplog_open(struct vs_caplog *log, const char *path, uint64_t size, uint64_t rate,
 		   uint64_t now_ns, struct vs_error **err)
 {
 	int fd = open_file(path);
+	off_t end;
 
 	if (fd < 0)
 		return vs_error_set(err, errno, "cannot create `%s`", path);
+	end = lseek(fd, 0, SEEK_END);
 	*log = (struct vs_caplog){
 		.path = vs_xstrdup(path),
 		.fd = fd,
+		.written = end > 0 ? (uint64_t)end : 0,
 		.size = size,
 		.rate = rate,
 		.tokens = rate * VS_CAPLOG_BURST_SECONDS,

@@ -31,7 +31,10 @@ struct vs_caplog {
 	uint64_t dropped;    /* not yet reported in the file */
 };
 
-/* Creates (truncates) path, 0600.  now_ns is the clock vs_caplog_write() will be given. */
+/*
+ * Opens path to append (created 0600; what it holds counts against its
+ * size).  now_ns is the clock vs_caplog_write() will be given.
+ */
 int vs_caplog_open(struct vs_caplog *log, const char *path, uint64_t size, uint64_t rate,
 		   uint64_t now_ns, struct vs_error **err);
 /*

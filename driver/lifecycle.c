@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/caplog.h"
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/sock.h"
@@ -44,6 +45,8 @@ struct drv_domain *drv_domain_new(struct drv_conn *conn, struct domain_def *def)
 	dom->def = def;
 	dom->pidfd = -1;
 	dom->seccomp_fd = -1;
+	dom->output_fd = -1;
+	dom->output_log.fd = -1;
 	dom->state = DRV_STATE_SHUTOFF;
 	dom->status_path = drv_root_path(conn, conn->run_dir, def->name, ".xml");
 	dom->qmp_path = drv_root_path(conn, conn->run_dir, def->name, ".qmp.sock");
@@ -61,6 +64,9 @@ void drv_domain_release(struct drv_domain *dom)
 		close(dom->pidfd);
 	if (dom->seccomp_fd >= 0)
 		close(dom->seccomp_fd);
+	if (dom->output_fd >= 0)
+		close(dom->output_fd);
+	vs_caplog_close(&dom->output_log);
 	drv_domain_def_free(dom->def);
 	free(dom->serial_pty);
 	free(dom->status_path);
@@ -241,11 +247,57 @@ static const struct drv_chr *serial_backend(const struct domain_def *def)
 	return NULL;
 }
 
+/*
+ * QEMU's stdout and stderr go through a pipe into the domain log, capped
+ * (common/caplog.h): a guest can make QEMU print (a device's complaint
+ * about what the guest's driver did, for each thing it did), and must not
+ * fill the host's disk with it.  *w is the pipe's end for QEMU.
+ */
+static int open_output(struct drv_domain *dom, int *w, struct vs_error **err)
+{
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return vs_error_set(err, errno, "cannot create a pipe for QEMU's output");
+	if (fcntl(p[0], F_SETFL, O_NONBLOCK) < 0 ||
+	    vs_caplog_open(&dom->output_log, dom->log_path, DRV_QEMU_LOG_SIZE, DRV_QEMU_LOG_RATE,
+			   vs_now_ns(), err) < 0) {
+		if (err != NULL && *err == NULL)
+			vs_error_set(err, errno, "cannot read QEMU's output");
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	dom->output_fd = p[0];
+	*w = p[1];
+	return 0;
+}
+
+/* Moves what QEMU printed into the domain log, without waiting; closes the pipe at its end. */
+static void read_output(struct drv_domain *dom)
+{
+	char buf[16384];
+
+	while (dom->output_fd >= 0) {
+		ssize_t n = read(dom->output_fd, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			close(steal_fd(&dom->output_fd));
+			return;
+		}
+		vs_caplog_write(&dom->output_log, buf, (size_t)n, vs_now_ns());
+	}
+}
+
 static int spawn_qemu(struct drv_domain *dom, struct vs_error **err)
 {
 	struct domain_def *def = dom->def;
 	cleanup_strv struct vs_strv argv = { 0 };
-	cleanup_close int log_fd = -1;
+	cleanup_close int log_fd = -1, out_w = -1;
 	const struct drv_chr *serial = serial_backend(def);
 	int fds[1 + 16 + 1];
 	size_t n_fds = 0;
@@ -271,8 +323,7 @@ static int spawn_qemu(struct drv_domain *dom, struct vs_error **err)
 		if (fds[n_fds++] < 0)
 			goto out;
 	}
-	/* A unix serial port too: its owner may connect before QEMU runs, whatever its path's
-	 * length. */
+	/* A unix serial port too: its owner may connect before QEMU runs. */
 	if (serial != NULL && serial->type == DRV_CHR_UNIX) {
 		vs_debug("driver", "binding the serial port at `%s`", serial->path);
 		fds[n_fds] = vs_unix_listen(serial->path, 1, err);
@@ -297,14 +348,14 @@ static int spawn_qemu(struct drv_domain *dom, struct vs_error **err)
 	if (drv_command_build(def, &ctx, &argv, err) < 0)
 		goto out;
 	log_fd = open_log(dom, &argv, err);
-	if (log_fd < 0)
+	if (log_fd < 0 || open_output(dom, &out_w, err) < 0)
 		goto out;
 
 	struct drv_spawn spawn = {
 		.argv = argv.v,
 		.pass_fds = fds,
 		.n_pass_fds = n_fds,
-		.log_fd = log_fd,
+		.log_fd = out_w,
 		.keep_caps = caps,
 		.n_keep_caps = caps_for(def, caps),
 		.no_thp = def->hugepages == DRV_HUGEPAGES_OFF ||
@@ -392,6 +443,7 @@ fail:
 	if (dom->pid > 0) {
 		char tail[400];
 
+		read_output(dom);
 		log_tail(dom, tail, sizeof(tail));
 		if (tail[0] != '\0')
 			vs_error_prefix(err, "QEMU said `%s`", tail);
@@ -511,6 +563,7 @@ static void reap(struct drv_domain *dom)
 	if (dom->is_child)
 		while (waitpid(dom->pid, &status, 0) < 0 && errno == EINTR)
 			;
+	read_output(dom);
 	describe_exit(dom, dom->is_child ? status : -1);
 	dom->ended = true;
 	dom->state = DRV_STATE_SHUTOFF;
@@ -527,6 +580,7 @@ int drv_domain_poll_fds(const struct drv_domain *dom, int fds[DRV_POLL_FDS])
 	fds[0] = dom->pidfd;
 	fds[1] = dom->qmp ? drv_qmp_fd(dom->qmp) : -1;
 	fds[2] = dom->seccomp_fd;
+	fds[3] = dom->output_fd;
 	return dom->ended ? 0 : DRV_POLL_FDS;
 }
 
@@ -550,16 +604,17 @@ static void serve_sandbox(struct drv_domain *dom)
 
 /*
  * Whether QEMU exits within timeout_ms (-1: for ever), answering its
- * seccomp calls meanwhile: a QEMU thread waiting on one could hold up its
- * exit.
+ * seccomp calls and reading its output meanwhile: a QEMU thread waiting on
+ * either could hold up its exit.
  */
 static bool exits_within(struct drv_domain *dom, int timeout_ms)
 {
 	uint64_t deadline = vs_now_ns() + (uint64_t)(timeout_ms < 0 ? 0 : timeout_ms) * 1000000u;
 
 	for (;;) {
-		struct pollfd p[2] = { { .fd = dom->pidfd, .events = POLLIN },
-				       { .fd = dom->seccomp_fd, .events = POLLIN } };
+		struct pollfd p[3] = { { .fd = dom->pidfd, .events = POLLIN },
+				       { .fd = dom->seccomp_fd, .events = POLLIN },
+				       { .fd = dom->output_fd, .events = POLLIN } };
 		int wait_ms = -1;
 
 		if (timeout_ms >= 0) {
@@ -569,7 +624,8 @@ static bool exits_within(struct drv_domain *dom, int timeout_ms)
 				return false;
 			wait_ms = (int)((deadline - now + 999999) / 1000000);
 		}
-		if (poll(p, dom->seccomp_fd >= 0 ? 2 : 1, wait_ms) < 0) {
+		/* poll() skips the negative descriptors of what is already closed. */
+		if (poll(p, 3, wait_ms) < 0) {
 			if (errno == EINTR)
 				continue;
 			return false;
@@ -578,6 +634,8 @@ static bool exits_within(struct drv_domain *dom, int timeout_ms)
 			return true;
 		if (p[1].revents != 0)
 			serve_sandbox(dom);
+		if (p[2].revents != 0)
+			read_output(dom);
 	}
 }
 
@@ -586,6 +644,7 @@ int drv_domain_dispatch(struct drv_domain *dom, struct drv_end *end, struct vs_e
 	if (dom->ended)
 		goto ended;
 	serve_sandbox(dom);
+	read_output(dom);
 	drain_monitor(dom);
 	/* After the monitor's EOF, QEMU is on its way out: wait for it. */
 	if (!exits_within(dom, dom->qmp == NULL ? 5000 : 0))

@@ -39,6 +39,11 @@ static char *slurp(const char *p, size_t *len)
 	return text;
 }
 
+static void write_text(const char *p, const char *text)
+{
+	cr_assert_eq(vs_write_file_atomic(p, text, strlen(text), 0600, NULL), 0);
+}
+
 static off_t size_of(const char *p)
 {
 	struct stat st;
@@ -157,4 +162,20 @@ Test(caplog, refuses_a_symlink)
 	cr_assert_not_null(strstr(err->msg, path), "%s", err->msg);
 	vs_error_release(&err);
 	cr_assert_eq(size_of(target), -1, "nothing written through the link");
+}
+
+/* Opened again, the log goes on where it was, and what it held counts against its size. */
+Test(caplog, appends_and_counts_what_was_there)
+{
+	struct vs_caplog log;
+	size_t len;
+
+	write_text(path, "header\n");
+	cr_assert_eq(vs_caplog_open(&log, path, 10, 1024, 0, NULL), 0);
+	vs_caplog_write(&log, "abcdef", 6, 0);
+	vs_caplog_close(&log);
+	cleanup_free char *old = slurp(path1, &len);
+	cleanup_free char *now = slurp(path, &len);
+	cr_assert_str_eq(old, "header\nabc");
+	cr_assert_str_eq(now, "def");
 }
