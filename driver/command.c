@@ -138,6 +138,10 @@ static void build_monitor(const struct drv_command_ctx *ctx, struct vs_strv *arg
 	vs_strv_push(argv, "-chardev");
 	vs_strv_pushf(argv, "socket,id=charmonitor,fd=%d,server=on,wait=off", ctx->qmp_fd);
 	push2(argv, "-mon", "chardev=charmonitor,id=monitor,mode=control");
+	/* As libvirt: the pid in the driver's root, and its path in `ps` names the domain's root.
+	 */
+	if (ctx->pidfile != NULL)
+		push2(argv, "-pidfile", ctx->pidfile);
 	push2(argv, "-sandbox",
 	      "on,obsolete=deny,elevateprivileges=deny,spawn=deny,"
 	      "resourcecontrol=deny");
@@ -265,8 +269,9 @@ static void build_nets(const struct domain_def *def, const char *sfx, struct vs_
 	}
 }
 
-/* -chardev for a <serial> or <console> backend. */
-static void push_chardev(const struct drv_chr *chr, const char *id, struct vs_strv *argv)
+/* -chardev for a <serial> or <console> backend; listen_fd > 0: a unix one's bound socket. */
+static void push_chardev(const struct drv_chr *chr, const char *id, int listen_fd,
+			 struct vs_strv *argv)
 {
 	cleanup_free char *path = chr->path ? opt_escape(chr->path) : NULL;
 
@@ -280,7 +285,10 @@ static void push_chardev(const struct drv_chr *chr, const char *id, struct vs_st
 		vs_strv_pushf(argv, "pty,id=%s", id);
 		break;
 	case DRV_CHR_UNIX:
-		vs_strv_pushf(argv, "socket,id=%s,path=%s,server=on,wait=off", id, path);
+		if (listen_fd > 0)
+			vs_strv_pushf(argv, "socket,id=%s,fd=%d,server=on,wait=off", id, listen_fd);
+		else
+			vs_strv_pushf(argv, "socket,id=%s,path=%s,server=on,wait=off", id, path);
 		break;
 	case DRV_CHR_NULL:
 		vs_strv_pushf(argv, "null,id=%s", id);
@@ -289,7 +297,8 @@ static void push_chardev(const struct drv_chr *chr, const char *id, struct vs_st
 }
 
 /* The ISA serial port: <serial>, or else a <console> with a serial target. */
-static void build_serial(const struct domain_def *def, struct vs_strv *argv)
+static void build_serial(const struct domain_def *def, const struct drv_command_ctx *ctx,
+			 struct vs_strv *argv)
 {
 	const struct drv_chr *chr = &def->serial;
 
@@ -297,7 +306,7 @@ static void build_serial(const struct domain_def *def, struct vs_strv *argv)
 		chr = &def->console;
 	if (chr->type == DRV_CHR_NULL)
 		return;
-	push_chardev(chr, "charserial0", argv);
+	push_chardev(chr, "charserial0", ctx->serial_fd, argv);
 	push2(argv, "-serial", "chardev:charserial0");
 }
 
@@ -317,7 +326,7 @@ static void build_virtio_serial(const struct domain_def *def, const struct drv_c
 	vs_strv_pushf(argv, "virtio-serial-%s,id=virtio-serial0,max_ports=%zu", sfx,
 		      def->n_channels + 1);
 	if (console) {
-		push_chardev(&def->console, "charconsole0", argv);
+		push_chardev(&def->console, "charconsole0", 0, argv);
 		push2(argv, "-device",
 		      "virtconsole,bus=virtio-serial0.0,nr=0,chardev=charconsole0,id=console0");
 	}
@@ -365,7 +374,7 @@ int drv_command_build(const struct domain_def *def, const struct drv_command_ctx
 	build_disks(def, sfx, argv);
 	build_filesystems(def, sfx, argv);
 	build_nets(def, sfx, argv);
-	build_serial(def, argv);
+	build_serial(def, ctx, argv);
 	build_virtio_serial(def, ctx, sfx, argv);
 	build_misc(def, sfx, argv);
 	return 0;

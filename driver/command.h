@@ -29,6 +29,12 @@ struct drv_command_ctx {
 	enum drv_accel accel;	/* KVM or TCG, never AUTO */
 	int qmp_fd;		/* listening QMP socket QEMU inherits */
 	const int *channel_fds; /* listening socket per def->channels[i], same order */
+	const char *pidfile;	/* QEMU writes its pid there (-pidfile); NULL: none */
+	/*
+	 * The listening socket of a unix <serial> (or the <console> that
+	 * stands for it); 0: QEMU binds the path itself.
+	 */
+	int serial_fd;
 };
 
 /*

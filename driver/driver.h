@@ -86,10 +86,14 @@ int drv_domain_wait(struct drv_domain *dom, int timeout_ms, struct drv_end *end,
 
 /*
  * For an owner's own poll loop: the descriptors to watch for POLLIN (QEMU's
- * pidfd, the QMP socket), and the call that handles whatever is ready.
- * drv_domain_dispatch() returns 1 when the domain has ended (and fills end).
+ * pidfd, the QMP socket, the supervisor of QEMU's seccomp filter, QEMU's
+ * output; -1 for none), and the call that handles whatever is ready.  An owner must call
+ * drv_domain_dispatch() soon when one is ready: QEMU waits for the
+ * supervisor's answer.  drv_domain_dispatch() returns 1 when the domain has
+ * ended (and fills end).
  */
-int drv_domain_poll_fds(const struct drv_domain *dom, int fds[2]);
+#define DRV_POLL_FDS 4
+int drv_domain_poll_fds(const struct drv_domain *dom, int fds[DRV_POLL_FDS]);
 int drv_domain_dispatch(struct drv_domain *dom, struct drv_end *end, struct vs_error **err);
 
 /* Connects to the unix socket behind <channel> target `name`. */

@@ -16,11 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "common/caplog.h"
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/sock.h"
@@ -29,6 +31,7 @@
 #include "driver/command.h"
 #include "driver/priv.h"
 #include "driver/process.h"
+#include "driver/sandbox.h"
 
 #define QMP_CONNECT_TIMEOUT_MS 10000
 #define QMP_COMMAND_TIMEOUT_MS 5000
@@ -41,9 +44,13 @@ struct drv_domain *drv_domain_new(struct drv_conn *conn, struct domain_def *def)
 	dom->conn = conn;
 	dom->def = def;
 	dom->pidfd = -1;
+	dom->seccomp_fd = -1;
+	dom->output_fd = -1;
+	dom->output_log.fd = -1;
 	dom->state = DRV_STATE_SHUTOFF;
 	dom->status_path = drv_root_path(conn, conn->run_dir, def->name, ".xml");
 	dom->qmp_path = drv_root_path(conn, conn->run_dir, def->name, ".qmp.sock");
+	dom->pid_path = drv_root_path(conn, conn->run_dir, def->name, ".pid");
 	dom->log_path = drv_root_path(conn, conn->log_dir, def->name, ".log");
 	dom->next = conn->domains;
 	conn->domains = dom;
@@ -55,10 +62,16 @@ void drv_domain_release(struct drv_domain *dom)
 	drv_qmp_free(dom->qmp);
 	if (dom->pidfd >= 0)
 		close(dom->pidfd);
+	if (dom->seccomp_fd >= 0)
+		close(dom->seccomp_fd);
+	if (dom->output_fd >= 0)
+		close(dom->output_fd);
+	vs_caplog_close(&dom->output_log);
 	drv_domain_def_free(dom->def);
 	free(dom->serial_pty);
 	free(dom->status_path);
 	free(dom->qmp_path);
+	free(dom->pid_path);
 	free(dom->log_path);
 	free(dom);
 }
@@ -96,11 +109,17 @@ int drv_domain_attach_monitor(struct drv_domain *dom, int timeout_ms, struct vs_
 	return 0;
 }
 
-/* Capabilities QEMU keeps: what serving the 9p shares needs, nothing else. */
+/*
+ * Capabilities QEMU keeps: what serving the 9p shares with the host's
+ * ownership needs, nothing else.  Not CAP_FSETID (a write to a set-user-ID
+ * file clears the bit, a chmod cannot keep set-group-ID on a file whose
+ * group QEMU is not in), CAP_MKNOD (no device nodes) or CAP_SETFCAP (no file
+ * capabilities): sandbox.h.
+ */
 static size_t caps_for(const struct domain_def *def, int caps[8])
 {
-	static const int fs_caps[] = { CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER,
-				       CAP_FSETID };
+	static const int fs_caps[] = { CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH,
+				       CAP_FOWNER };
 	size_t n = 0;
 
 	if (def->n_fs == 0 || geteuid() != 0)
@@ -111,18 +130,24 @@ static size_t caps_for(const struct domain_def *def, int caps[8])
 }
 
 /* The last non-empty line of the domain log, for error messages. */
-static void log_tail(const char *path, char *out, size_t size)
+/*
+ * The last non-empty line QEMU wrote to the domain log since it started
+ * (after the command line open_log() wrote), for error messages; "" when
+ * it said nothing.
+ */
+static void log_tail(const struct drv_domain *dom, char *out, size_t size)
 {
 	char buf[4096];
-	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-	off_t end;
+	cleanup_close int fd = open(dom->log_path, O_RDONLY | O_CLOEXEC);
+	off_t end, from;
 	ssize_t n;
 
 	out[0] = '\0';
-	if (fd < 0 || (end = lseek(fd, 0, SEEK_END)) < 0)
+	if (fd < 0 || (end = lseek(fd, 0, SEEK_END)) <= dom->log_start)
 		return;
-	n = pread(fd, buf, sizeof(buf) - 1,
-		  end > (off_t)sizeof(buf) - 1 ? end - (off_t)sizeof(buf) + 1 : 0);
+	from = end - dom->log_start > (off_t)sizeof(buf) - 1 ? end - (off_t)sizeof(buf) + 1
+							     : dom->log_start;
+	n = pread(fd, buf, (size_t)(end - from), from);
 	if (n <= 0)
 		return;
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
@@ -132,7 +157,7 @@ static void log_tail(const char *path, char *out, size_t size)
 	snprintf(out, size, "%s", line ? line + 1 : buf);
 }
 
-static int open_log(const struct drv_domain *dom, const struct vs_strv *argv, struct vs_error **err)
+static int open_log(struct drv_domain *dom, const struct vs_strv *argv, struct vs_error **err)
 {
 	cleanup_free char *cmdline = vs_strv_join(argv, " ");
 	char stamp[64];
@@ -146,6 +171,7 @@ static int open_log(const struct drv_domain *dom, const struct vs_strv *argv, st
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%SZ", &tm);
 	dprintf(fd, "%s: starting up\n%s\n", stamp, cmdline);
+	dom->log_start = lseek(fd, 0, SEEK_END);
 	return fd;
 }
 
@@ -192,18 +218,97 @@ static int close_fds(int *fds, size_t n)
 	return 0;
 }
 
+/*
+ * The files QEMU boots must be regular files: checked without following a
+ * FIFO or a device put in their place into a hang.
+ */
+static int check_boot_file(const char *path, const char *what, struct vs_error **err)
+{
+	cleanup_close int fd = -1;
+	struct stat st;
+
+	if (path == NULL)
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return vs_error_set(err, errno, "cannot open the %s `%s`", what, path);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return vs_error_set(err, 0, "the %s `%s` is not a regular file", what, path);
+	return 0;
+}
+
+/* What backs the ISA serial port: the <serial>, or a <console> standing for it; NULL: none. */
+static const struct drv_chr *serial_backend(const struct domain_def *def)
+{
+	if (def->serial.type != DRV_CHR_NULL)
+		return &def->serial;
+	if (def->console.type != DRV_CHR_NULL && !def->console.virtio)
+		return &def->console;
+	return NULL;
+}
+
+/*
+ * QEMU's stdout and stderr go through a pipe into the domain log, capped
+ * (common/caplog.h): a guest can make QEMU print (a device's complaint
+ * about what the guest's driver did, for each thing it did), and must not
+ * fill the host's disk with it.  *w is the pipe's end for QEMU.
+ */
+static int open_output(struct drv_domain *dom, int *w, struct vs_error **err)
+{
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return vs_error_set(err, errno, "cannot create a pipe for QEMU's output");
+	if (fcntl(p[0], F_SETFL, O_NONBLOCK) < 0 ||
+	    vs_caplog_open(&dom->output_log, dom->log_path, DRV_QEMU_LOG_SIZE, DRV_QEMU_LOG_RATE,
+			   vs_now_ns(), err) < 0) {
+		if (err != NULL && *err == NULL)
+			vs_error_set(err, errno, "cannot read QEMU's output");
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	dom->output_fd = p[0];
+	*w = p[1];
+	return 0;
+}
+
+/* Moves what QEMU printed into the domain log, without waiting; closes the pipe at its end. */
+static void read_output(struct drv_domain *dom)
+{
+	char buf[16384];
+
+	while (dom->output_fd >= 0) {
+		ssize_t n = read(dom->output_fd, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			close(steal_fd(&dom->output_fd));
+			return;
+		}
+		vs_caplog_write(&dom->output_log, buf, (size_t)n, vs_now_ns());
+	}
+}
+
 static int spawn_qemu(struct drv_domain *dom, struct vs_error **err)
 {
 	struct domain_def *def = dom->def;
 	cleanup_strv struct vs_strv argv = { 0 };
-	cleanup_close int log_fd = -1;
-	int fds[1 + 16];
+	cleanup_close int log_fd = -1, out_w = -1;
+	const struct drv_chr *serial = serial_backend(def);
+	int fds[1 + 16 + 1];
 	size_t n_fds = 0;
-	int caps[8];
+	int caps[8], serial_fd = 0;
 	int r = -1;
 
 	if (def->n_channels > 16)
 		return vs_error_set(err, 0, "domain `%s` has more than 16 channels", def->name);
+	if (check_boot_file(def->kernel, "guest kernel", err) < 0 ||
+	    check_boot_file(def->initrd, "initramfs", err) < 0)
+		return -1;
 	for (size_t i = 0; i < VS_ARRAY_SIZE(fds); i++)
 		fds[i] = -1;
 
@@ -218,8 +323,16 @@ static int spawn_qemu(struct drv_domain *dom, struct vs_error **err)
 		if (fds[n_fds++] < 0)
 			goto out;
 	}
+	/* A unix serial port too: its owner may connect before QEMU runs. */
+	if (serial != NULL && serial->type == DRV_CHR_UNIX) {
+		vs_debug("driver", "binding the serial port at `%s`", serial->path);
+		fds[n_fds] = vs_unix_listen(serial->path, 1, err);
+		if (fds[n_fds++] < 0)
+			goto out;
+		serial_fd = 3 + (int)n_fds - 1;
+	}
 
-	/* In the child, the QMP socket is fd 3 and the channels follow. */
+	/* In the child, the QMP socket is fd 3, the channels follow, then the serial port. */
 	int channel_fds[16];
 	for (size_t i = 0; i < def->n_channels; i++)
 		channel_fds[i] = 4 + (int)i;
@@ -228,25 +341,27 @@ static int spawn_qemu(struct drv_domain *dom, struct vs_error **err)
 		.accel = dom->accel,
 		.qmp_fd = 3,
 		.channel_fds = channel_fds,
+		.serial_fd = serial_fd,
+		.pidfile = dom->pid_path,
 	};
 	vs_debug("driver", "building the QEMU command line (accel %s)", drv_accel_name(dom->accel));
 	if (drv_command_build(def, &ctx, &argv, err) < 0)
 		goto out;
 	log_fd = open_log(dom, &argv, err);
-	if (log_fd < 0)
+	if (log_fd < 0 || open_output(dom, &out_w, err) < 0)
 		goto out;
 
 	struct drv_spawn spawn = {
 		.argv = argv.v,
 		.pass_fds = fds,
 		.n_pass_fds = n_fds,
-		.log_fd = log_fd,
+		.log_fd = out_w,
 		.keep_caps = caps,
 		.n_keep_caps = caps_for(def, caps),
 		.no_thp = def->hugepages == DRV_HUGEPAGES_OFF ||
 			  (def->hugepages == DRV_HUGEPAGES_AUTO && dom->accel == DRV_ACCEL_TCG),
 	};
-	dom->pid = drv_process_spawn(&spawn, &dom->pidfd, err);
+	dom->pid = drv_process_spawn(&spawn, &dom->pidfd, &dom->seccomp_fd, err);
 	if (dom->pid < 0)
 		goto out;
 	dom->is_child = true;
@@ -328,7 +443,8 @@ fail:
 	if (dom->pid > 0) {
 		char tail[400];
 
-		log_tail(dom->log_path, tail, sizeof(tail));
+		read_output(dom);
+		log_tail(dom, tail, sizeof(tail));
 		if (tail[0] != '\0')
 			vs_error_prefix(err, "QEMU said `%s`", tail);
 	}
@@ -387,11 +503,11 @@ static void describe_exit(struct drv_domain *dom, int wait_status)
 		snprintf(end->detail, sizeof(end->detail), "destroyed");
 	} else {
 		end->reason = DRV_END_FAILED;
-		log_tail(dom->log_path, tail, sizeof(tail));
+		log_tail(dom, tail, sizeof(tail));
+		/* Killed, QEMU said nothing worth repeating: its log ends with its command line. */
 		if (wait_status >= 0 && WIFSIGNALED(wait_status))
-			snprintf(end->detail, sizeof(end->detail),
-				 "QEMU was killed by signal %d%s%s", WTERMSIG(wait_status),
-				 tail[0] ? ": " : "", tail);
+			snprintf(end->detail, sizeof(end->detail), "the VM was killed by signal %d",
+				 WTERMSIG(wait_status));
 		else if (wait_status >= 0)
 			snprintf(end->detail, sizeof(end->detail), "QEMU exited with status %d%s%s",
 				 WEXITSTATUS(wait_status), tail[0] ? ": " : "", tail);
@@ -447,36 +563,91 @@ static void reap(struct drv_domain *dom)
 	if (dom->is_child)
 		while (waitpid(dom->pid, &status, 0) < 0 && errno == EINTR)
 			;
+	read_output(dom);
 	describe_exit(dom, dom->is_child ? status : -1);
 	dom->ended = true;
 	dom->state = DRV_STATE_SHUTOFF;
 	drv_qmp_free(dom->qmp);
 	dom->qmp = NULL;
+	if (dom->seccomp_fd >= 0)
+		close(steal_fd(&dom->seccomp_fd));
 	drv_status_remove(dom);
 	vs_debug("driver", "domain `%s` ended: %s", dom->def->name, dom->end.detail);
 }
 
-int drv_domain_poll_fds(const struct drv_domain *dom, int fds[2])
+int drv_domain_poll_fds(const struct drv_domain *dom, int fds[DRV_POLL_FDS])
 {
 	fds[0] = dom->pidfd;
 	fds[1] = dom->qmp ? drv_qmp_fd(dom->qmp) : -1;
-	return dom->ended ? 0 : 2;
+	fds[2] = dom->seccomp_fd;
+	fds[3] = dom->output_fd;
+	return dom->ended ? 0 : DRV_POLL_FDS;
 }
 
-static bool pidfd_ready(int pidfd, int timeout_ms)
+/* Answers the seccomp calls QEMU is waiting on; a broken supervisor is closed (QEMU's calls then
+ * fail). */
+static void serve_sandbox(struct drv_domain *dom)
 {
-	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+	struct pollfd p = { .fd = dom->seccomp_fd, .events = POLLIN };
 
-	return poll(&p, 1, timeout_ms) > 0 && (p.revents & (POLLIN | POLLHUP));
+	while (dom->seccomp_fd >= 0 && poll(&p, 1, 0) > 0 && (p.revents & POLLIN)) {
+		cleanup_error struct vs_error *e = NULL;
+
+		if (drv_sandbox_serve(dom->seccomp_fd, dom->pidfd, dom->pid, &e) < 0) {
+			vs_warn("driver", "domain `%s`: %s", dom->def->name, e->msg);
+			close(steal_fd(&dom->seccomp_fd));
+		}
+	}
+	if (p.revents & (POLLHUP | POLLERR | POLLNVAL))
+		close(steal_fd(&dom->seccomp_fd)); /* QEMU is gone */
+}
+
+/*
+ * Whether QEMU exits within timeout_ms (-1: for ever), answering its
+ * seccomp calls and reading its output meanwhile: a QEMU thread waiting on
+ * either could hold up its exit.
+ */
+static bool exits_within(struct drv_domain *dom, int timeout_ms)
+{
+	uint64_t deadline = vs_now_ns() + (uint64_t)(timeout_ms < 0 ? 0 : timeout_ms) * 1000000u;
+
+	for (;;) {
+		struct pollfd p[3] = { { .fd = dom->pidfd, .events = POLLIN },
+				       { .fd = dom->seccomp_fd, .events = POLLIN },
+				       { .fd = dom->output_fd, .events = POLLIN } };
+		int wait_ms = -1;
+
+		if (timeout_ms >= 0) {
+			uint64_t now = vs_now_ns();
+
+			if (now >= deadline)
+				return false;
+			wait_ms = (int)((deadline - now + 999999) / 1000000);
+		}
+		/* poll() skips the negative descriptors of what is already closed. */
+		if (poll(p, 3, wait_ms) < 0) {
+			if (errno == EINTR)
+				continue;
+			return false;
+		}
+		if (p[0].revents & (POLLIN | POLLHUP))
+			return true;
+		if (p[1].revents != 0)
+			serve_sandbox(dom);
+		if (p[2].revents != 0)
+			read_output(dom);
+	}
 }
 
 int drv_domain_dispatch(struct drv_domain *dom, struct drv_end *end, struct vs_error **err)
 {
 	if (dom->ended)
 		goto ended;
+	serve_sandbox(dom);
+	read_output(dom);
 	drain_monitor(dom);
 	/* After the monitor's EOF, QEMU is on its way out: wait for it. */
-	if (!pidfd_ready(dom->pidfd, dom->qmp == NULL ? 5000 : 0))
+	if (!exits_within(dom, dom->qmp == NULL ? 5000 : 0))
 		return 0;
 	reap(dom);
 ended:
@@ -491,12 +662,12 @@ int drv_domain_wait(struct drv_domain *dom, int timeout_ms, struct drv_end *end,
 	uint64_t deadline = vs_now_ns() + (uint64_t)(timeout_ms < 0 ? 0 : timeout_ms) * 1000000u;
 
 	while (!dom->ended) {
-		struct pollfd p[2];
-		int fds[2], wait_ms = -1;
+		struct pollfd p[DRV_POLL_FDS];
+		int fds[DRV_POLL_FDS], wait_ms = -1;
 		nfds_t n = 0;
 
 		drv_domain_poll_fds(dom, fds);
-		for (int i = 0; i < 2; i++)
+		for (int i = 0; i < DRV_POLL_FDS; i++)
 			if (fds[i] >= 0)
 				p[n++] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
 		if (timeout_ms >= 0) {
@@ -532,16 +703,16 @@ int drv_domain_destroy(struct drv_domain *dom, struct vs_error **err)
 	dom->destroying = true;
 	if (dom->qmp != NULL && drv_qmp_command(dom->qmp, "quit", NULL, 1000, NULL, &quit_err) < 0)
 		vs_debug("driver", "quit failed: %s", quit_err->msg);
-	if (pidfd_ready(dom->pidfd, DESTROY_STEP_MS))
+	if (exits_within(dom, DESTROY_STEP_MS))
 		goto reaped;
 	vs_debug("driver", "sending SIGTERM to QEMU %d", (int)dom->pid);
 	send_signal(dom, SIGTERM);
-	if (pidfd_ready(dom->pidfd, DESTROY_STEP_MS))
+	if (exits_within(dom, DESTROY_STEP_MS))
 		goto reaped;
 	vs_debug("driver", "sending SIGKILL to QEMU %d", (int)dom->pid);
 	if (send_signal(dom, SIGKILL) < 0 && errno != ESRCH)
 		return vs_error_set(err, errno, "cannot kill QEMU (pid %d)", (int)dom->pid);
-	if (!pidfd_ready(dom->pidfd, -1))
+	if (!exits_within(dom, -1))
 		return vs_error_set(err, errno, "cannot wait for QEMU (pid %d)", (int)dom->pid);
 reaped:
 	reap(dom);

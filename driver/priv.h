@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "common/caplog.h"
 #include "driver/driver.h"
 #include "driver/qmp.h"
 
@@ -16,7 +17,10 @@ struct drv_domain {
 	pid_t pid;
 	unsigned long long start_time;
 	int pidfd;
-	bool is_child; /* ours to waitpid(); false after reconnecting to a stranger */
+	int seccomp_fd; /* supervisor of QEMU's seccomp filter (sandbox.h); -1 after a reconnect */
+	int output_fd;	/* QEMU's stdout and stderr; -1 after a reconnect */
+	struct vs_caplog output_log; /* where they go: the domain log, capped */
+	bool is_child;		     /* ours to waitpid(); false after reconnecting to a stranger */
 	struct drv_qmp *qmp;
 	bool destroying;
 	bool ended;
@@ -24,7 +28,8 @@ struct drv_domain {
 	char shutdown_reason[64]; /* from QMP's SHUTDOWN event, "" until one came */
 	bool panicked;
 	char *serial_pty;
-	char *status_path, *qmp_path, *log_path;
+	char *status_path, *qmp_path, *pid_path, *log_path;
+	off_t log_start; /* where QEMU's own output begins in the log, after the command line */
 	struct drv_domain *next;
 };
 
@@ -44,6 +49,13 @@ struct drv_conn {
  *   status.c     status files, stored and read back; no QEMU, no QMP
  *   root.c       the root's layout and lock; no domains
  */
+
+/*
+ * The domain log's caps for what QEMU prints (its own messages, a line or
+ * two in a domain's life; a guest can make it print more).
+ */
+#define DRV_QEMU_LOG_SIZE (1u << 20)
+#define DRV_QEMU_LOG_RATE (16u << 10)
 
 /* root.c */
 /* Sets conn's root, run and log directories, creates them (0700) and locks the root. */

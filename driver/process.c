@@ -8,13 +8,16 @@
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "common/sock.h"
 #include "common/util.h"
+#include "driver/sandbox.h"
 
 /* Descriptors are first parked above this so that moving them down never clobbers one. */
 #define PARK_FD_BASE 64
@@ -33,13 +36,30 @@ int drv_process_pidfd(pid_t pid, struct vs_error **err)
 	return fd;
 }
 
+/* Whether this process may shrink its bounding set. */
+static bool can_drop_bounding(void)
+{
+	cap_t caps = cap_get_proc();
+	cap_flag_value_t v = CAP_CLEAR;
+
+	if (caps != NULL)
+		cap_get_flag(caps, CAP_SETPCAP, CAP_EFFECTIVE, &v);
+	cap_free(caps);
+	return v == CAP_SET;
+}
+
 static int drop_capabilities(const int *keep, size_t n_keep)
 {
 	cap_t caps;
 	int r;
 
-	/* Root regains every capability in the bounding set at execve(). */
-	for (int c = 0; c <= CAP_LAST_CAP; c++) {
+	/*
+	 * Root regains every capability in the bounding set at execve().  A
+	 * user without CAP_SETPCAP cannot shrink it, and need not: it has no
+	 * capability to regain, and no_new_privs (sandbox.c) keeps set-user-ID
+	 * programs and file capabilities from giving it any.
+	 */
+	for (int c = 0; c <= CAP_LAST_CAP && can_drop_bounding(); c++) {
 		bool kept = false;
 
 		for (size_t i = 0; i < n_keep; i++)
@@ -64,13 +84,30 @@ static int drop_capabilities(const int *keep, size_t n_keep)
 	return r;
 }
 
-/* Runs in the child; reports a failure as an errno on report_fd and exits. */
+/* What the child says on its report socket when it cannot get to execve(). */
+enum child_stage {
+	CHILD_SETUP,   /* descriptors, signals, capabilities, or execve() itself */
+	CHILD_SANDBOX, /* the seccomp filter */
+};
+
+struct child_report {
+	int stage;
+	int errnum;
+};
+
+/*
+ * Runs in the child.  Sends the filter's supervisor descriptor on report_fd
+ * (a SOCK_SEQPACKET socket, close-on-exec), then execs; a failure is a
+ * struct child_report there instead, and the child exits.
+ */
 static __attribute__((noreturn)) void child(const struct drv_spawn *spawn, pid_t parent,
 					    int report_fd)
 {
 	static char *const env[] = { "LC_ALL=C", "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
+	struct child_report report = { .stage = CHILD_SETUP };
+	struct vs_error *sandbox_err = NULL;
 	sigset_t none;
-	int e;
+	int listener;
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		goto fail;
@@ -106,23 +143,59 @@ static __attribute__((noreturn)) void child(const struct drv_spawn *spawn, pid_t
 		goto fail;
 	if (drop_capabilities(spawn->keep_caps, spawn->n_keep_caps) < 0)
 		goto fail;
+	listener = drv_sandbox_load(&sandbox_err);
+	if (listener < 0) {
+		report.stage = CHILD_SANDBOX;
+		errno = sandbox_err->errnum != 0 ? sandbox_err->errnum : EPERM;
+		goto fail;
+	}
+	/* QEMU must not keep the supervisor's end: it could answer its own calls. */
+	if (vs_send_with_fds(report_fd, "L", 1, &listener, 1) < 0)
+		goto fail;
+	close(listener);
 
 	execve(spawn->argv[0], spawn->argv, env);
 fail:
-	e = errno;
-	(void)!write(report_fd, &e, sizeof(e));
+	report.errnum = errno;
+	(void)!send(report_fd, &report, sizeof(report), MSG_NOSIGNAL);
 	_exit(127);
 }
 
-pid_t drv_process_spawn(const struct drv_spawn *spawn, int *pidfd, struct vs_error **err)
+/* Reads one message of the child's: the listener, a report, or 0 at EOF (execve() succeeded). */
+static ssize_t read_report(int sock, struct child_report *report, int *listener)
 {
-	cleanup_close int rd = -1, wr = -1;
-	int fds[2], child_errno = 0;
+	char buf[sizeof(*report)];
+	int fds[1] = { -1 };
+	size_t n_fds = 1;
+	ssize_t n;
+
+	do
+		n = vs_recv_with_fds(sock, buf, sizeof(buf), fds, &n_fds);
+	while (n < 0 && errno == EINTR);
+	if (n == 1 && buf[0] == 'L' && n_fds == 1) {
+		*listener = fds[0];
+		return n;
+	}
+	for (size_t i = 0; i < n_fds; i++)
+		close(fds[i]);
+	if (n == (ssize_t)sizeof(*report))
+		memcpy(report, buf, sizeof(*report));
+	else if (n > 0)
+		*report = (struct child_report){ .stage = CHILD_SETUP, .errnum = EPROTO };
+	return n;
+}
+
+pid_t drv_process_spawn(const struct drv_spawn *spawn, int *pidfd, int *seccomp_fd,
+			struct vs_error **err)
+{
+	cleanup_close int rd = -1, wr = -1, listener = -1;
+	struct child_report report = { 0 };
+	int fds[2];
 	pid_t parent = getpid(), pid;
 	ssize_t n;
 
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return vs_error_set(err, errno, "cannot create a pipe");
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0)
+		return vs_error_set(err, errno, "cannot create a socket pair");
 	rd = fds[0];
 	wr = fds[1];
 
@@ -135,14 +208,21 @@ pid_t drv_process_spawn(const struct drv_spawn *spawn, int *pidfd, struct vs_err
 		child(spawn, parent, wr);
 	}
 	close(steal_fd(&wr));
-	/* EOF means execve() succeeded (the pipe is close-on-exec). */
-	do
-		n = read(rd, &child_errno, sizeof(child_errno));
-	while (n < 0 && errno == EINTR);
-	if (n > 0) {
+	/* The listener, then EOF once execve() succeeded (the socket is close-on-exec). */
+	n = read_report(rd, &report, &listener);
+	if (n == 1)
+		n = read_report(rd, &report, &listener);
+	if (n != 0 || listener < 0) {
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
-		return vs_error_set(err, child_errno, "cannot execute `%s`", spawn->argv[0]);
+		if (n < 0)
+			return vs_error_set(err, errno, "cannot hear from the child for `%s`",
+					    spawn->argv[0]);
+		if (report.stage == CHILD_SANDBOX)
+			return vs_error_set(err, report.errnum,
+					    "cannot load the seccomp filter for `%s`",
+					    spawn->argv[0]);
+		return vs_error_set(err, report.errnum, "cannot execute `%s`", spawn->argv[0]);
 	}
 	*pidfd = pidfd_open_syscall(pid);
 	if (*pidfd < 0) {
@@ -153,6 +233,7 @@ pid_t drv_process_spawn(const struct drv_spawn *spawn, int *pidfd, struct vs_err
 			;
 		return vs_error_set(err, e, "cannot watch process %d", (int)pid);
 	}
+	*seccomp_fd = steal_fd(&listener);
 	vs_debug("driver", "spawned pid %d", (int)pid);
 	return pid;
 }

@@ -2,7 +2,9 @@
 /*
  * Spawning QEMU: a child that dies with its parent (PDEATHSIG), runs in its
  * own process group, sees only the descriptors handed to it, writes stderr
- * to the domain log and keeps only the capabilities it needs.
+ * to the domain log, keeps only the capabilities it needs and runs under
+ * the seccomp filter of sandbox.h, whose supervisor descriptor comes back
+ * to the parent.
  */
 #pragma once
 
@@ -23,10 +25,12 @@ struct drv_spawn {
 };
 
 /*
- * Forks and execs.  Returns the pid, with *pidfd open on it, once execve()
- * has succeeded; an execve() failure is reported as an error.
+ * Forks and execs.  Returns the pid, with *pidfd open on it and
+ * *seccomp_fd the supervisor's end of its filter (drv_sandbox_serve()),
+ * once execve() has succeeded; a failure before it is reported as an error.
  */
-pid_t drv_process_spawn(const struct drv_spawn *spawn, int *pidfd, struct vs_error **err);
+pid_t drv_process_spawn(const struct drv_spawn *spawn, int *pidfd, int *seccomp_fd,
+			struct vs_error **err);
 
 /* A pidfd for a process that is not our child (reconnect), or -1 with err. */
 int drv_process_pidfd(pid_t pid, struct vs_error **err);

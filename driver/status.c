@@ -48,6 +48,7 @@ void drv_status_remove(const struct drv_domain *dom)
 {
 	unlink(dom->status_path);
 	unlink(dom->qmp_path);
+	unlink(dom->pid_path);
 	for (size_t i = 0; i < dom->def->n_channels; i++)
 		if (dom->def->channels[i].path != NULL &&
 		    strncmp(dom->def->channels[i].path, dom->conn->run_dir,

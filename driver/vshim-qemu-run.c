@@ -65,12 +65,12 @@ static int run(struct drv_domain *dom, int sigfd, struct vs_error **err)
 	struct drv_end end;
 
 	for (;;) {
-		struct pollfd p[3] = { { .fd = sigfd, .events = POLLIN } };
-		int fds[2];
+		struct pollfd p[1 + DRV_POLL_FDS] = { { .fd = sigfd, .events = POLLIN } };
+		int fds[DRV_POLL_FDS];
 		nfds_t n = 1;
 
 		drv_domain_poll_fds(dom, fds);
-		for (int i = 0; i < 2; i++)
+		for (int i = 0; i < DRV_POLL_FDS; i++)
 			if (fds[i] >= 0)
 				p[n++] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
 		if (poll(p, n, -1) < 0) {

@@ -13,26 +13,78 @@
 
 /*
  * A first pass with yajl's event parser: it bounds the nesting (the tree is
- * freed recursively), refuses NUL characters inside strings (the tree keeps
- * C strings and would truncate them silently), and tells where a syntax
- * error is.  The tree is built by a second pass only when the first passed.
+ * freed recursively), the entries of every array and object (yajl's tree
+ * grows them one realloc() at a time: a long one costs quadratic time),
+ * refuses NUL characters inside strings (the tree keeps C strings and would
+ * truncate them silently), and tells where a syntax error is.  The tree is
+ * built by a second pass only when the first passed.
  */
+struct frame {
+	bool array;
+	size_t count; /* entries so far */
+	char *key;    /* an object's: the key of the member being read */
+};
+
 struct precheck {
 	unsigned int depth;
+	struct frame frames[OCI_JSON_MAX_DEPTH];
 	const char *problem; /* our own reason for cancelling */
+	char *too_many;	     /* the path of an array or object with too many entries */
 };
 
 _Static_assert(OCI_JSON_MAX_DEPTH == 64, "precheck_open() names the depth limit");
 
-static int precheck_open(void *ctx)
+/* The JSON path of the container at level depth (1: the document), as oci_json_path() writes it. */
+static char *frame_path(const struct precheck *pc, unsigned int depth)
 {
-	struct precheck *pc = ctx;
+	cleanup_free char *path = vs_xstrdup("");
 
-	if (++pc->depth > OCI_JSON_MAX_DEPTH) {
-		pc->problem = "nesting deeper than 64 levels";
+	for (unsigned int i = 0; i + 1 < depth; i++) {
+		const struct frame *f = &pc->frames[i];
+		char *next = f->array ? vs_xasprintf("%s[%zu]", path, f->count - 1)
+				      : oci_json_path(path, f->key ? f->key : "");
+
+		free(path);
+		path = next;
+	}
+	return steal_pointer(&path);
+}
+
+/* One more entry in the innermost array or object. */
+static int precheck_entry(struct precheck *pc)
+{
+	struct frame *f;
+
+	if (pc->depth == 0)
+		return 1;
+	f = &pc->frames[pc->depth - 1];
+	if (++f->count > OCI_JSON_MAX_ITEMS) {
+		pc->too_many = frame_path(pc, pc->depth);
 		return 0;
 	}
 	return 1;
+}
+
+static int precheck_open(struct precheck *pc, bool array)
+{
+	if (pc->depth > 0 && pc->frames[pc->depth - 1].array && precheck_entry(pc) == 0)
+		return 0;
+	if (pc->depth == OCI_JSON_MAX_DEPTH) {
+		pc->problem = "nesting deeper than 64 levels";
+		return 0;
+	}
+	pc->frames[pc->depth++] = (struct frame){ .array = array };
+	return 1;
+}
+
+static int precheck_open_map(void *ctx)
+{
+	return precheck_open(ctx, false);
+}
+
+static int precheck_open_array(void *ctx)
+{
+	return precheck_open(ctx, true);
 }
 
 static int precheck_close(void *ctx)
@@ -40,26 +92,66 @@ static int precheck_close(void *ctx)
 	struct precheck *pc = ctx;
 
 	pc->depth--;
+	free(pc->frames[pc->depth].key);
+	pc->frames[pc->depth].key = NULL;
 	return 1;
+}
+
+static bool has_nul(struct precheck *pc, const unsigned char *s, size_t len)
+{
+	if (memchr(s, '\0', len) == NULL)
+		return false;
+	pc->problem = "string with a NUL character";
+	return true;
+}
+
+static int precheck_key(void *ctx, const unsigned char *s, size_t len)
+{
+	struct precheck *pc = ctx;
+	struct frame *f = &pc->frames[pc->depth - 1];
+
+	if (has_nul(pc, s, len) || precheck_entry(pc) == 0)
+		return 0;
+	free(f->key);
+	f->key = vs_xstrndup((const char *)s, len);
+	return 1;
+}
+
+/* A scalar: an entry of the array it is in (an object's member was counted at its key). */
+static int precheck_scalar(struct precheck *pc)
+{
+	return pc->depth > 0 && pc->frames[pc->depth - 1].array ? precheck_entry(pc) : 1;
 }
 
 static int precheck_string(void *ctx, const unsigned char *s, size_t len)
 {
-	struct precheck *pc = ctx;
+	return has_nul(ctx, s, len) ? 0 : precheck_scalar(ctx);
+}
 
-	if (memchr(s, '\0', len) != NULL) {
-		pc->problem = "string with a NUL character";
-		return 0;
-	}
-	return 1;
+static int precheck_null(void *ctx)
+{
+	return precheck_scalar(ctx);
+}
+
+static int precheck_boolean(void *ctx, int b)
+{
+	return precheck_scalar(ctx);
+}
+
+static int precheck_number(void *ctx, const char *s, size_t len)
+{
+	return precheck_scalar(ctx);
 }
 
 static const yajl_callbacks precheck_callbacks = {
+	.yajl_null = precheck_null,
+	.yajl_boolean = precheck_boolean,
+	.yajl_number = precheck_number,
 	.yajl_string = precheck_string,
-	.yajl_start_map = precheck_open,
-	.yajl_map_key = precheck_string,
+	.yajl_start_map = precheck_open_map,
+	.yajl_map_key = precheck_key,
 	.yajl_end_map = precheck_close,
-	.yajl_start_array = precheck_open,
+	.yajl_start_array = precheck_open_array,
 	.yajl_end_array = precheck_close,
 };
 
@@ -96,9 +188,18 @@ static int precheck(const char *text, size_t len, struct vs_error **err)
 		st = yajl_complete_parse(h);
 		off = len;
 	}
+	while (pc.depth > 0)
+		precheck_close(&pc);
 	if (st == yajl_status_ok) {
 		yajl_free(h);
 		return 0;
+	}
+	if (pc.too_many != NULL) {
+		cleanup_free char *path = steal_pointer(&pc.too_many);
+
+		yajl_free(h);
+		return vs_error_set(err, 0, "%s: has more than %u entries",
+				    path[0] != '\0' ? path : "the document", OCI_JSON_MAX_ITEMS);
 	}
 	if (pc.problem != NULL) {
 		msg = vs_xstrdup(pc.problem);

@@ -26,6 +26,7 @@ struct vm_plan {
 	unsigned int vcpus;
 	unsigned int tb_cache_mib;
 	const char *kernel;
+	const char *initrd;
 	enum drv_accel accel;
 	enum drv_machine machine;
 	enum drv_hugepages hugepages;
@@ -41,53 +42,78 @@ static long annotation_number(const char *s)
 	return strtol(s, NULL, 10);
 }
 
-static int plan_memory(const struct oci_spec *spec, struct vm_plan *plan, struct vs_error **err)
+/*
+ * The value of annotation key (NULL when config.json does not set it), or
+ * an error when the host configuration does not allow config.json to set it.
+ */
+static int annotation(const struct oci_spec *spec, const struct oci_hostconf *conf,
+		      enum oci_vm_annotation which, const char *key, const char **value,
+		      struct vs_error **err)
 {
-	const char *ann = oci_spec_annotation(spec, OCI_ANNOTATION_MEMORY);
-	const struct oci_resources *res = spec->linux_ ? &spec->linux_->resources : NULL;
+	*value = oci_spec_annotation(spec, key);
+	if (*value == NULL || (conf->allowed & which) != 0)
+		return 0;
+	return vs_error_set(err, 0,
+			    "annotations[\"%s\"]: not allowed on this host; the administrator "
+			    "allows it with \"%s\" in [annotations] allow of %s",
+			    key, oci_annotation_name(which),
+			    conf->path != NULL ? conf->path : OCI_HOSTCONF_PATH);
+}
 
+static int plan_memory(const struct oci_spec *spec, const struct oci_hostconf *conf,
+		       struct vm_plan *plan, struct vs_error **err)
+{
+	const struct oci_resources *res = spec->linux_ ? &spec->linux_->resources : NULL;
+	const char *ann;
+
+	if (annotation(spec, conf, OCI_ANN_MEMORY, OCI_ANNOTATION_MEMORY, &ann, err) < 0)
+		return -1;
 	if (ann != NULL) {
 		long mib = annotation_number(ann);
 
-		if (mib < OCI_VM_MIN_MEMORY_MIB || mib > OCI_VM_MAX_MEMORY_MIB)
+		if (mib < OCI_VM_MIN_MEMORY_MIB || mib > conf->max_memory_mib)
 			return vs_error_set(err, 0,
 					    "annotations[\"%s\"]: must be a number of MiB between "
 					    "%u and %u, not \"%s\"",
 					    OCI_ANNOTATION_MEMORY, OCI_VM_MIN_MEMORY_MIB,
-					    OCI_VM_MAX_MEMORY_MIB, ann);
+					    conf->max_memory_mib, ann);
 		plan->memory_mib = (unsigned int)mib;
 		return 0;
 	}
 	if (res == NULL || !res->has_memory_limit || res->memory_limit <= 0) {
-		plan->memory_mib = OCI_VM_DEFAULT_MEMORY_MIB;
+		plan->memory_mib = conf->memory_mib;
 		return 0;
 	}
 	uint64_t limit_mib = ((uint64_t)res->memory_limit + MIB - 1) / MIB;
 
-	if (limit_mib > OCI_VM_MAX_MEMORY_MIB - OCI_VM_MEMORY_OVERHEAD_MIB)
+	if (limit_mib + OCI_VM_MEMORY_OVERHEAD_MIB > conf->max_memory_mib)
 		return vs_error_set(err, 0,
 				    "linux.resources.memory.limit: %lld bytes is more than a VM "
-				    "can have (%u MiB)",
-				    (long long)res->memory_limit, OCI_VM_MAX_MEMORY_MIB);
+				    "can have on this host (%u MiB with %u MiB for the guest's own "
+				    "use)",
+				    (long long)res->memory_limit, conf->max_memory_mib,
+				    OCI_VM_MEMORY_OVERHEAD_MIB);
 	plan->memory_mib = (unsigned int)limit_mib + OCI_VM_MEMORY_OVERHEAD_MIB;
 	return 0;
 }
 
 static int plan_vcpus(const struct oci_spec *spec, const struct oci_translate_ctx *ctx,
-		      struct vm_plan *plan, struct vs_error **err)
+		      const struct oci_hostconf *conf, struct vm_plan *plan, struct vs_error **err)
 {
-	const char *ann = oci_spec_annotation(spec, OCI_ANNOTATION_VCPUS);
 	const struct oci_resources *res = spec->linux_ ? &spec->linux_->resources : NULL;
-	uint64_t want = 1, cap = ctx->host_cpus;
+	uint64_t want = conf->vcpus, cap = ctx->host_cpus;
+	const char *ann;
 
+	if (annotation(spec, conf, OCI_ANN_VCPUS, OCI_ANNOTATION_VCPUS, &ann, err) < 0)
+		return -1;
 	if (ann != NULL) {
 		long n = annotation_number(ann);
 
-		if (n < 1 || n > OCI_VM_MAX_VCPUS)
+		if (n < 1 || n > conf->max_vcpus)
 			return vs_error_set(err, 0,
 					    "annotations[\"%s\"]: must be a number between 1 and "
 					    "%u, not \"%s\"",
-					    OCI_ANNOTATION_VCPUS, OCI_VM_MAX_VCPUS, ann);
+					    OCI_ANNOTATION_VCPUS, conf->max_vcpus, ann);
 		plan->vcpus = (unsigned int)n;
 		return 0;
 	}
@@ -104,16 +130,19 @@ static int plan_vcpus(const struct oci_spec *spec, const struct oci_translate_ct
 
 		cap = online > 0 ? (uint64_t)online : 1;
 	}
-	if (cap > OCI_VM_MAX_VCPUS)
-		cap = OCI_VM_MAX_VCPUS;
+	if (cap > conf->max_vcpus)
+		cap = conf->max_vcpus;
 	plan->vcpus = (unsigned int)(want < cap ? want : cap);
 	return 0;
 }
 
-static int plan_tb_cache(const struct oci_spec *spec, struct vm_plan *plan, struct vs_error **err)
+static int plan_tb_cache(const struct oci_spec *spec, const struct oci_hostconf *conf,
+			 struct vm_plan *plan, struct vs_error **err)
 {
-	const char *ann = oci_spec_annotation(spec, OCI_ANNOTATION_TB_CACHE);
+	const char *ann;
 
+	if (annotation(spec, conf, OCI_ANN_TB_CACHE, OCI_ANNOTATION_TB_CACHE, &ann, err) < 0)
+		return -1;
 	if (ann != NULL) {
 		long mib = annotation_number(ann);
 
@@ -133,24 +162,35 @@ static int plan_tb_cache(const struct oci_spec *spec, struct vm_plan *plan, stru
 	return 0;
 }
 
-/*
- * The index in choices of an annotation that must be one of them; 0 (the
- * first choice) when it is absent.
- */
-static int plan_choice(const struct oci_spec *spec, const char *key, const char *const *choices,
-		       size_t n, int *out, struct vs_error **err)
+/* The index of value in choices, or -1. */
+static int choice_index(const char *value, const char *const *choices, size_t n)
 {
-	const char *ann = oci_spec_annotation(spec, key);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(choices[i], value) == 0)
+			return (int)i;
+	return -1;
+}
 
-	*out = 0;
-	if (ann == NULL)
+/*
+ * The index in choices of an annotation that must be one of them; that of
+ * fallback (the host's default) when it is absent.
+ */
+static int plan_choice(const struct oci_spec *spec, const struct oci_hostconf *conf,
+		       enum oci_vm_annotation which, const char *key, const char *const *choices,
+		       size_t n, const char *fallback, int *out, struct vs_error **err)
+{
+	const char *ann;
+
+	if (annotation(spec, conf, which, key, &ann, err) < 0)
+		return -1;
+	*out = choice_index(ann != NULL ? ann : fallback, choices, n);
+	if (*out >= 0)
 		return 0;
-	for (size_t i = 0; i < n; i++) {
-		if (strcmp(choices[i], ann) == 0) {
-			*out = (int)i;
-			return 0;
-		}
-	}
+	if (ann == NULL)
+		return vs_error_set(err, 0,
+				    "the host configuration's default \"%s\" is not one of "
+				    "the values of %s",
+				    fallback, key);
 	if (n == 2)
 		return vs_error_set(err, 0, "annotations[\"%s\"]: must be %s or %s, not \"%s\"",
 				    key, choices[0], choices[1], ann);
@@ -158,31 +198,78 @@ static int plan_choice(const struct oci_spec *spec, const char *key, const char 
 			    choices[0], choices[1], choices[2], ann);
 }
 
-static int plan_vm(const struct oci_spec *spec, const struct oci_translate_ctx *ctx,
-		   struct vm_plan *plan, struct vs_error **err)
+/* Whether path is absolute and plain: no empty, "." or ".." component, no trailing '/'. */
+static bool plain_absolute(const char *path)
 {
-	const char *kernel = oci_spec_annotation(spec, OCI_ANNOTATION_KERNEL);
+	if (path[0] != '/')
+		return false;
+	for (const char *p = path + 1;;) {
+		size_t n = strcspn(p, "/");
+
+		if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+			return false;
+		if (p[n] == '\0')
+			return true;
+		p += n + 1;
+	}
+}
+
+/*
+ * io.vshim.kernel: an absolute path without "." or ".." inside one of the
+ * host configuration's kernel_dirs (directories the administrator owns; a
+ * symbolic link there is the administrator's).  The driver checks it is a
+ * regular file before QEMU opens it.
+ */
+static int plan_kernel_annotation(const char *ann, const struct oci_hostconf *conf,
+				  struct vs_error **err)
+{
+	if (!plain_absolute(ann))
+		return vs_error_set(
+		    err, 0,
+		    "annotations[\"%s\"]: must be an absolute path without \".\" or "
+		    "\"..\", not \"%s\"",
+		    OCI_ANNOTATION_KERNEL, ann);
+	for (size_t i = 0; i < conf->n_kernel_dirs; i++) {
+		const char *dir = conf->kernel_dirs[i];
+		size_t len = strlen(dir);
+
+		while (len > 1 && dir[len - 1] == '/')
+			len--;
+		if (strncmp(ann, dir, len) == 0 && (ann[len] == '/' || len == 1))
+			return 0;
+	}
+	return vs_error_set(
+	    err, 0,
+	    "annotations[\"%s\"]: `%s` is not inside a directory that kernel_dirs of "
+	    "%s allows",
+	    OCI_ANNOTATION_KERNEL, ann, conf->path != NULL ? conf->path : OCI_HOSTCONF_PATH);
+}
+
+static int plan_vm(const struct oci_spec *spec, const struct oci_translate_ctx *ctx,
+		   const struct oci_hostconf *conf, struct vm_plan *plan, struct vs_error **err)
+{
+	const char *kernel;
 	int accel, machine, hugepages;
 
-	if (plan_memory(spec, plan, err) < 0 || plan_vcpus(spec, ctx, plan, err) < 0 ||
-	    plan_tb_cache(spec, plan, err) < 0 ||
-	    plan_choice(spec, OCI_ANNOTATION_ACCEL, accel_names, VS_ARRAY_SIZE(accel_names), &accel,
-			err) < 0 ||
-	    plan_choice(spec, OCI_ANNOTATION_MACHINE, machine_names, VS_ARRAY_SIZE(machine_names),
-			&machine, err) < 0 ||
-	    plan_choice(spec, OCI_ANNOTATION_HUGEPAGES, hugepages_names,
-			VS_ARRAY_SIZE(hugepages_names), &hugepages, err) < 0)
+	if (plan_memory(spec, conf, plan, err) < 0 || plan_vcpus(spec, ctx, conf, plan, err) < 0 ||
+	    plan_tb_cache(spec, conf, plan, err) < 0 ||
+	    plan_choice(spec, conf, OCI_ANN_ACCEL, OCI_ANNOTATION_ACCEL, accel_names,
+			VS_ARRAY_SIZE(accel_names), conf->accel, &accel, err) < 0 ||
+	    plan_choice(spec, conf, OCI_ANN_MACHINE, OCI_ANNOTATION_MACHINE, machine_names,
+			VS_ARRAY_SIZE(machine_names), conf->machine, &machine, err) < 0 ||
+	    plan_choice(spec, conf, OCI_ANN_HUGEPAGES, OCI_ANNOTATION_HUGEPAGES, hugepages_names,
+			VS_ARRAY_SIZE(hugepages_names), "auto", &hugepages, err) < 0 ||
+	    annotation(spec, conf, OCI_ANN_KERNEL, OCI_ANNOTATION_KERNEL, &kernel, err) < 0)
 		return -1;
 	plan->accel = (enum drv_accel)accel;
 	plan->machine = (enum drv_machine)machine;
 	plan->hugepages = (enum drv_hugepages)hugepages;
-	if (kernel != NULL && kernel[0] != '/')
-		return vs_error_set(err, 0,
-				    "annotations[\"%s\"]: must be an absolute path, not \"%s\"",
-				    OCI_ANNOTATION_KERNEL, kernel);
-	plan->kernel = kernel != NULL ? kernel : ctx->kernel;
+	if (kernel != NULL && plan_kernel_annotation(kernel, conf, err) < 0)
+		return -1;
+	plan->kernel = kernel != NULL ? kernel : conf->kernel != NULL ? conf->kernel : ctx->kernel;
 	if (plan->kernel == NULL)
 		return vs_error_set(err, 0, "no guest kernel to boot");
+	plan->initrd = conf->initrd != NULL ? conf->initrd : ctx->initrd;
 	return 0;
 }
 
@@ -224,8 +311,8 @@ static void fill_head(struct domain_def *def, const struct oci_translate_ctx *ct
 	def->vcpus = plan->vcpus;
 	def->machine = plan->machine;
 	def->kernel = vs_xstrdup(plan->kernel);
-	if (ctx->initrd != NULL)
-		def->initrd = vs_xstrdup(ctx->initrd);
+	if (plan->initrd != NULL)
+		def->initrd = vs_xstrdup(plan->initrd);
 	def->cmdline = vs_xstrdup(OCI_GUEST_CMDLINE);
 	def->tb_cache_kib = (uint64_t)plan->tb_cache_mib * 1024;
 	def->on_poweroff = DRV_ACTION_DESTROY;
@@ -261,14 +348,14 @@ static int add_mounts(struct domain_def *def, const struct oci_spec *spec,
 	return 0;
 }
 
-/* The console log, the agent's channel, no balloon, a virtio RNG. */
+/* The console's socket, the agent's channel, no balloon, a virtio RNG. */
 static void add_devices_tail(struct domain_def *def, const struct oci_translate_ctx *ctx)
 {
 	struct drv_channel *agent = drv_domain_def_add_channel(def);
 
-	if (ctx->console_log != NULL) {
-		def->serial.type = DRV_CHR_FILE;
-		def->serial.path = vs_xstrdup(ctx->console_log);
+	if (ctx->console_socket != NULL) {
+		def->serial.type = DRV_CHR_UNIX;
+		def->serial.path = vs_xstrdup(ctx->console_socket);
 	}
 	if (ctx->agent_socket != NULL)
 		agent->path = vs_xstrdup(ctx->agent_socket);
@@ -287,9 +374,9 @@ static int check_ctx(const struct oci_translate_ctx *ctx, const char *root,
 	if (check_text(ctx->name, "the container ID", err) < 0 ||
 	    check_text(root, "root.path", err) < 0 ||
 	    check_text(plan->kernel, "the guest kernel path", err) < 0 ||
-	    (ctx->initrd != NULL && check_text(ctx->initrd, "the initramfs path", err) < 0) ||
-	    (ctx->console_log != NULL &&
-	     check_text(ctx->console_log, "the console log path", err) < 0) ||
+	    (plan->initrd != NULL && check_text(plan->initrd, "the initramfs path", err) < 0) ||
+	    (ctx->console_socket != NULL &&
+	     check_text(ctx->console_socket, "the console socket path", err) < 0) ||
 	    (ctx->agent_socket != NULL &&
 	     check_text(ctx->agent_socket, "the agent socket path", err) < 0))
 		return -1;
@@ -302,12 +389,19 @@ char *oci_translate(const struct oci_spec *spec, const struct oci_translate_ctx 
 	cleanup_free char *root = NULL;
 	cleanup_domain_def struct domain_def *def = NULL;
 	struct vm_plan plan = { 0 };
+	struct oci_hostconf defaults;
+	const struct oci_hostconf *conf = ctx->conf;
+	char *xml = NULL;
 
-	if (plan_vm(spec, ctx, &plan, err) < 0)
-		return NULL;
+	if (conf == NULL) {
+		oci_hostconf_defaults(&defaults);
+		conf = &defaults;
+	}
+	if (plan_vm(spec, ctx, conf, &plan, err) < 0)
+		goto out;
 	root = oci_spec_path_in_bundle(ctx->bundle != NULL ? ctx->bundle : "/", spec->root_path);
 	if (check_ctx(ctx, root, &plan, err) < 0)
-		return NULL;
+		goto out;
 	vs_debug("oci", "VM of `%s`: %u MiB, %u vCPUs, %s, accel %s", ctx->name, plan.memory_mib,
 		 plan.vcpus, machine_names[plan.machine], accel_names[plan.accel]);
 
@@ -315,7 +409,11 @@ char *oci_translate(const struct oci_spec *spec, const struct oci_translate_ctx 
 	fill_head(def, ctx, &plan);
 	add_share(def, root, OCI_ROOTFS_TAG, spec->root_readonly);
 	if (add_mounts(def, spec, ctx, err) < 0)
-		return NULL;
+		goto out;
 	add_devices_tail(def, ctx);
-	return drv_domain_format(def, err);
+	xml = drv_domain_format(def, err);
+out:
+	if (conf == &defaults)
+		oci_hostconf_clear(&defaults);
+	return xml;
 }

@@ -17,14 +17,19 @@
  * VM sizing:
  *   - memory: linux.resources.memory.limit rounded up to MiB plus
  *     OCI_VM_MEMORY_OVERHEAD_MIB for the guest kernel, the agent and 9p
- *     buffers; OCI_VM_DEFAULT_MEMORY_MIB when there is no positive limit;
+ *     buffers, at most the host configuration's [vm] max_memory; its [vm]
+ *     memory (OCI_VM_DEFAULT_MEMORY_MIB by default) when there is no
+ *     positive limit;
  *   - vCPUs: ceil(quota / period) (period 100000 when not given) when the
- *     quota is positive, else 1; capped by the host's online CPUs and
- *     OCI_VM_MAX_VCPUS.
- * Annotations override (bad values are errors naming the annotation):
- *   io.vshim.memory  VM memory in MiB, OCI_VM_MIN_MEMORY_MIB..OCI_VM_MAX_MEMORY_MIB
- *   io.vshim.vcpus   1..OCI_VM_MAX_VCPUS, not capped by the host
- *   io.vshim.kernel  absolute path of the guest kernel
+ *     quota is positive, else [vm] vcpus (1 by default); capped by the
+ *     host's online CPUs and [vm] max_vcpus.
+ * Annotations override, where the host configuration (oci/hostconf.h)
+ * allows config.json to use them; an annotation it does not allow, or a bad
+ * value, is an error naming the annotation:
+ *   io.vshim.memory  VM memory in MiB, OCI_VM_MIN_MEMORY_MIB..[vm] max_memory
+ *   io.vshim.vcpus   1..[vm] max_vcpus, not capped by the host's CPUs
+ *   io.vshim.kernel  the guest kernel: a regular file inside one of
+ *                    [annotations] kernel_dirs (not allowed by default)
  *   io.vshim.accel   auto | kvm | tcg
  *   io.vshim.machine microvm | q35
  *   io.vshim.tb-cache TCG's translation cache in MiB, 1..OCI_VM_MAX_TB_CACHE_MIB
@@ -47,6 +52,7 @@
 #include <stdio.h>
 
 #include "common/error.h"
+#include "oci/hostconf.h"
 #include "oci/mounts.h"
 #include "oci/spec.h"
 
@@ -82,14 +88,25 @@ static inline void oci_mount_tag(char *buf, size_t size, size_t index)
 }
 
 struct oci_translate_ctx {
-	const char *name;	  /* domain name (the container ID) */
-	const char *bundle;	  /* relative root.path and mount sources are taken from here */
-	const char *state_dir;	  /* file bind mounts are staged under STATE/files */
-	const char *kernel;	  /* guest kernel, unless io.vshim.kernel says otherwise */
-	const char *initrd;	  /* NULL: none */
-	const char *console_log;  /* guest console to this file; NULL: no serial port */
+	const char *name;      /* domain name (the container ID) */
+	const char *bundle;    /* relative root.path and mount sources are taken from here */
+	const char *state_dir; /* file bind mounts are staged under STATE/files */
+	const char *kernel;    /* guest kernel, unless io.vshim.kernel says otherwise */
+	const char *initrd;    /* NULL: none */
+	/*
+	 * The guest's serial console: a unix socket the driver listens on and
+	 * the monitor reads (it caps what reaches the log); NULL: no serial port.
+	 */
+	const char *console_socket;
 	const char *agent_socket; /* NULL: the driver picks the path under its root */
 	unsigned int host_cpus;	  /* vCPU cap; 0: the host's online CPUs (tests fix it) */
+	/*
+	 * The host's configuration: defaults (memory, vCPUs, kernel, initrd,
+	 * accel, machine), limits, and which annotations config.json may set;
+	 * NULL: the built-in defaults.  Its kernel and initrd, when set, win
+	 * over the two above.
+	 */
+	const struct oci_hostconf *conf;
 };
 
 /*

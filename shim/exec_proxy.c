@@ -114,6 +114,9 @@ int shim_exec_proxy(const struct shim_container *c, const struct shim_exec_args 
 				status = 128 + SIGKILL;
 			else
 				status = (int)ctl_get_int(msg, "exit", -1);
+			/* Killed with the VM: the caller hears why, besides the status. */
+			if (msg != NULL && ctl_get_str(msg, "error") != NULL)
+				vs_error_set(err, 0, "%s", ctl_get_str(msg, "error"));
 		}
 	}
 	if (raw)

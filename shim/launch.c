@@ -82,7 +82,8 @@ int shim_launch_prepare(struct shim_ctx *ctx, struct shim_launch *a, bool foregr
 {
 	cleanup_free char *config_path = NULL;
 
-	if (shim_id_validate(a->id, err) < 0 || shim_root_prepare(ctx, err) < 0)
+	if (shim_id_validate(a->id, err) < 0 || oci_hostconf_load(NULL, &a->conf, err) < 0 ||
+	    shim_root_prepare(ctx, err) < 0)
 		return -1;
 	if (realpath(a->bundle_arg, a->bundle) == NULL)
 		return vs_error_set(err, errno, "bundle `%s`", a->bundle_arg);
@@ -110,6 +111,7 @@ int shim_launch_prepare(struct shim_ctx *ctx, struct shim_launch *a, bool foregr
 
 void shim_launch_clear(struct shim_launch *a)
 {
+	oci_hostconf_clear(&a->conf);
 	oci_spec_free(a->spec);
 	free(a->config);
 	free(a->dir);
@@ -122,6 +124,7 @@ struct monitor_opts shim_launch_monitor_opts(const struct shim_launch *a)
 		.dir = a->dir,
 		.bundle = a->bundle,
 		.spec = a->spec,
+		.conf = &a->conf,
 		.config = a->config,
 		.config_len = a->config_len,
 		.in = STDIN_FILENO,

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "common/error.h"
+#include "oci/hostconf.h"
 #include "oci/spec.h"
 #include "shim/monitor.h"
 #include "shim/shim.h"
@@ -22,6 +23,7 @@ struct shim_launch {
 	bool detach;
 	const char *id;
 	/* filled by shim_launch_prepare() */
+	struct oci_hostconf conf;
 	char bundle[PATH_MAX];
 	struct oci_spec *spec;
 	char *config;
@@ -33,9 +35,9 @@ struct shim_launch {
 int shim_launch_parse(const char *verb, int argc, char **argv, struct shim_launch *a,
 		      struct vs_error **err);
 /*
- * Everything checked (ID, bundle, config.json; a terminal needs a console
- * socket unless foreground), then ROOT/ID made: nothing is left behind on
- * an error before.
+ * Everything checked (ID, the host configuration, bundle, config.json; a
+ * terminal needs a console socket unless foreground), then ROOT/ID made:
+ * nothing is left behind on an error before.
  */
 int shim_launch_prepare(struct shim_ctx *ctx, struct shim_launch *a, bool foreground,
 			struct vs_error **err);

@@ -194,10 +194,11 @@ int main(int argc, char **argv)
 		}
 		optind = 0;
 		status = verbs[i].fn(&ctx, vargc, vargv, &err);
-		if (status < 0) {
+		/* A verb may end with a status of its own and still have something to say (run). */
+		if (status < 0 || err != NULL)
 			report(&ctx, log_file, err ? err->msg : "unknown error");
+		if (status < 0)
 			status = 1;
-		}
 		vs_error_free(err);
 		if (log_file)
 			fclose(log_file);

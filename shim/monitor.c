@@ -66,6 +66,7 @@ static void cleanup(struct monitor *m)
 	proto_buf_clear(&m->out);
 	proto_host_free(m->host);
 	vs_error_free(m->fatal);
+	vs_error_free(m->vm_died);
 }
 
 int monitor_run(const struct monitor_opts *o, struct vs_error **err)
@@ -117,9 +118,12 @@ int monitor_run(const struct monitor_opts *o, struct vs_error **err)
 		goto out;
 	}
 	status = m.destroy && m.init_status < 0 ? 128 + SIGKILL : m.init_status;
+	/* Killed with its VM: 137, and the caller hears why. */
+	if (m.vm_died != NULL)
+		*err = steal_pointer(&m.vm_died);
 out:
 	/* Nobody but the log hears of a failure once create has returned. */
-	if (status < 0 && notified && o->notify_fd >= 0)
+	if ((status < 0 || *err != NULL) && notified && o->notify_fd >= 0)
 		vs_log(VS_LOG_ERROR, NULL, "%s", (*err)->msg);
 	/* stopped once the VM is gone: delete then finds nothing running. */
 	cleanup(&m);

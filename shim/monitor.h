@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "common/error.h"
+#include "oci/hostconf.h"
 #include "oci/spec.h"
 #include "shim/container.h"
 
@@ -20,7 +21,8 @@ struct monitor_opts {
 	const char *dir;    /* ROOT/ID, created by the caller */
 	const char *bundle; /* absolute */
 	const struct oci_spec *spec;
-	const char *config; /* config.json as read, for the agent */
+	const struct oci_hostconf *conf; /* the host's configuration */
+	const char *config;		 /* config.json as read, for the agent */
 	size_t config_len;
 	int in, out, err;	    /* the init's stdio on the host; in may be -1 */
 	int tty;		    /* a terminal whose size the init's pty follows, or -1 */
@@ -39,7 +41,9 @@ struct monitor_opts {
 /*
  * Creates the container (and starts it with opts->start), serves the
  * control socket, and returns the init's exit status (code, or 128+signal)
- * once it ends.  Returns -1 with err set when the container could not be
+ * once it ends.  When the VM ends under the created container (QEMU killed,
+ * the guest's kernel panicked), the container was killed: 137, with err set
+ * to say why.  Returns -1 with err set when the container could not be
  * created or started; everything it made is gone then, except opts->dir.
  */
 int monitor_run(const struct monitor_opts *opts, struct vs_error **err);

@@ -101,12 +101,12 @@ static int agent_lost(struct monitor *m, struct vs_error **err)
 
 	for (uint64_t now = vs_now_ns(); now < deadline; now = vs_now_ns()) {
 		cleanup_error struct vs_error *e = NULL;
-		struct pollfd p[2];
-		int dfds[2], n = 0;
+		struct pollfd p[DRV_POLL_FDS];
+		int dfds[DRV_POLL_FDS], n = 0;
 		struct drv_end end;
 
 		drv_domain_poll_fds(m->vm.dom, dfds);
-		for (int i = 0; i < 2; i++)
+		for (int i = 0; i < DRV_POLL_FDS; i++)
 			if (dfds[i] >= 0)
 				p[n++] = (struct pollfd){ .fd = dfds[i], .events = POLLIN };
 		if (poll(p, (nfds_t)n, (int)((deadline - now) / 1000000) + 1) < 0 && errno != EINTR)

@@ -70,6 +70,23 @@ int monitor_ctl_listen(struct monitor *m, struct vs_error **err)
 	return m->ctl < 0 ? -1 : 0;
 }
 
+void monitor_ctl_vm_died(struct monitor *m, const char *why)
+{
+	for (struct client *c = m->clients, *next; c != NULL; c = next) {
+		next = c->next;
+		if (c->proc == NULL)
+			continue;
+		yajl_gen g = proto_json_begin();
+
+		proto_json_put_int(g, "exit", 128 + SIGKILL);
+		ctl_put_str(g, "error", why);
+		ctl_send(c->fd, g, NULL, 0, NULL);
+		c->proc->client = NULL;
+		c->proc = NULL;
+		client_free(m, c);
+	}
+}
+
 void monitor_ctl_close(struct monitor *m)
 {
 	cleanup_free char *path = vs_xasprintf("%s/%s", m->o->dir, CTL_SOCKET);

@@ -4,8 +4,8 @@
  * the descriptors it watches (monitor_loop_watch(), each with the handler
  * its events go to), polls them, and calls the handlers of the ready ones.
  * A new source is a function of its own file added to sources[].  The loop
- * owns two sources itself: the driver, whose events say when the VM ends,
- * and the signals meant for the init.
+ * owns three sources itself: the driver, whose events say when the VM ends,
+ * the signals meant for the init, and the guest's console.
  */
 #include <errno.h>
 #include <poll.h>
@@ -50,12 +50,21 @@ static void poll_clear(struct monitor_poll *set)
 
 int monitor_loop_vm_ended(struct monitor *m, const struct drv_end *end, struct vs_error **err)
 {
-	cleanup_free char *console = shim_vm_console_tail(&m->vm);
+	/* Killed from outside, the guest's console has nothing to say about it. */
+	cleanup_free char *console =
+	    end->reason == DRV_END_FAILED ? NULL : shim_vm_console_tail(&m->vm);
+	struct vs_error **why = m->rec.status == SHIM_CREATING ? err : &m->vm_died;
 
 	vs_error_free(steal_pointer(err));
-	return vs_error_set(err, 0, "the VM ended before the container exited: %s%s%s%s",
-			    end->detail, console ? " (the guest's console: \"" : "",
-			    console ? console : "", console ? "\")" : "");
+	vs_error_set(why, 0, "the VM ended before the container exited: %s%s%s%s", end->detail,
+		     console ? " (the guest's console: \"" : "", console ? console : "",
+		     console ? "\")" : "");
+	if (why == err)
+		return -1;
+	vs_debug("monitor", "container `%s`: %s", m->o->id, m->vm_died->msg);
+	m->init_status = 128 + SIGKILL;
+	monitor_ctl_vm_died(m, m->vm_died->msg);
+	return 0;
 }
 
 static int driver_ready(struct monitor *m, void *what, short revents, struct vs_error **err)
@@ -73,10 +82,10 @@ static int driver_ready(struct monitor *m, void *what, short revents, struct vs_
 /* The driver's descriptors (QMP, QEMU's end). */
 static void watch_driver(struct monitor *m, struct monitor_poll *set)
 {
-	int dfds[2];
+	int dfds[DRV_POLL_FDS];
 
 	drv_domain_poll_fds(m->vm.dom, dfds);
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < DRV_POLL_FDS; i++)
 		if (dfds[i] >= 0)
 			monitor_loop_watch(set, dfds[i], POLLIN, driver_ready, NULL);
 }
@@ -102,9 +111,23 @@ static void watch_signals(struct monitor *m, struct monitor_poll *set)
 		monitor_loop_watch(set, m->o->sigfd, POLLIN, read_signal, NULL);
 }
 
+static int read_console(struct monitor *m, void *what, short revents, struct vs_error **err)
+{
+	shim_vm_console_read(&m->vm);
+	return 0;
+}
+
+/* The guest's serial console, into its capped log. */
+static void watch_console(struct monitor *m, struct monitor_poll *set)
+{
+	if (m->vm.console_fd >= 0)
+		monitor_loop_watch(set, m->vm.console_fd, POLLIN, read_console, NULL);
+}
+
 /* Every source of events, in the order a round handles them. */
 static const monitor_source_fn sources[] = {
-	monitor_agent_watch, watch_driver, watch_signals, monitor_ctl_watch, monitor_proc_watch,
+	monitor_agent_watch, watch_driver,	 watch_signals,
+	monitor_ctl_watch,   monitor_proc_watch, watch_console,
 };
 
 int monitor_loop_step(struct monitor *m, uint64_t deadline_ns, struct vs_error **err)

@@ -61,6 +61,7 @@ struct monitor {
 	int notify_fd;
 	enum shim_status paused_from; /* what resume returns to */
 	struct vs_error *fatal;
+	struct vs_error *vm_died; /* the VM ended under a created container: why */
 };
 
 /* monitor.c */
@@ -98,7 +99,12 @@ void monitor_loop_watch(struct monitor_poll *set, int fd, short events, monitor_
 			void *what);
 /* One round: waits for something to happen (until deadline_ns, unless 0) and handles it. */
 int monitor_loop_step(struct monitor *m, uint64_t deadline_ns, struct vs_error **err);
-/* The VM ended under the container: err says why, and what the guest said last.  Returns -1. */
+/*
+ * The VM ended under the container.  While it is being created, that is
+ * create's failure: err says why, and what the guest said last (-1).  Once
+ * it is created, the container was killed: its status is 137, m->vm_died
+ * says why, execs in flight hear it, and the loop ends (0).
+ */
 int monitor_loop_vm_ended(struct monitor *m, const struct drv_end *end, struct vs_error **err);
 
 /* monitor_agent.c */
@@ -141,3 +147,5 @@ void monitor_ctl_on_ps(struct monitor *m, const struct proto_host_msg *msg);
 void monitor_ctl_on_error(struct monitor *m, const struct proto_host_msg *msg);
 /* The agent's EXIT: an exec's caller hears its status and is let go. */
 void monitor_ctl_on_exit(struct monitor *m, const struct proto_host_msg *msg);
+/* The VM is gone: every exec's caller hears 137 and why, and is let go. */
+void monitor_ctl_vm_died(struct monitor *m, const char *why);

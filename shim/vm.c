@@ -9,6 +9,7 @@
 
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "common/sock.h"
 #include "common/util.h"
 #include "oci/mounts.h"
 #include "oci/translate.h"
@@ -22,15 +23,19 @@ static int write_domain_xml(const char *state_dir, const char *xml, struct vs_er
 }
 
 int shim_vm_boot(struct shim_vm *vm, const char *state_dir, const char *id, const char *bundle,
-		 const struct oci_spec *spec, struct vs_error **err)
+		 const struct oci_spec *spec, const struct oci_hostconf *conf,
+		 struct vs_error **err)
 {
 	cleanup_free char *kernel = NULL, *initrd = NULL, *xml = NULL;
-	cleanup_free char *console = vs_xasprintf("%s/console.log", state_dir);
+	cleanup_free char *console = vs_xasprintf("%s/console.sock", state_dir);
+	cleanup_free char *console_log = vs_xasprintf("%s/console.log", state_dir);
 	cleanup_free char *vm_root = vs_xasprintf("%s/vm", state_dir);
 	cleanup_domain_def struct domain_def *def = NULL;
 
 	memset(vm, 0, sizeof(*vm));
 	vm->agent_fd = -1;
+	vm->console_fd = -1;
+	vm->console.fd = -1;
 	vm->state_dir = vs_xstrdup(state_dir);
 	vm->spec = spec;
 
@@ -48,8 +53,9 @@ int shim_vm_boot(struct shim_vm *vm, const char *state_dir, const char *id, cons
 		.state_dir = state_dir,
 		.kernel = kernel,
 		.initrd = initrd,
-		.console_log = console,
+		.console_socket = console,
 		.agent_socket = NULL, /* the driver puts it under its root */
+		.conf = conf,
 	};
 	vs_debug("shim", "translating config.json to domain XML");
 	xml = oci_translate(spec, &tctx, err);
@@ -72,12 +78,22 @@ int shim_vm_boot(struct shim_vm *vm, const char *state_dir, const char *id, cons
 	vm->conn = drv_open(vm_root, err);
 	if (vm->conn == NULL)
 		goto fail;
+	if (vs_caplog_open(&vm->console, console_log, conf->console_log_size,
+			   conf->console_log_rate, vs_now_ns(), err) < 0)
+		goto fail;
 	vm->dom = drv_domain_create(vm->conn, def, DRV_CREATE_PAUSED, err);
 	if (vm->dom == NULL)
 		goto fail;
-	/* Connected before the vCPUs run, so the agent never writes to a closed port. */
+	/*
+	 * Connected before the vCPUs run, so the agent never writes to a
+	 * closed port and the console's first lines are not lost.
+	 */
 	vm->agent_fd = drv_domain_open_channel(vm->dom, OCI_AGENT_CHANNEL, err);
-	if (vm->agent_fd < 0 || drv_domain_resume(vm->dom, err) < 0)
+	if (vm->agent_fd < 0)
+		goto fail;
+	vm->console_fd = vs_unix_connect(console, err);
+	if (vm->console_fd < 0 || fcntl(vm->console_fd, F_SETFL, O_NONBLOCK) < 0 ||
+	    drv_domain_resume(vm->dom, err) < 0)
 		goto fail;
 	vs_debug("shim", "VM of `%s` running", id);
 	return 0;
@@ -94,6 +110,10 @@ void shim_vm_teardown(struct shim_vm *vm)
 	if (vm->agent_fd >= 0)
 		close(vm->agent_fd);
 	vm->agent_fd = -1;
+	if (vm->console_fd >= 0)
+		close(vm->console_fd);
+	vm->console_fd = -1;
+	vs_caplog_close(&vm->console);
 	/* drv_close() destroys a domain still running. */
 	drv_close(vm->conn);
 	vm->conn = NULL;
@@ -148,14 +168,39 @@ void shim_vm_binds_free(char **sources, size_t n)
 	free(sources);
 }
 
-char *shim_vm_console_tail(const struct shim_vm *vm)
+void shim_vm_console_read(struct shim_vm *vm)
 {
-	cleanup_free char *path = vs_xasprintf("%s/console.log", vm->state_dir);
-	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char buf[64 << 10];
+
+	while (vm->console_fd >= 0) {
+		ssize_t n = read(vm->console_fd, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			close(vm->console_fd);
+			vm->console_fd = -1;
+			return;
+		}
+		vs_caplog_write(&vm->console, buf, (size_t)n, vs_now_ns());
+	}
+}
+
+char *shim_vm_console_tail(struct shim_vm *vm)
+{
+	cleanup_free char *path = NULL;
+	cleanup_close int fd = -1;
 	char buf[4096];
 	off_t size;
 	ssize_t n;
 
+	if (vm->state_dir == NULL)
+		return NULL;
+	shim_vm_console_read(vm); /* what the guest said last may not be in the file yet */
+	path = vs_xasprintf("%s/console.log", vm->state_dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0 || (size = lseek(fd, 0, SEEK_END)) <= 0)
 		return NULL;
 	n = pread(fd, buf, sizeof(buf) - 1,

@@ -37,6 +37,13 @@
  *                         CAP_SYS_PTRACE when PID 1 has more capabilities)
  *   reboot                reboot(RB_AUTOBOOT): outside a pid namespace, with
  *                         CAP_SYS_BOOT, this ends a VM under the container
+ *
+ * File attacks (tests/security); each prints "ok" or "errno=N":
+ *   chmod MODE PATH       chmod() with MODE in octal
+ *   create PATH MODE      open(O_CREAT|O_EXCL|O_WRONLY) with MODE in octal
+ *   mknod PATH c|b|p MAJ MIN  a character or block device, or a FIFO
+ *   setxattr PATH NAME HEX    lsetxattr() with the value given in hex
+ *   stat PATH             "MODE UID GID" (MODE in octal, with the type bits)
  */
 #include <dirent.h>
 #include <errno.h>
@@ -55,7 +62,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/utsname.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -65,6 +74,12 @@ static int fail(const char *what)
 {
 	fprintf(stderr, "vshim-testhelper: %s: %s\n", what, strerror(errno));
 	return 1;
+}
+
+static int usage_error(const char *usage)
+{
+	fprintf(stderr, "usage: vshim-testhelper %s\n", usage);
+	return 2;
 }
 
 static int write_all(int fd, const void *buf, size_t len)
@@ -465,6 +480,79 @@ static int cmd_ns(int argc, char **argv)
 	return r;
 }
 
+static void report(long r)
+{
+	if (r < 0)
+		printf("errno=%d\n", errno);
+	else
+		printf("ok\n");
+}
+
+static int cmd_chmod(int argc, char **argv)
+{
+	if (argc != 2)
+		return usage_error("chmod MODE PATH");
+	report(chmod(argv[1], (mode_t)strtoul(argv[0], NULL, 8)));
+	return 0;
+}
+
+static int cmd_create(int argc, char **argv)
+{
+	int fd;
+
+	if (argc != 2)
+		return usage_error("create PATH MODE");
+	fd = open(argv[0], O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC,
+		  (mode_t)strtoul(argv[1], NULL, 8));
+	report(fd);
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
+static int cmd_mknod(int argc, char **argv)
+{
+	mode_t type;
+
+	if (argc != 4 || strlen(argv[1]) != 1)
+		return usage_error("mknod PATH c|b|p MAJOR MINOR");
+	type = argv[1][0] == 'c' ? S_IFCHR : argv[1][0] == 'b' ? S_IFBLK : S_IFIFO;
+	report(mknod(argv[0], type | 0666,
+		     makedev((unsigned int)atoi(argv[2]), (unsigned int)atoi(argv[3]))));
+	return 0;
+}
+
+static int cmd_setxattr(int argc, char **argv)
+{
+	unsigned char value[256];
+	size_t n = 0;
+
+	if (argc != 3 || strlen(argv[2]) % 2 != 0 || strlen(argv[2]) / 2 > sizeof(value))
+		return usage_error("setxattr PATH NAME HEX");
+	for (const char *p = argv[2]; *p != '\0'; p += 2) {
+		unsigned int byte;
+
+		if (sscanf(p, "%2x", &byte) != 1)
+			return usage_error("setxattr PATH NAME HEX");
+		value[n++] = (unsigned char)byte;
+	}
+	report(lsetxattr(argv[0], argv[1], value, n, 0));
+	return 0;
+}
+
+static int cmd_stat(int argc, char **argv)
+{
+	struct stat st;
+
+	if (argc != 1)
+		return usage_error("stat PATH");
+	if (lstat(argv[0], &st) < 0)
+		return fail(argv[0]);
+	printf("%o %u %u\n", (unsigned int)st.st_mode, (unsigned int)st.st_uid,
+	       (unsigned int)st.st_gid);
+	return 0;
+}
+
 static int cmd_reboot(int argc, char **argv)
 {
 	sync();
@@ -504,6 +592,11 @@ static const struct {
 	{ "no-new-privs", cmd_no_new_privs },
 	{ "ns", cmd_ns },
 	{ "reboot", cmd_reboot },
+	{ "chmod", cmd_chmod },
+	{ "create", cmd_create },
+	{ "mknod", cmd_mknod },
+	{ "setxattr", cmd_setxattr },
+	{ "stat", cmd_stat },
 };
 
 int main(int argc, char **argv)

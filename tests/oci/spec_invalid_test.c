@@ -152,3 +152,34 @@ Test(spec_invalid, too_many_entries)
 	msg = test_parse_fail(doc, strlen(doc));
 	cr_assert_str_eq(msg, "/b/config.json: linux.maskedPaths: has more than 65536 entries");
 }
+
+/* The first pass counts every array and object, wherever it is, and names its path. */
+Test(spec_invalid, too_many_entries_anywhere)
+{
+	static const struct {
+		const char *head, *item, *tail, *want;
+	} cases[] = {
+		{ "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"r\"},\"mounts\":[{"
+		  "\"destination\":"
+		  "\"/a\"},{\"destination\":\"/b\",\"options\":[\"ro\"",
+		  ",\"ro\"", "]}]}",
+		  "/b/config.json: mounts[1].options: has more than 65536 entries" },
+		{ "{\"ociVersion\":\"1.0.2\",\"annotations\":{\"k0\":\"v\"", ",\"k\":\"v\"", "}}",
+		  "/b/config.json: annotations: has more than 65536 entries" },
+		{ "[0", ",0", "]", "/b/config.json: the document: has more than 65536 entries" },
+	};
+
+	for (size_t c = 0; c < VS_ARRAY_SIZE(cases); c++) {
+		struct vs_strv sv = { 0 };
+		cleanup_free char *doc = NULL, *msg = NULL;
+
+		vs_strv_push(&sv, cases[c].head);
+		for (size_t i = 1; i < 65537; i++)
+			vs_strv_push(&sv, cases[c].item);
+		vs_strv_push(&sv, cases[c].tail);
+		doc = vs_strv_join(&sv, "");
+		vs_strv_clear(&sv);
+		msg = test_parse_fail(doc, strlen(doc));
+		cr_expect_str_eq(msg, cases[c].want, "case %zu", c);
+	}
+}

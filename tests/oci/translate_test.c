@@ -20,8 +20,14 @@
 struct golden {
 	const char *name;
 	bool no_agent_socket; /* ctx.agent_socket = NULL */
-	bool bare;	      /* no initrd, no console log */
+	bool bare;	      /* no initrd, no console */
+	const char *conf;     /* the host configuration's text; NULL: the built-in defaults */
 };
+
+/* A host that lets config.json choose every setting, its kernel from /opt/vshim. */
+#define CONF_ALLOW_ALL                                                                  \
+	"[annotations]\nallow = memory vcpus kernel accel machine tb-cache hugepages\n" \
+	"kernel_dirs = /opt/vshim\n"
 
 /*
  * Mount sources in the golden configs are host paths that exist on any
@@ -37,17 +43,29 @@ static const struct golden goldens[] = {
 	{ .name = "bind-dirs" },
 	{ .name = "bind-files" },
 	{ .name = "guest-mounts" },
-	{ .name = "annotations" },
+	{ .name = "annotations", .conf = CONF_ALLOW_ALL },
 	{ .name = "no-agent-socket", .no_agent_socket = true, .bare = true },
 };
 
 #define GOLDEN_HOST_CPUS 4
 
+/* The host configuration text parsed into conf; the test fails on a bad one. */
+static void parse_conf(const char *text, struct oci_hostconf *conf)
+{
+	struct vs_error *err = NULL;
+
+	cr_assert_eq(oci_hostconf_parse(text, "test.conf", conf, &err), 0, "%s",
+		     err ? err->msg : "");
+}
+
 static char *translate_golden(const struct golden *g, const struct oci_spec *spec,
 			      struct vs_error **err)
 {
+	struct oci_hostconf conf;
+	char *xml;
+
 	cleanup_free char *state = vs_xasprintf("/run/vshim/%s", g->name);
-	cleanup_free char *console = vs_xasprintf("%s/console.log", state);
+	cleanup_free char *console = vs_xasprintf("%s/console.sock", state);
 	cleanup_free char *agent = vs_xasprintf("%s/vm/agent.sock", state);
 	struct oci_translate_ctx ctx = {
 		.name = g->name,
@@ -55,12 +73,19 @@ static char *translate_golden(const struct golden *g, const struct oci_spec *spe
 		.state_dir = state,
 		.kernel = "/usr/share/vshim/vmlinux",
 		.initrd = g->bare ? NULL : "/usr/share/vshim/initramfs.img",
-		.console_log = g->bare ? NULL : console,
+		.console_socket = g->bare ? NULL : console,
 		.agent_socket = g->no_agent_socket ? NULL : agent,
 		.host_cpus = GOLDEN_HOST_CPUS,
 	};
 
-	return oci_translate(spec, &ctx, err);
+	if (g->conf != NULL) {
+		parse_conf(g->conf, &conf);
+		ctx.conf = &conf;
+	}
+	xml = oci_translate(spec, &ctx, err);
+	if (g->conf != NULL)
+		oci_hostconf_clear(&conf);
+	return xml;
 }
 
 Test(translate, golden)
@@ -95,10 +120,14 @@ Test(translate, golden)
 	}
 }
 
-/* Errors: each document, translated with the golden context, fails with exactly this. */
-static char *translate_error(const char *doc, const char *kernel)
+/*
+ * Errors: each document, translated with the golden context and the host
+ * configuration conf_text (NULL: the defaults), fails with exactly this.
+ */
+static char *translate_error_conf(const char *doc, const char *kernel, const char *conf_text)
 {
 	cleanup_oci_spec struct oci_spec *spec = test_parse_ok(doc);
+	struct oci_hostconf conf;
 	struct oci_translate_ctx ctx = {
 		.name = "err",
 		.bundle = "/bundle",
@@ -107,12 +136,24 @@ static char *translate_error(const char *doc, const char *kernel)
 		.host_cpus = 2,
 	};
 	struct vs_error *err = NULL;
-	char *xml = oci_translate(spec, &ctx, &err), *msg;
+	char *xml, *msg;
 
+	if (conf_text != NULL) {
+		parse_conf(conf_text, &conf);
+		ctx.conf = &conf;
+	}
+	xml = oci_translate(spec, &ctx, &err);
+	if (conf_text != NULL)
+		oci_hostconf_clear(&conf);
 	cr_assert_null(xml, "document unexpectedly translated: %s", doc);
 	msg = vs_xstrdup(err->msg);
 	vs_error_free(err);
 	return msg;
+}
+
+static char *translate_error(const char *doc, const char *kernel)
+{
+	return translate_error_conf(doc, kernel, NULL);
 }
 
 #define BASE "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\"},"
@@ -170,11 +211,12 @@ Test(translate, errors)
 		{ BASE "\"annotations\":{\"io.vshim.tb-cache\":\"4096\"}}",
 		  "annotations[\"io.vshim.tb-cache\"]: must be a number of MiB between 1 and "
 		  "2048, not \"4096\"" },
-		{ BASE "\"annotations\":{\"io.vshim.kernel\":\"vmlinux\"}}",
-		  "annotations[\"io.vshim.kernel\"]: must be an absolute path, not \"vmlinux\"" },
+		{ BASE "\"annotations\":{\"io.vshim.kernel\":\"/usr/share/vshim/vmlinux\"}}",
+		  "annotations[\"io.vshim.kernel\"]: not allowed on this host; the administrator "
+		  "allows it with \"kernel\" in [annotations] allow of /etc/vshim/vshim.conf" },
 		{ BASE "\"linux\":{\"resources\":{\"memory\":{\"limit\":1099511627776}}}}",
-		  "linux.resources.memory.limit: 1099511627776 bytes is more than a VM can have "
-		  "(1048576 MiB)" },
+		  "linux.resources.memory.limit: 1099511627776 bytes is more than a VM can have on "
+		  "this host (1048576 MiB with 64 MiB for the guest's own use)" },
 		{ "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"root\\u0001fs\"}}",
 		  "root.path: contains a control character" },
 	};
@@ -185,6 +227,95 @@ Test(translate, errors)
 		cr_expect_str_eq(msg, cases[i].want, "case %zu:\n  got  %s\n  want %s", i, msg,
 				 cases[i].want);
 	}
+}
+
+/* What the host configuration allows, and the guest kernels it allows config.json to pick. */
+Test(translate, host_policy_errors)
+{
+	static const char *const restrictive = "[vm]\nmax_memory = 2048\nmax_vcpus = 2\n"
+					       "[annotations]\nallow = memory kernel\n"
+					       "kernel_dirs = /opt/vshim/ /srv/kernels\n";
+	static const struct {
+		const char *doc, *want;
+	} cases[] = {
+		{ BASE "\"annotations\":{\"io.vshim.accel\":\"tcg\"}}",
+		  "annotations[\"io.vshim.accel\"]: not allowed on this host; the administrator "
+		  "allows it with \"accel\" in [annotations] allow of test.conf" },
+		{ BASE "\"annotations\":{\"io.vshim.vcpus\":\"2\"}}",
+		  "annotations[\"io.vshim.vcpus\"]: not allowed on this host; the administrator "
+		  "allows it with \"vcpus\" in [annotations] allow of test.conf" },
+		{ BASE "\"annotations\":{\"io.vshim.memory\":\"4096\"}}",
+		  "annotations[\"io.vshim.memory\"]: must be a number of MiB between 64 and 2048, "
+		  "not \"4096\"" },
+		{ BASE "\"linux\":{\"resources\":{\"memory\":{\"limit\":2147483648}}}}",
+		  "linux.resources.memory.limit: 2147483648 bytes is more than a VM can have on "
+		  "this host (2048 MiB with 64 MiB for the guest's own use)" },
+		{ BASE "\"annotations\":{\"io.vshim.kernel\":\"vmlinux\"}}",
+		  "annotations[\"io.vshim.kernel\"]: must be an absolute path without \".\" or "
+		  "\"..\", not \"vmlinux\"" },
+		{ BASE "\"annotations\":{\"io.vshim.kernel\":\"/opt/vshim/../../etc/shadow\"}}",
+		  "annotations[\"io.vshim.kernel\"]: must be an absolute path without \".\" or "
+		  "\"..\", not \"/opt/vshim/../../etc/shadow\"" },
+		{ BASE "\"annotations\":{\"io.vshim.kernel\":\"/opt/vshim//k\"}}",
+		  "annotations[\"io.vshim.kernel\"]: must be an absolute path without \".\" or "
+		  "\"..\", not \"/opt/vshim//k\"" },
+		{ BASE "\"annotations\":{\"io.vshim.kernel\":\"/opt/vshimx/k\"}}",
+		  "annotations[\"io.vshim.kernel\"]: `/opt/vshimx/k` is not inside a directory "
+		  "that "
+		  "kernel_dirs of test.conf allows" },
+		{ BASE "\"annotations\":{\"io.vshim.kernel\":\"/etc/shadow\"}}",
+		  "annotations[\"io.vshim.kernel\"]: `/etc/shadow` is not inside a directory that "
+		  "kernel_dirs of test.conf allows" },
+	};
+
+	for (size_t i = 0; i < VS_ARRAY_SIZE(cases); i++) {
+		cleanup_free char *msg =
+		    translate_error_conf(cases[i].doc, "/vmlinux", restrictive);
+
+		cr_expect_str_eq(msg, cases[i].want, "case %zu:\n  got  %s\n  want %s", i, msg,
+				 cases[i].want);
+	}
+}
+
+/* The host's defaults and limits shape the VM; its kernel and initrd win over the installed ones.
+ */
+Test(translate, host_defaults)
+{
+	cleanup_oci_spec struct oci_spec *spec = test_parse_ok(
+	    BASE "\"linux\":{\"resources\":{\"cpu\":{\"quota\":800000,\"period\":100000}}},"
+		 "\"annotations\":{\"io.vshim.kernel\":\"/srv/kernels/6.1/vmlinux\"}}");
+	cleanup_oci_spec struct oci_spec *plain = test_parse_ok(BASE "\"hostname\":\"x\"}");
+	struct oci_hostconf conf;
+	struct oci_translate_ctx ctx = {
+		.name = "host",
+		.bundle = "/bundle",
+		.state_dir = "/run/vshim/host",
+		.kernel = "/usr/share/vshim/vmlinux",
+		.initrd = "/usr/share/vshim/initramfs.img",
+		.host_cpus = 16,
+		.conf = &conf,
+	};
+	struct vs_error *err = NULL;
+	cleanup_free char *xml = NULL, *plain_xml = NULL;
+
+	parse_conf("[vm]\nmemory = 512\nvcpus = 2\nmax_vcpus = 4\naccel = tcg\n"
+		   "initrd = /opt/vshim/initramfs.img\n"
+		   "[annotations]\nallow = kernel\nkernel_dirs = /srv/kernels\n",
+		   &conf);
+	xml = oci_translate(spec, &ctx, &err);
+	cr_assert_not_null(xml, "%s", err ? err->msg : "");
+	cr_assert_not_null(strstr(xml, "<memory unit='KiB'>524288</memory>"), "%s", xml);
+	cr_assert_not_null(strstr(xml, "<vcpu>4</vcpu>"), "the quota's 8, capped at 4: %s", xml);
+	cr_assert_not_null(strstr(xml, "<vshim:accel>tcg</vshim:accel>"), "%s", xml);
+	cr_assert_not_null(strstr(xml, "<kernel>/srv/kernels/6.1/vmlinux</kernel>"), "%s", xml);
+	cr_assert_not_null(strstr(xml, "<initrd>/opt/vshim/initramfs.img</initrd>"), "%s", xml);
+	plain_xml = oci_translate(plain, &ctx, &err);
+	cr_assert_not_null(plain_xml, "%s", err ? err->msg : "");
+	cr_assert_not_null(strstr(plain_xml, "<vcpu>2</vcpu>"), "no quota: [vm] vcpus: %s",
+			   plain_xml);
+	cr_assert_not_null(strstr(plain_xml, "<kernel>/usr/share/vshim/vmlinux</kernel>"), "%s",
+			   plain_xml);
+	oci_hostconf_clear(&conf);
 }
 
 Test(translate, no_kernel)

@@ -51,6 +51,20 @@ static void assert_root_empty(void)
 			  "`%s/%s` is left behind", t.root, de->d_name);
 }
 
+/*
+ * A host configuration under DIR that lets config.json pick a guest kernel
+ * from dir; returns the "VSHIM_CONFIG=..." to run vshim with.
+ */
+static char *allow_kernels_from(const char *dir)
+{
+	cleanup_free char *conf = vs_xasprintf("%s/vshim.conf", t.dir);
+	cleanup_free char *text =
+	    vs_xasprintf("[annotations]\nallow = kernel\nkernel_dirs = %s\n", dir);
+
+	ts_write_file(conf, text, strlen(text));
+	return vs_xasprintf("VSHIM_CONFIG=%s", conf);
+}
+
 /* Writes config.json as given and runs it; asserts a failure naming the file and texts. */
 static void config_fails(const char *json, const char *const *texts)
 {
@@ -207,8 +221,12 @@ Test(bad_input, kernel_annotation_names_a_missing_file)
 	const char *texts[] = { kernel, "kernel", NULL };
 	struct rt_result r;
 
+	cleanup_free char *env = allow_kernels_from(t.dir);
+	const char *const vars[] = { env, NULL };
+
 	rt_require_vm();
-	r = rt_run_config(&t, &(struct rt_cfg){ .args = "[" H ",\"echo\"]", .top = top });
+	rt_config(&t, &(struct rt_cfg){ .args = "[" H ",\"echo\"]", .top = top });
+	r = rt_run(&t, &(struct rt_opts){ .env = vars });
 	assert_failed(&r, texts);
 	cr_assert_lt(r.secs, 15.0);
 	assert_root_empty();
@@ -336,9 +354,14 @@ Test(guest_failure, kernel_annotation_pointing_to_a_non_kernel)
 	struct rt_result r;
 
 	rt_require_vm();
+	/* The host allows kernels from the rootfs's /bin, so QEMU gets to try. */
+	cleanup_free char *bin = vs_xasprintf("%s/bin", t.rootfs);
+	cleanup_free char *env = allow_kernels_from(bin);
+	const char *const vars[] = { env, NULL };
+
 	top = vs_xasprintf("\"annotations\":{\"io.vshim.kernel\":\"%s/bin/busybox\"}", t.rootfs);
 	rt_config(&t, &(struct rt_cfg){ .args = "[" H ",\"echo\",\"never\"]", .top = top });
-	r = rt_run(&t, &(struct rt_opts){ .timeout_s = 30 });
+	r = rt_run(&t, &(struct rt_opts){ .env = vars, .timeout_s = 30 });
 	assert_failed(&r, texts);
 	cr_assert_lt(r.secs, 10.0);
 	assert_root_empty();
