@@ -277,15 +277,15 @@ static void add_devices_tail(struct domain_def *def, const struct oci_translate_
 	def->rng = true;
 }
 
-static int check_ctx(const struct oci_translate_ctx *ctx, const char *root,
-		     const struct vm_plan *plan, struct vs_error **err)
+static int check_ctx(const struct oci_translate_ctx *ctx, const struct vm_plan *plan,
+		     struct vs_error **err)
 {
 	if (ctx->name == NULL || ctx->name[0] == '\0')
 		return vs_error_set(err, 0, "no domain name given");
-	if (ctx->bundle == NULL || ctx->state_dir == NULL)
-		return vs_error_set(err, 0, "no bundle or state directory given");
+	if (ctx->bundle == NULL || ctx->rootfs == NULL || ctx->state_dir == NULL)
+		return vs_error_set(err, 0, "no bundle, root or state directory given");
 	if (check_text(ctx->name, "the container ID", err) < 0 ||
-	    check_text(root, "root.path", err) < 0 ||
+	    check_text(ctx->rootfs, "root.path", err) < 0 ||
 	    check_text(plan->kernel, "the guest kernel path", err) < 0 ||
 	    (ctx->initrd != NULL && check_text(ctx->initrd, "the initramfs path", err) < 0) ||
 	    (ctx->console_log != NULL &&
@@ -299,21 +299,19 @@ static int check_ctx(const struct oci_translate_ctx *ctx, const char *root,
 char *oci_translate(const struct oci_spec *spec, const struct oci_translate_ctx *ctx,
 		    struct vs_error **err)
 {
-	cleanup_free char *root = NULL;
 	cleanup_domain_def struct domain_def *def = NULL;
 	struct vm_plan plan = { 0 };
 
 	if (plan_vm(spec, ctx, &plan, err) < 0)
 		return NULL;
-	root = oci_spec_path_in_bundle(ctx->bundle != NULL ? ctx->bundle : "/", spec->root_path);
-	if (check_ctx(ctx, root, &plan, err) < 0)
+	if (check_ctx(ctx, &plan, err) < 0)
 		return NULL;
 	vs_debug("oci", "VM of `%s`: %u MiB, %u vCPUs, %s, accel %s", ctx->name, plan.memory_mib,
 		 plan.vcpus, machine_names[plan.machine], accel_names[plan.accel]);
 
 	def = vs_xcalloc(1, sizeof(*def));
 	fill_head(def, ctx, &plan);
-	add_share(def, root, OCI_ROOTFS_TAG, spec->root_readonly);
+	add_share(def, ctx->rootfs, OCI_ROOTFS_TAG, spec->root_readonly);
 	if (add_mounts(def, spec, ctx, err) < 0)
 		return NULL;
 	add_devices_tail(def, ctx);

@@ -83,7 +83,8 @@ static inline void oci_mount_tag(char *buf, size_t size, size_t index)
 
 struct oci_translate_ctx {
 	const char *name;	  /* domain name (the container ID) */
-	const char *bundle;	  /* relative root.path and mount sources are taken from here */
+	const char *bundle;	  /* relative mount sources are taken from here */
+	const char *rootfs;	  /* root.path, resolved by the caller: the root share */
 	const char *state_dir;	  /* file bind mounts are staged under STATE/files */
 	const char *kernel;	  /* guest kernel, unless io.vshim.kernel says otherwise */
 	const char *initrd;	  /* NULL: none */

@@ -86,7 +86,7 @@ int shim_launch_prepare(struct shim_ctx *ctx, struct shim_launch *a, bool foregr
 		return -1;
 	if (realpath(a->bundle_arg, a->bundle) == NULL)
 		return vs_error_set(err, errno, "bundle `%s`", a->bundle_arg);
-	a->spec = oci_spec_load_text(a->bundle, &a->config, &a->config_len, err);
+	a->spec = oci_spec_load(a->bundle, &a->config, &a->config_len, &a->rootfs, err);
 	if (a->spec == NULL)
 		return -1;
 	config_path = vs_xasprintf("%s/config.json", a->bundle);
@@ -105,6 +105,10 @@ int shim_launch_prepare(struct shim_ctx *ctx, struct shim_launch *a, bool foregr
 		return errno == EEXIST
 			   ? vs_error_set(err, EEXIST, "container `%s` already exists", a->id)
 			   : vs_error_set(err, errno, "cannot create `%s`", a->dir);
+	if (shim_container_store_config(a->dir, a->config, a->config_len, err) < 0) {
+		vs_rm_rf(a->dir, NULL);
+		return -1;
+	}
 	return 0;
 }
 
@@ -112,6 +116,7 @@ void shim_launch_clear(struct shim_launch *a)
 {
 	oci_spec_free(a->spec);
 	free(a->config);
+	free(a->rootfs);
 	free(a->dir);
 }
 
@@ -121,6 +126,7 @@ struct monitor_opts shim_launch_monitor_opts(const struct shim_launch *a)
 		.id = a->id,
 		.dir = a->dir,
 		.bundle = a->bundle,
+		.rootfs = a->rootfs,
 		.spec = a->spec,
 		.config = a->config,
 		.config_len = a->config_len,

@@ -19,6 +19,7 @@ struct monitor_opts {
 	const char *id;
 	const char *dir;    /* ROOT/ID, created by the caller */
 	const char *bundle; /* absolute */
+	const char *rootfs; /* root.path resolved */
 	const struct oci_spec *spec;
 	const char *config; /* config.json as read, for the agent */
 	size_t config_len;

@@ -22,7 +22,7 @@ static int write_domain_xml(const char *state_dir, const char *xml, struct vs_er
 }
 
 int shim_vm_boot(struct shim_vm *vm, const char *state_dir, const char *id, const char *bundle,
-		 const struct oci_spec *spec, struct vs_error **err)
+		 const char *rootfs, const struct oci_spec *spec, struct vs_error **err)
 {
 	cleanup_free char *kernel = NULL, *initrd = NULL, *xml = NULL;
 	cleanup_free char *console = vs_xasprintf("%s/console.log", state_dir);
@@ -45,6 +45,7 @@ int shim_vm_boot(struct shim_vm *vm, const char *state_dir, const char *id, cons
 	struct oci_translate_ctx tctx = {
 		.name = id,
 		.bundle = bundle,
+		.rootfs = rootfs,
 		.state_dir = state_dir,
 		.kernel = kernel,
 		.initrd = initrd,

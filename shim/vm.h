@@ -20,12 +20,13 @@ struct shim_vm {
 };
 
 /*
- * Translates spec (of bundle) into STATE/domain.xml, opens the driver at
- * STATE/vm, starts the VM and connects the agent channel.  On failure
- * nothing is left running and STATE holds no VM files.
+ * Translates spec (of bundle, whose root.path create resolved to rootfs)
+ * into STATE/domain.xml, opens the driver at STATE/vm, starts the VM and
+ * connects the agent channel.  On failure nothing is left running and
+ * STATE holds no VM files.
  */
 int shim_vm_boot(struct shim_vm *vm, const char *state_dir, const char *id, const char *bundle,
-		 const struct oci_spec *spec, struct vs_error **err);
+		 const char *rootfs, const struct oci_spec *spec, struct vs_error **err);
 /* Destroys the VM (if running), closes the driver, undoes the staging. */
 void shim_vm_teardown(struct shim_vm *vm);
 

@@ -49,9 +49,11 @@ static char *translate_golden(const struct golden *g, const struct oci_spec *spe
 	cleanup_free char *state = vs_xasprintf("/run/vshim/%s", g->name);
 	cleanup_free char *console = vs_xasprintf("%s/console.log", state);
 	cleanup_free char *agent = vs_xasprintf("%s/vm/agent.sock", state);
+	cleanup_free char *rootfs = oci_spec_path_in_bundle("/bundle", spec->root_path);
 	struct oci_translate_ctx ctx = {
 		.name = g->name,
 		.bundle = "/bundle",
+		.rootfs = rootfs,
 		.state_dir = state,
 		.kernel = "/usr/share/vshim/vmlinux",
 		.initrd = g->bare ? NULL : "/usr/share/vshim/initramfs.img",
@@ -99,9 +101,11 @@ Test(translate, golden)
 static char *translate_error(const char *doc, const char *kernel)
 {
 	cleanup_oci_spec struct oci_spec *spec = test_parse_ok(doc);
+	cleanup_free char *rootfs = oci_spec_path_in_bundle("/bundle", spec->root_path);
 	struct oci_translate_ctx ctx = {
 		.name = "err",
 		.bundle = "/bundle",
+		.rootfs = rootfs,
 		.state_dir = "/run/vshim/err",
 		.kernel = kernel,
 		.host_cpus = 2,
@@ -217,6 +221,7 @@ Test(translate, relative_paths_from_bundle)
 	cleanup_free char *dir = test_tmpdir();
 	cleanup_free char *data = vs_xasprintf("%s/data", dir);
 	cleanup_free char *file = vs_xasprintf("%s/motd", dir);
+	cleanup_free char *rootfs = vs_xasprintf("%s/rootfs", dir);
 	cleanup_free char *xml = NULL, *want_root = NULL, *want_data = NULL;
 	struct vs_error *err = NULL;
 	cleanup_oci_spec struct oci_spec *spec = test_parse_ok(
@@ -225,6 +230,7 @@ Test(translate, relative_paths_from_bundle)
 	struct oci_translate_ctx ctx = {
 		.name = "rel",
 		.bundle = dir,
+		.rootfs = rootfs,
 		.state_dir = "/run/vshim/rel",
 		.kernel = "/vmlinux",
 		.host_cpus = 1,
