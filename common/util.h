@@ -35,6 +35,14 @@ int vs_write_file_atomic(const char *path, const void *data, size_t len, mode_t 
  * file.  len may be NULL.
  */
 int vs_read_file(const char *path, size_t max, char **out, size_t *len, struct vs_error **err);
+/*
+ * vs_read_file() that also takes a pipe the caller hands over by its path
+ * (/dev/stdin, /dev/fd/N: an anonymous pipe, read to its end, as runc
+ * reads exec's --process).  A FIFO in the file system or a device is still
+ * refused at once.
+ */
+int vs_read_file_or_pipe(const char *path, size_t max, char **out, size_t *len,
+			 struct vs_error **err);
 
 /* write()/read() the whole buffer, retrying on EINTR and short counts. */
 int vs_write_all(int fd, const void *buf, size_t len);

@@ -140,7 +140,7 @@ char *shim_exec_process_json(const struct shim_exec_args *a, const char *state_d
 	size_t len;
 
 	if (a->process_file != NULL) {
-		if (vs_read_file(a->process_file, OCI_SPEC_MAX_SIZE, &text, &len, err) < 0)
+		if (vs_read_file_or_pipe(a->process_file, OCI_SPEC_MAX_SIZE, &text, &len, err) < 0)
 			return NULL;
 	} else {
 		if (a->n_args == 0) {

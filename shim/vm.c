@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -19,6 +20,18 @@ static int write_domain_xml(const char *state_dir, const char *xml, struct vs_er
 	cleanup_free char *path = vs_xasprintf("%s/domain.xml", state_dir);
 
 	return vs_write_file_atomic(path, xml, strlen(xml), 0600, err);
+}
+
+/* QEMU reads the guest's files whole: a FIFO or a device in their place would hang it. */
+static int check_guest_file(const char *path, const char *what, struct vs_error **err)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return vs_error_set(err, errno, "cannot access the guest %s `%s`", what, path);
+	if (!S_ISREG(st.st_mode))
+		return vs_error_set(err, 0, "the guest %s `%s` is not a regular file", what, path);
+	return 0;
 }
 
 int shim_vm_boot(struct shim_vm *vm, const char *state_dir, const char *id, const char *bundle,
@@ -61,7 +74,8 @@ int shim_vm_boot(struct shim_vm *vm, const char *state_dir, const char *id, cons
 	if (write_domain_xml(state_dir, xml, err) < 0)
 		goto fail;
 	def = drv_domain_parse_string(xml, "domain.xml", err);
-	if (def == NULL)
+	if (def == NULL || check_guest_file(def->kernel, "kernel", err) < 0 ||
+	    (def->initrd != NULL && check_guest_file(def->initrd, "initramfs", err) < 0))
 		goto fail;
 	vs_debug("shim", "staging file bind mounts");
 	if (shim_rootfs_prepare(spec, bundle, err) < 0)
