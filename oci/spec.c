@@ -287,20 +287,6 @@ char *oci_spec_path_in_bundle(const char *bundle, const char *path)
 	return out;
 }
 
-/* Every mount's type and bind source, checked on the host while the file can still be named. */
-static int check_mounts(const struct oci_spec *spec, const char *bundle, const char *path,
-			struct vs_error **err)
-{
-	for (size_t i = 0; i < spec->n_mounts; i++) {
-		cleanup_free char *source = NULL;
-		enum oci_mount_kind kind;
-
-		if (oci_mounts_classify(spec, i, bundle, &kind, &source, err) < 0)
-			return vs_error_prefix(err, "%s", path);
-	}
-	return 0;
-}
-
 struct oci_spec *oci_spec_load(const char *bundle, char **text, size_t *len, char **rootfs,
 			       struct vs_error **err)
 {
@@ -332,7 +318,9 @@ struct oci_spec *oci_spec_load(const char *bundle, char **text, size_t *len, cha
 		vs_error_set(err, errno, "%s: root.path: cannot access `%s`", path, root);
 	else if (!S_ISDIR(st.st_mode))
 		vs_error_set(err, 0, "%s: root.path: `%s` is not a directory", path, root);
-	else if (check_mounts(spec, bundle, path, err) == 0) {
+	else if (oci_mounts_check(spec, bundle, err) < 0)
+		vs_error_prefix(err, "%s", path);
+	else {
 		*text = steal_pointer(&json);
 		*len = n;
 		*rootfs = steal_pointer(&resolved);

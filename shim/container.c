@@ -15,7 +15,6 @@
 #include "common/util.h"
 #include "driver/driver.h"
 #include "hooks/hooks.h"
-#include "oci/mounts.h"
 
 #define STATE_MAX_SIZE (64u << 10)
 
@@ -244,10 +243,6 @@ void shim_container_remove(const char *dir, const char *id, const char *bundle,
 		if (conn == NULL)
 			vs_warn("shim", "%s", e->msg);
 		drv_close(conn);
-		vs_error_free(steal_pointer(&e));
-	}
-	if (oci_mounts_unstage(NULL, dir, &e) < 0) {
-		vs_warn("shim", "%s", e->msg);
 		vs_error_free(steal_pointer(&e));
 	}
 	if (spec == NULL && bundle != NULL && bundle[0] != '\0') {

@@ -89,8 +89,12 @@ int shim_rootfs_prepare(const struct oci_spec *spec, const char *bundle, struct 
 		enum oci_mount_kind kind;
 		cleanup_free char *source = NULL;
 
+		struct stat st;
+
 		if (oci_mounts_classify(spec, i, bundle, &kind, &source, err) < 0 ||
-		    make_mountpoint(rootfd, spec->mounts[i].destination, kind == OCI_MOUNT_FILE,
+		    make_mountpoint(rootfd, spec->mounts[i].destination,
+				    kind == OCI_MOUNT_VOLUME && stat(source, &st) == 0 &&
+					S_ISREG(st.st_mode),
 				    err) < 0)
 			return vs_error_prefix(err, "mounts[%zu]", i);
 	}
