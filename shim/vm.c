@@ -15,7 +15,6 @@
 #include "common/util.h"
 #include "oci/mounts.h"
 #include "oci/translate.h"
-#include "shim/rootfs.h"
 
 static int write_domain_xml(const char *state_dir, const char *xml, struct vs_error **err)
 {
@@ -95,8 +94,6 @@ int shim_vm_boot(struct shim_vm *vm, const char *state_dir, const char *id, cons
 	def = drv_domain_parse_string(xml, "domain.xml", err);
 	if (def == NULL || check_guest_file(def->kernel, "kernel", err) < 0 ||
 	    (def->initrd != NULL && check_guest_file(def->initrd, "initramfs", err) < 0))
-		goto fail;
-	if (shim_rootfs_prepare(spec, bundle, err) < 0)
 		goto fail;
 	vs_debug("shim", "mounting the volumes in the monitor's own mount namespace");
 	if (enter_own_mount_ns(err) < 0 || oci_mounts_volumes_build(spec, bundle, volumes, err) < 0)

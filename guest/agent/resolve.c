@@ -44,6 +44,24 @@ bool agent_resolve_same_path(const char *a, const char *b)
 	}
 }
 
+bool agent_resolve_is_below(const char *path, const char *dir)
+{
+	for (;;) {
+		while (*path == '/')
+			path++;
+		while (*dir == '/')
+			dir++;
+		if (*dir == '\0')
+			return true;
+		while (*dir != '\0' && *dir != '/' && *dir == *path) {
+			dir++;
+			path++;
+		}
+		if ((*dir != '\0' && *dir != '/') || (*path != '\0' && *path != '/'))
+			return false;
+	}
+}
+
 int agent_resolve_open(int rootfd, const char *path, enum agent_resolve_create create,
 		       struct vs_error **err)
 {

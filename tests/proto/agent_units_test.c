@@ -199,6 +199,17 @@ Test(mounts, same_path)
 	cr_assert_not(agent_resolve_same_path("/dev/pts", "/dev"));
 }
 
+Test(mounts, is_below)
+{
+	cr_assert(agent_resolve_is_below("/dev/pts", "/dev"));
+	cr_assert(agent_resolve_is_below("/dev", "/dev/"));
+	cr_assert(agent_resolve_is_below("//dev//shm/x", "/dev"));
+	cr_assert(agent_resolve_is_below("/anything", "/"));
+	cr_assert_not(agent_resolve_is_below("/devices", "/dev"));
+	cr_assert_not(agent_resolve_is_below("/dev", "/dev/pts"));
+	cr_assert_not(agent_resolve_is_below("/", "/dev"));
+}
+
 TestSuite(resolve, .init = make_tmp, .fini = remove_tmp);
 
 Test(resolve, creates_inside_the_root_and_never_outside)

@@ -40,20 +40,27 @@ static char *host_dir(const char *name, const char *text)
 	return dir;
 }
 
+/*
+ * The root lacks /scratch: the guest makes it in an overlay in its memory
+ * (nothing is written on the host), and the root, with the share's mode,
+ * is read-only all the same.
+ */
 Test(mounts, readonly_root_refuses_writes)
 {
-	struct rt_result r =
-	    rt_run_config(&t, &(struct rt_cfg){
-				  .args = SH(HELPER " write-file /tmp/x y && echo wrote; " HELPER
-						    " write-file /scratch/x y && echo wrote-tmpfs"),
-				  .root = "{\"path\":\"rootfs\",\"readonly\":true}",
-				  .more_mounts = "{\"destination\":\"/scratch\",\"type\":\"tmpfs\","
-						 "\"source\":\"tmpfs\"}",
-			      });
+	cleanup_free char *scratch = vs_xasprintf("%s/scratch", t.rootfs);
+	struct rt_result r = rt_run_config(
+	    &t, &(struct rt_cfg){
+		    .args = SH("stat -c %a /; " HELPER " write-file /tmp/x y && echo "
+			       "wrote; " HELPER " write-file /scratch/x y && echo wrote-tmpfs"),
+		    .root = "{\"path\":\"rootfs\",\"readonly\":true}",
+		    .more_mounts = "{\"destination\":\"/scratch\",\"type\":\"tmpfs\","
+				   "\"source\":\"tmpfs\"}",
+		});
 
 	rt_assert_ok(r);
 	/* The root refuses, a tmpfs on it does not. */
-	cr_assert_str_eq(r.out, "wrote-tmpfs\n");
+	cr_assert_str_eq(r.out, "755\nwrote-tmpfs\n");
+	cr_assert_neq(access(scratch, F_OK), 0, "the mount point was made on the host");
 	cr_assert_not_null(strstr(r.err, "/tmp/x: Read-only file system"), "stderr: %s", r.err);
 	rt_result_free(&r);
 }
