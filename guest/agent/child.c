@@ -85,7 +85,9 @@ static int setup_container(const struct agent *a, const struct agent_container *
 					.n_binds = ctr->n_binds };
 	cleanup_close int rootfd = -1;
 
-	if (agent_ns_unshare(&ctr->ns, err) < 0)
+	/* Refusals first: a mount point made in a writable root is made on the host. */
+	if (agent_sysctl_check(spec, a->vm, ctr->ns.own, err) < 0 ||
+	    agent_ns_unshare(&ctr->ns, err) < 0)
 		return -1;
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return vs_error_set(err, errno, "cannot make the mounts private");

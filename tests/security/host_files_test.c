@@ -51,36 +51,56 @@ static char *missing_mounts(size_t n, const char *last)
 	return vs_strv_join(&parts, ",");
 }
 
-/* A create refused late (the guest's check of mounts[40]) leaves both trees as they were. */
-static void refused_late(const char *root)
+/*
+ * A create refused late, by the guest's checks, with 40 mounts on places
+ * the root lacks before it (and last after them, unless NULL): both trees
+ * stay as they were.  cfg gives the rest of the config.
+ */
+static void refused_late(struct rt_cfg cfg, const char *last, const char *message)
 {
-	cleanup_free char *mounts =
-	    missing_mounts(40, "{\"destination\":\"/late\",\"type\":\"tmpfs\",\"source\":\"tmpfs\","
-			       "\"options\":[\"size=1m,mode=755\"]}");
+	cleanup_free char *mounts = missing_mounts(40, last);
 	cleanup_free char *rootfs_before = sec_tree(t.rootfs, NULL);
 	cleanup_free char *dir_before = NULL;
 	struct rt_result r;
 
-	rt_config(&t,
-		  &(struct rt_cfg){ .args = "[\"true\"]", .root = root, .more_mounts = mounts });
+	cfg.args = "[\"true\"]";
+	cfg.more_mounts = mounts;
+	rt_config(&t, &cfg);
 	dir_before = sec_tree(t.dir, runner_files);
 	r = rt_run(&t, NULL);
 	cr_assert_neq(r.status, 0, "the config was not refused");
-	cr_assert_not_null(strstr(r.err, "mount option \"size=1m,mode=755\" contains a comma"),
-			   "stderr: %s", r.err);
+	cr_assert_not_null(strstr(r.err, message), "stderr: %s", r.err);
 	rt_result_free(&r);
 	sec_assert_tree(t.rootfs, rootfs_before, NULL);
 	sec_assert_tree(t.dir, dir_before, runner_files);
 }
 
+#define LATE_MOUNT                                                            \
+	"{\"destination\":\"/late\",\"type\":\"tmpfs\",\"source\":\"tmpfs\"," \
+	"\"options\":[\"size=1m,mode=755\"]}"
+#define LATE_MOUNT_REFUSED "mount option \"size=1m,mode=755\" contains a comma"
+
 Test(host_files, a_refused_create_writes_nothing_into_a_read_only_root)
 {
-	refused_late(RO_ROOT);
+	refused_late((struct rt_cfg){ .root = RO_ROOT }, LATE_MOUNT, LATE_MOUNT_REFUSED);
 }
 
 Test(host_files, a_refused_create_writes_nothing_into_a_writable_root)
 {
-	refused_late("{\"path\":\"rootfs\"}");
+	refused_late((struct rt_cfg){ 0 }, LATE_MOUNT, LATE_MOUNT_REFUSED);
+}
+
+/* What the guest sets after the mounts is checked before them: sysctl keys, the hostname. */
+Test(host_files, a_bad_sysctl_key_writes_nothing_into_a_writable_root)
+{
+	refused_late((struct rt_cfg){ .linux_ = "\"sysctl\":{\"../../etc/x\":\"1\"}" }, NULL,
+		     "linux.sysctl: \"../../etc/x\" cannot be set here");
+}
+
+Test(host_files, a_hostname_without_uts_writes_nothing_into_a_writable_root)
+{
+	refused_late((struct rt_cfg){ .namespaces = "[{\"type\":\"pid\"},{\"type\":\"mount\"}]" },
+		     NULL, "a hostname or domainname needs a uts namespace of its own");
 }
 
 Test(host_files, too_many_volumes_are_refused_before_anything_is_written)
