@@ -183,7 +183,10 @@ int vs_write_file_atomic(const char *path, const void *data, size_t len, mode_t 
 	cleanup_free char *tmp = vs_xasprintf("%s.tmp", path);
 	cleanup_close int fd = -1;
 
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	/* A new file: whatever is at PATH.tmp (a FIFO would hang the open) goes first. */
+	if (unlink(tmp) < 0 && errno != ENOENT)
+		return vs_error_set(err, errno, "cannot remove `%s`", tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)
 		return vs_error_set(err, errno, "cannot create `%s`", tmp);
 	if (vs_write_all(fd, data, len) < 0) {

@@ -25,7 +25,7 @@ int vs_mkdir_p(const char *path, mode_t mode, struct vs_error **err);
 /* rm -rf without crossing into other file systems' mount points; ENOENT is success. */
 int vs_rm_rf(const char *path, struct vs_error **err);
 
-/* Writes PATH.tmp, then renames it over path. */
+/* Writes PATH.tmp (a new file, whatever was there before), then renames it over path. */
 int vs_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
 			 struct vs_error **err);
 /*

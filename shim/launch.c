@@ -145,7 +145,7 @@ __attribute__((noreturn)) static void monitor_child(struct shim_ctx *ctx, struct
 						    int notify_fd)
 {
 	struct vs_error *err = NULL;
-	FILE *log = fopen(ctx->log_path ? ctx->log_path : "/dev/null", "ae");
+	FILE *log = ctx->log_path != NULL ? vs_log_open(ctx->log_path) : fopen("/dev/null", "ae");
 	struct monitor_opts o = shim_launch_monitor_opts(a);
 	int status;
 

@@ -144,6 +144,40 @@ Test(fifo, exec_process_a_fifo_fails_at_once_a_pipe_works)
 	rt_assert_clean(&t, t.id);
 }
 
+/*
+ * Files vshim writes where the guest may reach them (containerd keeps
+ * init.pid and log.json in the bundle): a FIFO at the pid file's
+ * temporary name or at the log never hangs create.
+ */
+Test(fifo, fifos_where_vshim_writes_never_hang_it)
+{
+	cleanup_free char *log = vs_xasprintf("%s/log.json", t.bundle);
+	cleanup_free char *pid_file = vs_xasprintf("%s/init.pid", t.bundle);
+	cleanup_free char *pid_tmp = vs_xasprintf("%s/init.pid.tmp", t.bundle);
+	cleanup_free char *pid = NULL;
+	struct rt_result r;
+	struct rt_proc p;
+
+	make_fifo(log);
+	make_fifo(pid_tmp);
+	rt_config(&t, &(struct rt_cfg){ .args = LOOP });
+	rt_spawn_verb(&t, &p, &(struct rt_opts){ .timeout_s = 30 },
+		      (const char *const[]){ "--log", log, "run", "--bundle", t.bundle, "--detach",
+					     "--pid-file", pid_file, t.id, NULL });
+	r = rt_wait(&t, &p);
+	rt_assert_ok(r);
+	rt_result_free(&r);
+	pid = ts_read_file(pid_file, NULL);
+	cr_assert_gt(strlen(pid), 0);
+	cr_assert_eq(strspn(pid, "0123456789"), strlen(pid), "pid file: \"%s\"", pid);
+
+	r = RT_VSHIM(&t, "--log", log, "delete", "--force", t.id);
+	rt_assert_ok(r);
+	cr_assert_lt(r.secs, 2 * AT_ONCE_S, "delete --force took %.1f s", r.secs);
+	rt_result_free(&r);
+	rt_assert_clean(&t, t.id);
+}
+
 /* A data directory whose file name (vmlinux or initramfs.img) is a FIFO: run fails at once. */
 static void guest_file_a_fifo(const char *name)
 {
