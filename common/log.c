@@ -114,7 +114,7 @@ FILE *vs_log_open(const char *path)
 	if (fd < 0)
 		return NULL;
 	if (fstat(fd, &st) < 0 ||
-	    (S_ISREG(st.st_mode) && fcntl(fd, F_SETFL, O_WRONLY | O_APPEND) < 0) ||
+	    (S_ISREG(st.st_mode) && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) ||
 	    (f = fdopen(fd, "ae")) == NULL) {
 		int saved = errno;
 

@@ -60,8 +60,7 @@ static const struct proto_bind *find_bind(const struct agent_mounts_ctx *ctx, si
 	return NULL;
 }
 
-/* A bind mount: of a volume (its entry in the volume share at volumes), or of a path of the guest.
- */
+/* A bind mount: of a volume (its entry in the share mounted at volumes), or of a guest path. */
 static int mount_bind(const struct agent_mounts_ctx *ctx, const char *volumes, int rootfd,
 		      const struct oci_mount *m, size_t index, const struct agent_mountopt *o,
 		      struct vs_error **err)
