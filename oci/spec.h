@@ -213,7 +213,8 @@ struct oci_spec *oci_spec_parse(const char *json, size_t len, const char *source
  * Reads BUNDLE/config.json (a regular file, bounded by OCI_SPEC_MAX_SIZE)
  * and parses it; also checks on the host that root.path is a directory and
  * that every mount has a type vshim can mount and, for a bind mount, a
- * source it can share.  Errors start with the file's path.  Returns the
+ * source it can share, at most OCI_MAX_VOLUMES of them (oci_mounts_check()).
+ * Errors start with the file's path.  Returns the
  * text it parsed in *text (NUL-terminated, *len bytes), so that what is
  * stored and passed on is what was checked, and root.path resolved in
  * *rootfs (realpath(3): symbolic links followed once, as runc does), which
