@@ -24,6 +24,13 @@ void vs_log_set_level(enum vs_log_level level);
 enum vs_log_level vs_log_get_level(void);
 /* Where lines go (stderr by default; the FILE is not closed), and in which format. */
 void vs_log_set_output(FILE *out, bool json);
+/*
+ * A log file opened for appending (created 0644), never waiting on what a
+ * caller or the guest put in its place: a FIFO without a reader fails at
+ * once (ENXIO), and writes to anything but a regular file never block (a
+ * stalled reader loses lines).  NULL with errno on failure.
+ */
+FILE *vs_log_open(const char *path);
 
 void vs_log(enum vs_log_level level, const char *module, const char *fmt, ...) VS_PRINTF(3, 4);
 

@@ -4,11 +4,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -181,7 +183,10 @@ int vs_write_file_atomic(const char *path, const void *data, size_t len, mode_t 
 	cleanup_free char *tmp = vs_xasprintf("%s.tmp", path);
 	cleanup_close int fd = -1;
 
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	/* A new file: whatever is at PATH.tmp (a FIFO would hang the open) goes first. */
+	if (unlink(tmp) < 0 && errno != ENOENT)
+		return vs_error_set(err, errno, "cannot remove `%s`", tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)
 		return vs_error_set(err, errno, "cannot create `%s`", tmp);
 	if (vs_write_all(fd, data, len) < 0) {
@@ -202,20 +207,13 @@ int vs_write_file_atomic(const char *path, const void *data, size_t len, mode_t 
 	return 0;
 }
 
-int vs_read_file(const char *path, size_t max, char **out, size_t *len, struct vs_error **err)
+/* Reads fd (named path in errors) to its end, at most max bytes. */
+static int read_fd(int fd, const char *path, size_t max, char **out, size_t *len,
+		   struct vs_error **err)
 {
-	/* O_NONBLOCK: a FIFO or a device put in the file's place must not hang the open. */
-	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	cleanup_free char *buf = NULL;
 	size_t size = 0, cap = 0;
-	struct stat st;
 
-	if (fd < 0)
-		return vs_error_set(err, errno, "cannot open `%s`", path);
-	if (fstat(fd, &st) < 0)
-		return vs_error_set(err, errno, "cannot read `%s`", path);
-	if (!S_ISREG(st.st_mode))
-		return vs_error_set(err, 0, "`%s` is not a regular file", path);
 	for (;;) {
 		if (size == cap) {
 			if (cap > max)
@@ -240,6 +238,45 @@ int vs_read_file(const char *path, size_t max, char **out, size_t *len, struct v
 		*len = size;
 	*out = steal_pointer(&buf);
 	return 0;
+}
+
+/*
+ * Opens path to read it; a regular file, or with pipes an anonymous pipe
+ * (set blocking again).  O_NONBLOCK: a FIFO or a device put in the file's
+ * place must not hang the open.
+ */
+static int open_input(const char *path, bool pipes, struct vs_error **err)
+{
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	struct statfs fs;
+	struct stat st;
+
+	if (fd < 0)
+		return vs_error_set(err, errno, "cannot open `%s`", path);
+	if (fstat(fd, &st) < 0)
+		return vs_error_set(err, errno, "cannot read `%s`", path);
+	if (S_ISREG(st.st_mode))
+		return steal_fd(&fd);
+	if (!pipes || !S_ISFIFO(st.st_mode) || fstatfs(fd, &fs) < 0 || fs.f_type != PIPEFS_MAGIC)
+		return vs_error_set(err, 0, "`%s` is not a regular file", path);
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0)
+		return vs_error_set(err, errno, "cannot read `%s`", path);
+	return steal_fd(&fd);
+}
+
+int vs_read_file(const char *path, size_t max, char **out, size_t *len, struct vs_error **err)
+{
+	cleanup_close int fd = open_input(path, false, err);
+
+	return fd < 0 ? -1 : read_fd(fd, path, max, out, len, err);
+}
+
+int vs_read_file_or_pipe(const char *path, size_t max, char **out, size_t *len,
+			 struct vs_error **err)
+{
+	cleanup_close int fd = open_input(path, true, err);
+
+	return fd < 0 ? -1 : read_fd(fd, path, max, out, len, err);
 }
 
 unsigned long long vs_proc_start_time(pid_t pid)

@@ -25,7 +25,7 @@ int vs_mkdir_p(const char *path, mode_t mode, struct vs_error **err);
 /* rm -rf without crossing into other file systems' mount points; ENOENT is success. */
 int vs_rm_rf(const char *path, struct vs_error **err);
 
-/* Writes PATH.tmp, then renames it over path. */
+/* Writes PATH.tmp (a new file, whatever was there before), then renames it over path. */
 int vs_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
 			 struct vs_error **err);
 /*
@@ -35,6 +35,14 @@ int vs_write_file_atomic(const char *path, const void *data, size_t len, mode_t 
  * file.  len may be NULL.
  */
 int vs_read_file(const char *path, size_t max, char **out, size_t *len, struct vs_error **err);
+/*
+ * vs_read_file() that also takes a pipe the caller hands over by its path
+ * (/dev/stdin, /dev/fd/N: an anonymous pipe, read to its end, as runc
+ * reads exec's --process).  A FIFO in the file system or a device is still
+ * refused at once.
+ */
+int vs_read_file_or_pipe(const char *path, size_t max, char **out, size_t *len,
+			 struct vs_error **err);
 
 /* write()/read() the whole buffer, retrying on EINTR and short counts. */
 int vs_write_all(int fd, const void *buf, size_t len);

@@ -307,7 +307,7 @@ static int spawn_qemu(struct drv_domain *dom, struct vs_error **err)
 	if (def->n_channels > 16)
 		return vs_error_set(err, 0, "domain `%s` has more than 16 channels", def->name);
 	if (check_boot_file(def->kernel, "guest kernel", err) < 0 ||
-	    check_boot_file(def->initrd, "initramfs", err) < 0)
+	    check_boot_file(def->initrd, "guest initramfs", err) < 0)
 		return -1;
 	for (size_t i = 0; i < VS_ARRAY_SIZE(fds); i++)
 		fds[i] = -1;

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "oci/mounts.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -13,7 +12,6 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/util.h"
-#include "oci/translate.h"
 
 static const char *const guest_types[] = {
 	"proc", "sysfs", "tmpfs", "devpts", "mqueue", "cgroup", "cgroup2",
@@ -61,6 +59,12 @@ static bool in_guest_tree(const char *path)
 	return false;
 }
 
+static int not_shareable(size_t i, const char *path, struct vs_error **err)
+{
+	return vs_error_set(
+	    err, 0, "mounts[%zu].source: `%s` is neither a directory nor a regular file", i, path);
+}
+
 int oci_mounts_classify(const struct oci_spec *spec, size_t i, const char *bundle,
 			enum oci_mount_kind *kind, char **source, struct vs_error **err)
 {
@@ -90,124 +94,137 @@ int oci_mounts_classify(const struct oci_spec *spec, size_t i, const char *bundl
 		return 0;
 	if (stat(path, &st) < 0)
 		return vs_error_set(err, errno, "mounts[%zu].source: cannot access `%s`", i, path);
-	if (S_ISDIR(st.st_mode))
-		*kind = OCI_MOUNT_DIR;
-	else if (S_ISREG(st.st_mode))
-		*kind = OCI_MOUNT_FILE;
-	else
-		return vs_error_set(err, 0,
-				    "mounts[%zu].source: `%s` is neither a directory nor a regular "
-				    "file",
-				    i, path);
+	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+		return not_shareable(i, path, err);
+	*kind = OCI_MOUNT_VOLUME;
 	*source = steal_pointer(&path);
 	return 0;
 }
 
-char *oci_mounts_staging_dir(const char *state_dir, size_t i)
+int oci_mounts_check(const struct oci_spec *spec, const char *bundle, struct vs_error **err)
 {
-	char tag[OCI_MOUNT_TAG_MAX];
+	size_t volumes = 0;
 
-	oci_mount_tag(tag, sizeof(tag), i);
-	return vs_xasprintf("%s/files/%s", state_dir, tag);
-}
-
-const char *oci_mounts_file_name(const char *source)
-{
-	const char *slash = strrchr(source, '/');
-
-	return slash != NULL ? slash + 1 : source;
-}
-
-/* Stages mounts[i], a file bind mount whose host file is source. */
-static int stage_one(const struct oci_spec *spec, size_t i, const char *source,
-		     const char *state_dir, struct vs_error **err)
-{
-	const struct oci_mount *m = &spec->mounts[i];
-	cleanup_free char *dir = oci_mounts_staging_dir(state_dir, i);
-	cleanup_free char *target = NULL;
-	cleanup_close int fd = -1;
-	unsigned long flags = MS_BIND;
-
-	if (vs_mkdir_p(dir, 0700, err) < 0)
-		return -1;
-	target = vs_xasprintf("%s/%s", dir, oci_mounts_file_name(source));
-	fd = open(target, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return vs_error_set(err, errno, "cannot create `%s`", target);
-	if (has_option(m, "rbind"))
-		flags |= MS_REC;
-	vs_debug("oci", "staging `%s` at `%s`", source, target);
-	if (mount(source, target, NULL, flags, NULL) < 0)
-		return vs_error_set(err, errno, "cannot bind-mount `%s` on `%s`", source, target);
-	if (oci_mounts_is_readonly(m) &&
-	    mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
-		return vs_error_set(err, errno, "cannot make `%s` read-only", target);
-	return 0;
-}
-
-int oci_mounts_stage(const struct oci_spec *spec, const char *bundle, const char *state_dir,
-		     struct vs_error **err)
-{
 	for (size_t i = 0; i < spec->n_mounts; i++) {
 		cleanup_free char *source = NULL;
 		enum oci_mount_kind kind;
 
-		if (oci_mounts_classify(spec, i, bundle, &kind, &source, err) < 0 ||
-		    (kind == OCI_MOUNT_FILE && stage_one(spec, i, source, state_dir, err) < 0)) {
-			cleanup_error struct vs_error *undo = NULL;
-
-			if (oci_mounts_unstage(spec, state_dir, &undo) < 0)
-				vs_warn("oci", "%s", undo->msg);
+		if (oci_mounts_classify(spec, i, bundle, &kind, &source, err) < 0)
 			return -1;
-		}
+		volumes += kind == OCI_MOUNT_VOLUME;
+	}
+	if (volumes > OCI_MAX_VOLUMES)
+		return vs_error_set(err, 0,
+				    "mounts: %zu bind mounts of host files and directories; a "
+				    "container may have at most %u",
+				    volumes, OCI_MAX_VOLUMES);
+	return 0;
+}
+
+/* The volume's entry at dirfd: a directory or an empty file, like the tree's root. */
+static int make_entry(int dirfd, const char *name, int tree, size_t i, const char *source,
+		      struct vs_error **err)
+{
+	struct stat st;
+	int fd;
+
+	if (fstat(tree, &st) < 0)
+		return vs_error_set(err, errno, "mounts[%zu].source: cannot access `%s`", i,
+				    source);
+	if (S_ISDIR(st.st_mode)) {
+		if (mkdirat(dirfd, name, 0700) < 0)
+			return vs_error_set(err, errno, "cannot make the volume of mounts[%zu]", i);
+		return 0;
+	}
+	if (!S_ISREG(st.st_mode))
+		return not_shareable(i, source, err);
+	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return vs_error_set(err, errno, "cannot make the volume of mounts[%zu]", i);
+	close(fd);
+	return 0;
+}
+
+/*
+ * mounts[i] (a volume whose host path is source) into its entry at dirfd:
+ * a copy of the source's mount (with what is mounted below it for rbind),
+ * nosuid and nodev, read-only when the mount is, then put in place.
+ */
+static int add_volume(const struct oci_spec *spec, size_t i, const char *source, int dirfd,
+		      struct vs_error **err)
+{
+	const struct oci_mount *m = &spec->mounts[i];
+	struct mount_attr attr = {
+		.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+			    (oci_mounts_is_readonly(m) ? MOUNT_ATTR_RDONLY : 0),
+	};
+	char name[OCI_VOLUME_ENTRY_MAX];
+	cleanup_close int tree = -1;
+
+	oci_volume_entry(name, sizeof(name), i);
+	vs_debug("oci", "volume %s: `%s`%s", name, source,
+		 oci_mounts_is_readonly(m) ? ", read-only" : "");
+	tree = open_tree(AT_FDCWD, source,
+			 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+			     (has_option(m, "rbind") ? AT_RECURSIVE : 0));
+	if (tree < 0)
+		return vs_error_set(err, errno, "mounts[%zu].source: cannot bind-mount `%s`", i,
+				    source);
+	if (make_entry(dirfd, name, tree, i, source, err) < 0)
+		return -1;
+	if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0)
+		return vs_error_set(err, errno,
+				    "mounts[%zu]: cannot set the host's flags on the volume of "
+				    "`%s`",
+				    i, source);
+	if (move_mount(tree, "", dirfd, name, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return vs_error_set(err, errno, "mounts[%zu]: cannot mount the volume of `%s`", i,
+				    source);
+	return 0;
+}
+
+int oci_mounts_volumes_build(const struct oci_spec *spec, const char *bundle, const char *dir,
+			     struct vs_error **err)
+{
+	cleanup_free char *data =
+	    vs_xasprintf("mode=0700,size=64k,nr_inodes=%u", OCI_MAX_VOLUMES + 16);
+	cleanup_close int dirfd = -1;
+	int r = 0;
+
+	if (mkdir(dir, 0700) < 0)
+		return vs_error_set(err, errno, "cannot create `%s`", dir);
+	if (mount("vshim-volumes", dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, data) < 0) {
+		vs_error_set(err, errno, "cannot mount a tmpfs on `%s`", dir);
+		rmdir(dir);
+		return -1;
+	}
+	dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		r = vs_error_set(err, errno, "cannot open `%s`", dir);
+	for (size_t i = 0; r == 0 && i < spec->n_mounts; i++) {
+		cleanup_free char *source = NULL;
+		enum oci_mount_kind kind;
+
+		if (oci_mounts_classify(spec, i, bundle, &kind, &source, err) < 0 ||
+		    (kind == OCI_MOUNT_VOLUME && add_volume(spec, i, source, dirfd, err) < 0))
+			r = -1;
+	}
+	if (r < 0) {
+		cleanup_error struct vs_error *undo = NULL;
+
+		if (oci_mounts_volumes_release(dir, &undo) < 0)
+			vs_warn("oci", "%s", undo->msg);
+		return -1;
 	}
 	return 0;
 }
 
-/* Unmounts every entry of one staging directory; 0 when all are gone. */
-static int unmount_entries(const char *dir, struct vs_error **err)
+int oci_mounts_volumes_release(const char *dir, struct vs_error **err)
 {
-	cleanup_dir DIR *d = opendir(dir);
-	struct dirent *de;
-	int ret = 0;
-
-	if (d == NULL)
-		return errno == ENOENT ? 0 : vs_error_set(err, errno, "cannot open `%s`", dir);
-	while ((de = readdir(d)) != NULL) {
-		cleanup_free char *path = NULL;
-
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		path = vs_xasprintf("%s/%s", dir, de->d_name);
-		/* Repeat for files bind-mounted more than once; EINVAL: no longer a mount point. */
-		while (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
-			;
-		if (errno != EINVAL && errno != ENOENT)
-			ret = vs_error_set(err, errno, "cannot unmount `%s`", path);
-	}
-	return ret;
-}
-
-int oci_mounts_unstage(const struct oci_spec *spec, const char *state_dir, struct vs_error **err)
-{
-	cleanup_free char *files = vs_xasprintf("%s/files", state_dir);
-	cleanup_dir DIR *d = opendir(files);
-	struct dirent *de;
-	int ret = 0;
-
-	if (d == NULL)
-		return errno == ENOENT ? 0 : vs_error_set(err, errno, "cannot open `%s`", files);
-	while ((de = readdir(d)) != NULL) {
-		cleanup_free char *dir = NULL;
-
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		dir = vs_xasprintf("%s/%s", files, de->d_name);
-		if (unmount_entries(dir, err) < 0)
-			ret = -1;
-	}
-	/* Never removes a host file: unlink() of a mount point fails with EBUSY. */
-	if (ret == 0 && vs_rm_rf(files, err) < 0)
-		ret = -1;
-	return ret;
+	/* Detached: QEMU may still hold the share open while it dies. */
+	if (umount2(dir, MNT_DETACH | UMOUNT_NOFOLLOW) < 0 && errno != EINVAL && errno != ENOENT)
+		return vs_error_set(err, errno, "cannot unmount `%s`", dir);
+	if (rmdir(dir) < 0 && errno != ENOENT)
+		return vs_error_set(err, errno, "cannot remove `%s`", dir);
+	return 0;
 }

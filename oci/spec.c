@@ -287,34 +287,12 @@ char *oci_spec_path_in_bundle(const char *bundle, const char *path)
 	return out;
 }
 
-/* Every mount's type and bind source, checked on the host while the file can still be named. */
-static int check_mounts(const struct oci_spec *spec, const char *bundle, const char *path,
-			struct vs_error **err)
-{
-	for (size_t i = 0; i < spec->n_mounts; i++) {
-		cleanup_free char *source = NULL;
-		enum oci_mount_kind kind;
-
-		if (oci_mounts_classify(spec, i, bundle, &kind, &source, err) < 0)
-			return vs_error_prefix(err, "%s", path);
-	}
-	return 0;
-}
-
-struct oci_spec *oci_spec_load(const char *bundle, struct vs_error **err)
-{
-	cleanup_free char *text = NULL;
-	size_t len;
-
-	return oci_spec_load_text(bundle, &text, &len, err);
-}
-
-struct oci_spec *oci_spec_load_text(const char *bundle, char **text, size_t *len,
-				    struct vs_error **err)
+struct oci_spec *oci_spec_load(const char *bundle, char **text, size_t *len, char **rootfs,
+			       struct vs_error **err)
 {
 	cleanup_free char *path = oci_spec_path_in_bundle(bundle, "config.json");
 	cleanup_free char *json = NULL;
-	cleanup_free char *rootfs = NULL;
+	cleanup_free char *root = NULL, *resolved = NULL;
 	struct oci_spec *spec;
 	struct stat st;
 	size_t n;
@@ -333,14 +311,19 @@ struct oci_spec *oci_spec_load_text(const char *bundle, char **text, size_t *len
 	spec = oci_spec_parse(json, n, path, err);
 	if (spec == NULL)
 		return NULL;
-	rootfs = oci_spec_path_in_bundle(bundle, spec->root_path);
-	if (stat(rootfs, &st) < 0)
-		vs_error_set(err, errno, "%s: root.path: cannot access `%s`", path, rootfs);
+	/* Resolved once, as runc's EvalSymlinks: what the VM gets is this directory. */
+	root = oci_spec_path_in_bundle(bundle, spec->root_path);
+	resolved = realpath(root, NULL);
+	if (resolved == NULL || stat(resolved, &st) < 0)
+		vs_error_set(err, errno, "%s: root.path: cannot access `%s`", path, root);
 	else if (!S_ISDIR(st.st_mode))
-		vs_error_set(err, 0, "%s: root.path: `%s` is not a directory", path, rootfs);
-	else if (check_mounts(spec, bundle, path, err) == 0) {
+		vs_error_set(err, 0, "%s: root.path: `%s` is not a directory", path, root);
+	else if (oci_mounts_check(spec, bundle, err) < 0)
+		vs_error_prefix(err, "%s", path);
+	else {
 		*text = steal_pointer(&json);
 		*len = n;
+		*rootfs = steal_pointer(&resolved);
 		return spec;
 	}
 	oci_spec_free(spec);

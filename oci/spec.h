@@ -210,19 +210,18 @@ struct oci_spec {
 struct oci_spec *oci_spec_parse(const char *json, size_t len, const char *source,
 				struct vs_error **err);
 /*
- * Reads BUNDLE/config.json (bounded by OCI_SPEC_MAX_SIZE) and parses it;
- * also checks on the host that root.path is a directory and that every
- * mount has a type vshim can mount and, for a bind mount, a source it can
- * share.  Errors start with the file's path.
+ * Reads BUNDLE/config.json (a regular file, bounded by OCI_SPEC_MAX_SIZE)
+ * and parses it; also checks on the host that root.path is a directory and
+ * that every mount has a type vshim can mount and, for a bind mount, a
+ * source it can share, at most OCI_MAX_VOLUMES of them (oci_mounts_check()).
+ * Errors start with the file's path.  Returns the
+ * text it parsed in *text (NUL-terminated, *len bytes), so that what is
+ * stored and passed on is what was checked, and root.path resolved in
+ * *rootfs (realpath(3): symbolic links followed once, as runc does), which
+ * is the directory the container gets from then on.  The caller frees both.
  */
-struct oci_spec *oci_spec_load(const char *bundle, struct vs_error **err);
-/*
- * oci_spec_load() that also returns the text it parsed in *text (NUL-
- * terminated, *len bytes; the caller frees it), so that what is passed on is
- * what was checked.
- */
-struct oci_spec *oci_spec_load_text(const char *bundle, char **text, size_t *len,
-				    struct vs_error **err);
+struct oci_spec *oci_spec_load(const char *bundle, char **text, size_t *len, char **rootfs,
+			       struct vs_error **err);
 /* Parses a lone `process` object (as `exec --process FILE` gives it). */
 struct oci_process *oci_process_parse(const char *json, size_t len, const char *source,
 				      struct vs_error **err);

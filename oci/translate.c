@@ -320,34 +320,6 @@ static void fill_head(struct domain_def *def, const struct oci_translate_ctx *ct
 	def->on_crash = DRV_ACTION_DESTROY;
 }
 
-static int add_mounts(struct domain_def *def, const struct oci_spec *spec,
-		      const struct oci_translate_ctx *ctx, struct vs_error **err)
-{
-	for (size_t i = 0; i < spec->n_mounts; i++) {
-		cleanup_free char *source = NULL, *staged = NULL, *what = NULL;
-		char tag[OCI_MOUNT_TAG_MAX];
-		enum oci_mount_kind kind;
-
-		if (oci_mounts_classify(spec, i, ctx->bundle, &kind, &source, err) < 0)
-			return -1;
-		if (kind == OCI_MOUNT_GUEST)
-			continue;
-		what = vs_xasprintf("mounts[%zu].source", i);
-		if (check_text(source, what, err) < 0)
-			return -1;
-		oci_mount_tag(tag, sizeof(tag), i);
-		if (kind == OCI_MOUNT_FILE) {
-			staged = oci_mounts_staging_dir(ctx->state_dir, i);
-			if (check_text(staged, "the state directory", err) < 0)
-				return -1;
-		}
-		vs_debug("oci", "mounts[%zu]: `%s` as 9p share %s", i, source, tag);
-		add_share(def, staged != NULL ? staged : source, tag,
-			  oci_mounts_is_readonly(&spec->mounts[i]));
-	}
-	return 0;
-}
-
 /* The console's socket, the agent's channel, no balloon, a virtio RNG. */
 static void add_devices_tail(struct domain_def *def, const struct oci_translate_ctx *ctx)
 {
@@ -364,15 +336,15 @@ static void add_devices_tail(struct domain_def *def, const struct oci_translate_
 	def->rng = true;
 }
 
-static int check_ctx(const struct oci_translate_ctx *ctx, const char *root,
-		     const struct vm_plan *plan, struct vs_error **err)
+static int check_ctx(const struct oci_translate_ctx *ctx, const struct vm_plan *plan,
+		     struct vs_error **err)
 {
 	if (ctx->name == NULL || ctx->name[0] == '\0')
 		return vs_error_set(err, 0, "no domain name given");
-	if (ctx->bundle == NULL || ctx->state_dir == NULL)
-		return vs_error_set(err, 0, "no bundle or state directory given");
+	if (ctx->rootfs == NULL || ctx->state_dir == NULL)
+		return vs_error_set(err, 0, "no root or state directory given");
 	if (check_text(ctx->name, "the container ID", err) < 0 ||
-	    check_text(root, "root.path", err) < 0 ||
+	    check_text(ctx->rootfs, "root.path", err) < 0 ||
 	    check_text(plan->kernel, "the guest kernel path", err) < 0 ||
 	    (plan->initrd != NULL && check_text(plan->initrd, "the initramfs path", err) < 0) ||
 	    (ctx->console_socket != NULL &&
@@ -386,8 +358,8 @@ static int check_ctx(const struct oci_translate_ctx *ctx, const char *root,
 char *oci_translate(const struct oci_spec *spec, const struct oci_translate_ctx *ctx,
 		    struct vs_error **err)
 {
-	cleanup_free char *root = NULL;
 	cleanup_domain_def struct domain_def *def = NULL;
+	cleanup_free char *volumes = NULL;
 	struct vm_plan plan = { 0 };
 	struct oci_hostconf defaults;
 	const struct oci_hostconf *conf = ctx->conf;
@@ -397,19 +369,18 @@ char *oci_translate(const struct oci_spec *spec, const struct oci_translate_ctx 
 		oci_hostconf_defaults(&defaults);
 		conf = &defaults;
 	}
-	if (plan_vm(spec, ctx, conf, &plan, err) < 0)
+	if (plan_vm(spec, ctx, conf, &plan, err) < 0 || check_ctx(ctx, &plan, err) < 0)
 		goto out;
-	root = oci_spec_path_in_bundle(ctx->bundle != NULL ? ctx->bundle : "/", spec->root_path);
-	if (check_ctx(ctx, root, &plan, err) < 0)
+	volumes = vs_xasprintf("%s/%s", ctx->state_dir, OCI_VOLUMES_DIR);
+	if (check_text(volumes, "the state directory", err) < 0)
 		goto out;
 	vs_debug("oci", "VM of `%s`: %u MiB, %u vCPUs, %s, accel %s", ctx->name, plan.memory_mib,
 		 plan.vcpus, machine_names[plan.machine], accel_names[plan.accel]);
 
 	def = vs_xcalloc(1, sizeof(*def));
 	fill_head(def, ctx, &plan);
-	add_share(def, root, OCI_ROOTFS_TAG, spec->root_readonly);
-	if (add_mounts(def, spec, ctx, err) < 0)
-		goto out;
+	add_share(def, ctx->rootfs, OCI_ROOTFS_TAG, spec->root_readonly);
+	add_share(def, volumes, OCI_VOLUMES_TAG, false);
 	add_devices_tail(def, ctx);
 	xml = drv_domain_format(def, err);
 out:

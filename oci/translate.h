@@ -7,11 +7,13 @@
  *
  * The mapping convention below is shared with the guest agent, which finds
  * the shares and the channel by these names:
- *   - the container's root is the 9p share OCI_ROOTFS_TAG;
- *   - mounts[i], when it is a bind mount of a host directory or file, is the
- *     9p share oci_mount_tag(i) ("m<i>", i the index in config.json's
- *     mounts); for a file the share is a directory holding one file named
- *     oci_mounts_file_name(mounts[i].source) (see oci/mounts.h);
+ *   - the container's root is the 9p share OCI_ROOTFS_TAG, the directory the
+ *     caller resolved root.path to;
+ *   - every bind mount of a host directory or file (a volume) is in the 9p
+ *     share OCI_VOLUMES_TAG, STATE/OCI_VOLUMES_DIR: mounts[i] is its entry
+ *     oci_volume_entry(i) ("<i>", i the index in config.json's mounts), a
+ *     directory or a file (see oci/mounts.h).  Every VM has these two shares
+ *     and nothing more, however many volumes: the device layout is fixed;
  *   - the agent talks over the virtio-serial port OCI_AGENT_CHANNEL.
  *
  * VM sizing:
@@ -49,17 +51,15 @@
 #pragma once
 
 #include <stddef.h>
-#include <stdio.h>
 
 #include "common/error.h"
 #include "oci/hostconf.h"
-#include "oci/mounts.h"
 #include "oci/spec.h"
 
 #define OCI_ROOTFS_TAG	  "rootfs"
+#define OCI_VOLUMES_TAG	  "vol"
+#define OCI_VOLUMES_DIR	  "vol" /* under the state directory */
 #define OCI_AGENT_CHANNEL "org.vshim.agent.0"
-/* Longest tag oci_mount_tag() writes, with its NUL: "m" and up to 20 digits. */
-#define OCI_MOUNT_TAG_MAX 24
 
 /* The guest kernel's command line (the guest has no ACPI: reboot=t ends the VM). */
 #define OCI_GUEST_CMDLINE "console=ttyS0 reboot=t panic=-1 quiet"
@@ -81,16 +81,10 @@
 #define OCI_ANNOTATION_TB_CACHE	 "io.vshim.tb-cache"
 #define OCI_ANNOTATION_HUGEPAGES "io.vshim.hugepages"
 
-/* The 9p tag of mounts[index]: "m<index>". */
-static inline void oci_mount_tag(char *buf, size_t size, size_t index)
-{
-	snprintf(buf, size, "m%zu", index);
-}
-
 struct oci_translate_ctx {
 	const char *name;      /* domain name (the container ID) */
-	const char *bundle;    /* relative root.path and mount sources are taken from here */
-	const char *state_dir; /* file bind mounts are staged under STATE/files */
+	const char *rootfs;    /* root.path, resolved by the caller: the root share */
+	const char *state_dir; /* the volumes are STATE/OCI_VOLUMES_DIR */
 	const char *kernel;    /* guest kernel, unless io.vshim.kernel says otherwise */
 	const char *initrd;    /* NULL: none */
 	/*
@@ -110,9 +104,10 @@ struct oci_translate_ctx {
 };
 
 /*
- * The domain XML for spec (a new string).  Looks at the host file system to
- * tell directory from file bind mounts; stages nothing (oci_mounts_stage()
- * does).  Errors name the config.json path or annotation at fault.
+ * The domain XML for spec (a new string).  Looks at nothing on the host:
+ * the caller checked the mounts (oci_spec_load()) and builds the volumes
+ * (oci_mounts_volumes_build()).  Errors name the config.json path or
+ * annotation at fault.
  */
 char *oci_translate(const struct oci_spec *spec, const struct oci_translate_ctx *ctx,
 		    struct vs_error **err);

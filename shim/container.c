@@ -15,7 +15,6 @@
 #include "common/util.h"
 #include "driver/driver.h"
 #include "hooks/hooks.h"
-#include "oci/mounts.h"
 
 #define STATE_MAX_SIZE (64u << 10)
 
@@ -139,6 +138,7 @@ struct shim_container *shim_container_load(const struct shim_ctx *ctx, const cha
 	c->id = vs_xstrdup(id);
 	c->dir = steal_pointer(&dir);
 	c->bundle = vs_xstrdup((s = get_string(tree, "bundle")) ? s : "");
+	c->rootfs = vs_xstrdup((s = get_string(tree, "rootfs")) ? s : "");
 	snprintf(c->created, sizeof(c->created), "%s", (s = get_string(tree, "created")) ? s : "");
 	c->pid = (pid_t)get_int(tree, "pid", 0);
 	c->pid_start = (unsigned long long)get_int(tree, "pid_start", 0);
@@ -172,6 +172,8 @@ int shim_container_save(const struct shim_container *c, struct vs_error **err)
 	gen_str(g, c->id);
 	gen_str(g, "bundle");
 	gen_str(g, c->bundle);
+	gen_str(g, "rootfs");
+	gen_str(g, c->rootfs);
 	gen_str(g, "status");
 	gen_str(g, status_names[c->status]);
 	gen_str(g, "pid");
@@ -198,13 +200,38 @@ void shim_container_free(struct shim_container *c)
 	free(c->id);
 	free(c->dir);
 	free(c->bundle);
+	free(c->rootfs);
 	free(c);
+}
+
+char *shim_container_config_path(const char *dir)
+{
+	return vs_xasprintf("%s/config.json", dir);
+}
+
+int shim_container_store_config(const char *dir, const char *text, size_t len,
+				struct vs_error **err)
+{
+	cleanup_free char *path = shim_container_config_path(dir);
+
+	return vs_write_file_atomic(path, text, len, 0600, err);
+}
+
+struct oci_spec *shim_container_config(const char *dir, struct vs_error **err)
+{
+	cleanup_free char *path = shim_container_config_path(dir);
+	cleanup_free char *text = NULL;
+	size_t len;
+
+	if (vs_read_file(path, OCI_SPEC_MAX_SIZE, &text, &len, err) < 0)
+		return NULL;
+	return oci_spec_parse(text, len, path, err);
 }
 
 void shim_container_remove(const char *dir, const char *id, const char *bundle,
 			   const struct oci_spec *spec)
 {
-	cleanup_oci_spec struct oci_spec *loaded = NULL;
+	cleanup_oci_spec struct oci_spec *stored = NULL;
 	cleanup_free char *vm_root = vs_xasprintf("%s/vm", dir);
 	cleanup_error struct vs_error *e = NULL;
 	struct stat st;
@@ -218,17 +245,13 @@ void shim_container_remove(const char *dir, const char *id, const char *bundle,
 		drv_close(conn);
 		vs_error_free(steal_pointer(&e));
 	}
-	if (oci_mounts_unstage(NULL, dir, &e) < 0) {
-		vs_warn("shim", "%s", e->msg);
-		vs_error_free(steal_pointer(&e));
-	}
 	if (spec == NULL && bundle != NULL && bundle[0] != '\0') {
-		loaded = oci_spec_load(bundle, &e);
-		if (loaded == NULL) {
+		stored = shim_container_config(dir, &e);
+		if (stored == NULL) {
 			vs_warn("shim", "no poststop hooks: %s", e->msg);
 			vs_error_free(steal_pointer(&e));
 		}
-		spec = loaded;
+		spec = stored;
 	}
 	if (spec != NULL && spec->hooks.n[OCI_HOOK_POSTSTOP] > 0) {
 		cleanup_free char *state =
@@ -252,7 +275,7 @@ char *shim_container_state_json(const struct shim_container *c, bool pretty)
 	bool live = c->status != SHIM_STOPPED;
 
 	yajl_gen_config(g, yajl_gen_beautify, pretty ? 1 : 0);
-	spec = oci_spec_load(c->bundle, &e);
+	spec = shim_container_config(c->dir, &e);
 	yajl_gen_map_open(g);
 	gen_str(g, "ociVersion");
 	gen_str(g, spec && spec->oci_version ? spec->oci_version : "1.2.0");
@@ -264,11 +287,9 @@ char *shim_container_state_json(const struct shim_container *c, bool pretty)
 	yajl_gen_integer(g, live ? c->pid : 0);
 	gen_str(g, "bundle");
 	gen_str(g, c->bundle);
-	if (spec != NULL) {
-		cleanup_free char *rootfs = oci_spec_path_in_bundle(c->bundle, spec->root_path);
-
+	if (c->rootfs[0] != '\0') {
 		gen_str(g, "rootfs");
-		gen_str(g, rootfs);
+		gen_str(g, c->rootfs);
 	}
 	gen_str(g, "created");
 	gen_str(g, c->created);

@@ -31,6 +31,7 @@ struct shim_container {
 	char *id;
 	char *dir;    /* ROOT/ID */
 	char *bundle; /* absolute */
+	char *rootfs; /* root.path as create resolved it */
 	enum shim_status status;
 	pid_t pid; /* the monitor: containerd and conmon wait on it */
 	unsigned long long pid_start;
@@ -56,10 +57,22 @@ void shim_container_free(struct shim_container *c);
 const char *shim_status_name(enum shim_status s);
 
 /*
- * Deletes a container whose monitor is gone: staged mounts and any VM left
- * in its driver root are cleaned, the poststop hooks run (spec, or the
- * bundle's config.json when spec is NULL), and dir is removed.  Problems
- * are warnings: the container is gone afterwards either way.
+ * config.json as create checked it, stored in the state directory dir
+ * (STATE/config.json, written tmp-then-rename): what state, delete, exec
+ * and the hooks read from then on, never the bundle again.
+ */
+int shim_container_store_config(const char *dir, const char *text, size_t len,
+				struct vs_error **err);
+/* The path of that stored config.json (a new string). */
+char *shim_container_config_path(const char *dir);
+/* The stored config.json, parsed. */
+struct oci_spec *shim_container_config(const char *dir, struct vs_error **err);
+
+/*
+ * Deletes a container whose monitor is gone: any VM left in its driver
+ * root is cleaned, the poststop hooks run (spec, or the config.json stored
+ * at create when spec is NULL and the bundle is known), and dir is removed.
+ * Problems are warnings: the container is gone afterwards either way.
  */
 void shim_container_remove(const char *dir, const char *id, const char *bundle,
 			   const struct oci_spec *spec);

@@ -25,8 +25,12 @@ struct shim_exec_args {
 	int n_args;
 };
 
-/* The process JSON to send, checked the way the agent will read it; *terminal is its terminal. */
-char *shim_exec_process_json(const struct shim_exec_args *a, const char *bundle, bool *terminal,
+/*
+ * The process JSON to send, checked the way the agent will read it;
+ * *terminal is its terminal.  Without --process, the process of the
+ * container whose state directory is state_dir, as create stored it.
+ */
+char *shim_exec_process_json(const struct shim_exec_args *a, const char *state_dir, bool *terminal,
 			     struct vs_error **err);
 
 /*

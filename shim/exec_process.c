@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The process an exec runs, as JSON for the agent: the --process file, or
- * config.json's process with the command line's args, env, cwd, user and
- * tty; checked the way the agent will read it.
+ * the process of the config.json stored at create with the command line's
+ * args, env, cwd, user and tty; checked the way the agent will read it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -48,10 +48,10 @@ static void gen_key(yajl_gen g, const char *key)
 }
 
 /* The container's process with the command line's args, env, cwd, user and tty. */
-static char *process_from_args(const struct shim_exec_args *a, const char *bundle,
+static char *process_from_args(const struct shim_exec_args *a, const char *state_dir,
 			       struct vs_error **err)
 {
-	cleanup_free char *path = vs_xasprintf("%s/config.json", bundle), *text = NULL;
+	cleanup_free char *path = shim_container_config_path(state_dir), *text = NULL;
 	const char *proc_path[] = { "process", NULL };
 	char parse_err[256];
 	yajl_val tree, base;
@@ -132,7 +132,7 @@ static char *process_from_args(const struct shim_exec_args *a, const char *bundl
 	return out;
 }
 
-char *shim_exec_process_json(const struct shim_exec_args *a, const char *bundle, bool *terminal,
+char *shim_exec_process_json(const struct shim_exec_args *a, const char *state_dir, bool *terminal,
 			     struct vs_error **err)
 {
 	cleanup_free char *text = NULL;
@@ -140,7 +140,7 @@ char *shim_exec_process_json(const struct shim_exec_args *a, const char *bundle,
 	size_t len;
 
 	if (a->process_file != NULL) {
-		if (vs_read_file(a->process_file, OCI_SPEC_MAX_SIZE, &text, &len, err) < 0)
+		if (vs_read_file_or_pipe(a->process_file, OCI_SPEC_MAX_SIZE, &text, &len, err) < 0)
 			return NULL;
 	} else {
 		if (a->n_args == 0) {
@@ -148,7 +148,7 @@ char *shim_exec_process_json(const struct shim_exec_args *a, const char *bundle,
 				     "exec: give --process FILE or the command to run");
 			return NULL;
 		}
-		text = process_from_args(a, bundle, err);
+		text = process_from_args(a, state_dir, err);
 		if (text == NULL)
 			return NULL;
 		len = strlen(text);

@@ -87,7 +87,7 @@ int shim_launch_prepare(struct shim_ctx *ctx, struct shim_launch *a, bool foregr
 		return -1;
 	if (realpath(a->bundle_arg, a->bundle) == NULL)
 		return vs_error_set(err, errno, "bundle `%s`", a->bundle_arg);
-	a->spec = oci_spec_load_text(a->bundle, &a->config, &a->config_len, err);
+	a->spec = oci_spec_load(a->bundle, &a->config, &a->config_len, &a->rootfs, err);
 	if (a->spec == NULL)
 		return -1;
 	config_path = vs_xasprintf("%s/config.json", a->bundle);
@@ -106,6 +106,10 @@ int shim_launch_prepare(struct shim_ctx *ctx, struct shim_launch *a, bool foregr
 		return errno == EEXIST
 			   ? vs_error_set(err, EEXIST, "container `%s` already exists", a->id)
 			   : vs_error_set(err, errno, "cannot create `%s`", a->dir);
+	if (shim_container_store_config(a->dir, a->config, a->config_len, err) < 0) {
+		vs_rm_rf(a->dir, NULL);
+		return -1;
+	}
 	return 0;
 }
 
@@ -114,6 +118,7 @@ void shim_launch_clear(struct shim_launch *a)
 	oci_hostconf_clear(&a->conf);
 	oci_spec_free(a->spec);
 	free(a->config);
+	free(a->rootfs);
 	free(a->dir);
 }
 
@@ -123,6 +128,7 @@ struct monitor_opts shim_launch_monitor_opts(const struct shim_launch *a)
 		.id = a->id,
 		.dir = a->dir,
 		.bundle = a->bundle,
+		.rootfs = a->rootfs,
 		.spec = a->spec,
 		.conf = &a->conf,
 		.config = a->config,
@@ -142,7 +148,7 @@ __attribute__((noreturn)) static void monitor_child(struct shim_ctx *ctx, struct
 						    int notify_fd)
 {
 	struct vs_error *err = NULL;
-	FILE *log = fopen(ctx->log_path ? ctx->log_path : "/dev/null", "ae");
+	FILE *log = ctx->log_path != NULL ? vs_log_open(ctx->log_path) : fopen("/dev/null", "ae");
 	struct monitor_opts o = shim_launch_monitor_opts(a);
 	int status;
 

@@ -28,6 +28,7 @@ struct shim_launch {
 	struct oci_spec *spec;
 	char *config;
 	size_t config_len;
+	char *rootfs; /* root.path resolved */
 	char *dir;
 };
 
@@ -36,8 +37,9 @@ int shim_launch_parse(const char *verb, int argc, char **argv, struct shim_launc
 		      struct vs_error **err);
 /*
  * Everything checked (ID, the host configuration, bundle, config.json; a
- * terminal needs a console socket unless foreground), then ROOT/ID made:
- * nothing is left behind on an error before.
+ * terminal needs a console socket unless foreground), then ROOT/ID made
+ * with the checked config.json stored in it: nothing is left behind on an
+ * error.
  */
 int shim_launch_prepare(struct shim_ctx *ctx, struct shim_launch *a, bool foreground,
 			struct vs_error **err);

@@ -166,7 +166,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (ctx.log_path != NULL) {
-		log_file = fopen(ctx.log_path, "ae");
+		log_file = vs_log_open(ctx.log_path);
 		if (log_file == NULL)
 			fprintf(stderr, "vshim: warning: cannot open log file `%s`\n",
 				ctx.log_path);

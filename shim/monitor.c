@@ -76,6 +76,7 @@ int monitor_run(const struct monitor_opts *o, struct vs_error **err)
 		.rec = { .id = (char *)o->id,
 			 .dir = (char *)o->dir,
 			 .bundle = (char *)o->bundle,
+			 .rootfs = (char *)o->rootfs,
 			 .exit_status = -1 },
 		.vm = { .agent_fd = -1 },
 		.host = proto_host_new(),

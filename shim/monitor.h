@@ -20,6 +20,7 @@ struct monitor_opts {
 	const char *id;
 	const char *dir;    /* ROOT/ID, created by the caller */
 	const char *bundle; /* absolute */
+	const char *rootfs; /* root.path resolved */
 	const struct oci_spec *spec;
 	const struct oci_hostconf *conf; /* the host's configuration */
 	const char *config;		 /* config.json as read, for the agent */

@@ -100,21 +100,18 @@ int monitor_create(struct monitor *m, struct vs_error **err)
 	init = monitor_proc_add(m, PROTO_INIT_ID, in, out, err_fd, console >= 0);
 	init->tty = console >= 0 ? console : o->tty;
 
-	if (shim_vm_boot(&m->vm, o->dir, o->id, o->bundle, o->spec, o->conf, err) < 0)
+	if (shim_vm_boot(&m->vm, o->dir, o->id, o->bundle, o->rootfs, o->spec, o->conf, err) < 0)
 		return -1;
 
 	cleanup_free struct proto_bind *binds = NULL;
-	cleanup_free char *tags = NULL;
-	char **sources = NULL;
 	size_t n_binds = 0;
-	int r = shim_vm_binds(&m->vm, o->bundle, &binds, &tags, &sources, &n_binds, err);
+	int r = shim_vm_binds(&m->vm, o->bundle, &binds, &n_binds, err);
 
 	if (r == 0) {
 		vs_debug("monitor", "sending CREATE for `%s`", o->id);
 		r = proto_host_create(m->host, &m->out, o->id, o->config, o->config_len, binds,
 				      n_binds, &m->create_tag, err);
 	}
-	shim_vm_binds_free(sources, n_binds);
 	if (r < 0 || monitor_agent_flush(m, err) < 0 || wait_created(m, err) < 0)
 		return -1;
 	/* The container exists, its process waits: the create-time hooks, in spec order. */

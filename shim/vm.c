@@ -3,8 +3,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -13,7 +16,6 @@
 #include "common/util.h"
 #include "oci/mounts.h"
 #include "oci/translate.h"
-#include "shim/rootfs.h"
 
 static int write_domain_xml(const char *state_dir, const char *xml, struct vs_error **err)
 {
@@ -22,14 +24,32 @@ static int write_domain_xml(const char *state_dir, const char *xml, struct vs_er
 	return vs_write_file_atomic(path, xml, strlen(xml), 0600, err);
 }
 
+/*
+ * The monitor's own mount namespace, which QEMU inherits: the volumes are
+ * mounted there and nowhere else.  A slave of the host's: what the host
+ * mounts later (under a volume's source, say) still reaches it, and
+ * nothing mounted here leaks out.  It dies with the monitor and QEMU, so a
+ * crash leaves nothing mounted to clean.
+ */
+static int enter_own_mount_ns(struct vs_error **err)
+{
+	if (unshare(CLONE_NEWNS) < 0)
+		return vs_error_set(err, errno, "cannot make a mount namespace for the volumes");
+	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+		return vs_error_set(err, errno,
+				    "cannot make the monitor's mounts a slave of the host's");
+	return 0;
+}
+
 int shim_vm_boot(struct shim_vm *vm, const char *state_dir, const char *id, const char *bundle,
-		 const struct oci_spec *spec, const struct oci_hostconf *conf,
+		 const char *rootfs, const struct oci_spec *spec, const struct oci_hostconf *conf,
 		 struct vs_error **err)
 {
 	cleanup_free char *kernel = NULL, *initrd = NULL, *xml = NULL;
 	cleanup_free char *console = vs_xasprintf("%s/console.sock", state_dir);
 	cleanup_free char *console_log = vs_xasprintf("%s/console.log", state_dir);
 	cleanup_free char *vm_root = vs_xasprintf("%s/vm", state_dir);
+	cleanup_free char *volumes = vs_xasprintf("%s/%s", state_dir, OCI_VOLUMES_DIR);
 	cleanup_domain_def struct domain_def *def = NULL;
 
 	memset(vm, 0, sizeof(*vm));
@@ -49,7 +69,7 @@ int shim_vm_boot(struct shim_vm *vm, const char *state_dir, const char *id, cons
 
 	struct oci_translate_ctx tctx = {
 		.name = id,
-		.bundle = bundle,
+		.rootfs = rootfs,
 		.state_dir = state_dir,
 		.kernel = kernel,
 		.initrd = initrd,
@@ -68,12 +88,10 @@ int shim_vm_boot(struct shim_vm *vm, const char *state_dir, const char *id, cons
 	def = drv_domain_parse_string(xml, "domain.xml", err);
 	if (def == NULL)
 		goto fail;
-	vs_debug("shim", "staging file bind mounts");
-	if (shim_rootfs_prepare(spec, bundle, err) < 0)
+	vs_debug("shim", "mounting the volumes in the monitor's own mount namespace");
+	if (enter_own_mount_ns(err) < 0 || oci_mounts_volumes_build(spec, bundle, volumes, err) < 0)
 		goto fail;
-	if (oci_mounts_stage(spec, bundle, state_dir, err) < 0)
-		goto fail;
-	vm->staged = true;
+	vm->volumes = vs_xstrdup(volumes);
 
 	vm->conn = drv_open(vm_root, err);
 	if (vm->conn == NULL)
@@ -118,54 +136,32 @@ void shim_vm_teardown(struct shim_vm *vm)
 	drv_close(vm->conn);
 	vm->conn = NULL;
 	vm->dom = NULL;
-	if (vm->staged && oci_mounts_unstage(vm->spec, vm->state_dir, &e) < 0)
+	if (vm->volumes != NULL && oci_mounts_volumes_release(vm->volumes, &e) < 0)
 		vs_warn("shim", "%s", e->msg);
-	vm->staged = false;
+	free(vm->volumes);
+	vm->volumes = NULL;
 	free(vm->state_dir);
 	vm->state_dir = NULL;
 }
 
 int shim_vm_binds(const struct shim_vm *vm, const char *bundle, struct proto_bind **binds_out,
-		  char **tags_out, char ***sources_out, size_t *n, struct vs_error **err)
+		  size_t *n, struct vs_error **err)
 {
 	const struct oci_spec *spec = vm->spec;
-	size_t cap = spec->n_mounts ? spec->n_mounts : 1;
-	struct proto_bind *binds = vs_xcalloc(cap, sizeof(*binds));
-	char *tags = vs_xcalloc(cap, OCI_MOUNT_TAG_MAX);
-	char **sources = vs_xcalloc(cap, sizeof(char *));
+	struct proto_bind *binds = vs_xcalloc(spec->n_mounts, sizeof(*binds));
 
 	*n = 0;
 	*binds_out = binds;
-	*tags_out = tags;
-	*sources_out = sources;
 	for (size_t i = 0; i < spec->n_mounts; i++) {
+		cleanup_free char *source = NULL;
 		enum oci_mount_kind kind;
-		char *source = NULL;
-		char *tag = tags + *n * OCI_MOUNT_TAG_MAX;
 
 		if (oci_mounts_classify(spec, i, bundle, &kind, &source, err) < 0)
 			return -1;
-		if (kind == OCI_MOUNT_GUEST) {
-			free(source);
-			continue;
-		}
-		oci_mount_tag(tag, OCI_MOUNT_TAG_MAX, i);
-		sources[*n] = source;
-		binds[*n] = (struct proto_bind){
-			.index = (uint32_t)i,
-			.tag = tag,
-			.file = kind == OCI_MOUNT_FILE ? oci_mounts_file_name(source) : NULL,
-		};
-		(*n)++;
+		if (kind == OCI_MOUNT_VOLUME)
+			binds[(*n)++].index = (uint32_t)i;
 	}
 	return 0;
-}
-
-void shim_vm_binds_free(char **sources, size_t n)
-{
-	for (size_t i = 0; sources != NULL && i < n; i++)
-		free(sources[i]);
-	free(sources);
 }
 
 void shim_vm_console_read(struct shim_vm *vm)

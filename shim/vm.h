@@ -22,30 +22,30 @@ struct shim_vm {
 	struct vs_caplog console; /* STATE/console.log */
 	char *state_dir;
 	const struct oci_spec *spec;
-	bool staged; /* file bind mounts are staged under STATE/files */
+	char *volumes; /* STATE/vol once the volumes are mounted there, else NULL */
 };
 
 /*
- * Translates spec (of bundle) into STATE/domain.xml under the host
- * configuration conf, opens the driver at STATE/vm, starts the VM and
- * connects the agent channel and the console.  On failure nothing is left
- * running and STATE holds no VM files.
+ * Translates spec (of bundle, whose root.path create resolved to rootfs)
+ * into STATE/domain.xml under the host configuration conf, moves this
+ * process (the monitor) into a mount namespace of its own with the volumes
+ * at STATE/vol (oci/mounts.h), opens the driver at STATE/vm, starts the VM
+ * and connects the agent channel and the console.  On failure nothing is
+ * left running or mounted and STATE holds no VM files.
  */
 int shim_vm_boot(struct shim_vm *vm, const char *state_dir, const char *id, const char *bundle,
-		 const struct oci_spec *spec, const struct oci_hostconf *conf,
+		 const char *rootfs, const struct oci_spec *spec, const struct oci_hostconf *conf,
 		 struct vs_error **err);
-/* Destroys the VM (if running), closes the driver, undoes the staging. */
+/* Destroys the VM (if running), closes the driver, unmounts the volumes. */
 void shim_vm_teardown(struct shim_vm *vm);
 
 /*
- * The agent's bind entries: one per mount backed by a share.  binds, tags
- * and sources are new arrays (binds point into tags and sources); free them
- * with free(binds), free(tags) and shim_vm_binds_free(sources, n), also
- * after a failure.
+ * The agent's bind entries: one per volume (mount of bundle's config that
+ * comes through the volume share).  *binds is a new array, also after a
+ * failure.
  */
 int shim_vm_binds(const struct shim_vm *vm, const char *bundle, struct proto_bind **binds,
-		  char **tags, char ***sources, size_t *n, struct vs_error **err);
-void shim_vm_binds_free(char **sources, size_t n);
+		  size_t *n, struct vs_error **err);
 
 /*
  * Moves what the guest has written to its console into the log, without

@@ -59,7 +59,7 @@ enum agent_container_state {
 struct agent_container {
 	char *id;
 	struct oci_spec *spec;
-	struct proto_bind *binds; /* owned, with owned strings */
+	struct proto_bind *binds; /* owned */
 	size_t n_binds;
 	char *rootfs; /* RUN/rootfs: where the root share is mounted */
 	struct agent_ns_set ns;

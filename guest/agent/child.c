@@ -20,6 +20,7 @@
 #include "guest/agent/ns.h"
 #include "guest/agent/path.h"
 #include "guest/agent/pty.h"
+#include "guest/agent/rootfs.h"
 #include "guest/agent/security.h"
 #include "guest/agent/shares.h"
 #include "guest/agent/sync.h"
@@ -71,6 +72,7 @@ static int setup_container(const struct agent *a, const struct agent_container *
 	const struct oci_spec *spec = ctr->spec;
 	const struct oci_linux *lx = spec->linux_;
 	cleanup_free char *stage = vs_xasprintf("%s/shares", a->run_dir);
+	cleanup_free char *overlay = vs_xasprintf("%s/overlay", a->run_dir);
 	struct agent_shares shares = {
 		.vm = a->vm,
 		.share_dir = a->share_dir,
@@ -83,13 +85,15 @@ static int setup_container(const struct agent *a, const struct agent_container *
 					.n_binds = ctr->n_binds };
 	cleanup_close int rootfd = -1;
 
-	if (agent_ns_unshare(&ctr->ns, err) < 0)
+	/* Refusals first: a mount point made in a writable root is made on the host. */
+	if (agent_sysctl_check(spec, a->vm, ctr->ns.own, err) < 0 ||
+	    agent_ns_unshare(&ctr->ns, err) < 0)
 		return -1;
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return vs_error_set(err, errno, "cannot make the mounts private");
 	if (ctr->ns.own[AGENT_NS_NET])
 		agent_net_loopback_up();
-	if (agent_shares_mount(&shares, OCI_ROOTFS_TAG, ctr->rootfs, 0, err) < 0)
+	if (agent_rootfs_mount(&shares, spec, ctr->rootfs, overlay, err) < 0)
 		return -1;
 	rootfd = open(ctr->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)

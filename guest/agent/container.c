@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/cleanup.h"
 #include "common/log.h"
@@ -17,10 +18,6 @@ void agent_container_free(struct agent_container *c)
 	if (c == NULL)
 		return;
 	agent_ns_close(&c->ns);
-	for (size_t i = 0; i < c->n_binds; i++) {
-		free((char *)c->binds[i].tag);
-		free((char *)c->binds[i].file);
-	}
 	free(c->binds);
 	oci_spec_free(c->spec);
 	free(c->rootfs);
@@ -57,13 +54,8 @@ void agent_container_create(struct agent *a, const struct proto_request *req)
 	agent_ns_plan(&c->ns, spec->linux_);
 	c->id = vs_xstrdup(req->create.container_id);
 	c->binds = vs_xcalloc(req->create.n_binds, sizeof(*c->binds));
-	for (size_t i = 0; i < req->create.n_binds; i++) {
-		const struct proto_bind *b = &req->create.binds[i];
-
-		c->binds[i].index = b->index;
-		c->binds[i].tag = vs_xstrdup(b->tag);
-		c->binds[i].file = b->file != NULL ? vs_xstrdup(b->file) : NULL;
-	}
+	if (req->create.n_binds > 0)
+		memcpy(c->binds, req->create.binds, req->create.n_binds * sizeof(*c->binds));
 	c->n_binds = req->create.n_binds;
 	c->rootfs = vs_xasprintf("%s/rootfs", a->run_dir);
 	a->ctr = c;

@@ -19,6 +19,8 @@
 #include "guest/agent/mountopt.h"
 #include "guest/agent/resolve.h"
 #include "guest/agent/shares.h"
+#include "oci/mounts.h"
+#include "oci/translate.h"
 
 /* A place to mount on: the magic link of an O_PATH descriptor. */
 struct fd_path {
@@ -58,39 +60,27 @@ static const struct proto_bind *find_bind(const struct agent_mounts_ctx *ctx, si
 	return NULL;
 }
 
-/* A bind mount: of a share (a host directory or file), or of a path of the guest. */
-static int mount_bind(const struct agent_mounts_ctx *ctx, int rootfd, const struct oci_mount *m,
-		      size_t index, const struct agent_mountopt *o, struct vs_error **err)
+/* A bind mount: of a volume (its entry in the share mounted at volumes), or of a guest path. */
+static int mount_bind(const struct agent_mounts_ctx *ctx, const char *volumes, int rootfd,
+		      const struct oci_mount *m, size_t index, const struct agent_mountopt *o,
+		      struct vs_error **err)
 {
-	const struct proto_bind *share = find_bind(ctx, index);
 	unsigned long flags = agent_mountopt_bind_flags(o->flags);
 	cleanup_free char *source = NULL;
 	cleanup_close int target = -1;
 	struct stat st;
 
-	if (share != NULL && share->file == NULL) {
-		target = agent_resolve_open(rootfd, m->destination, AGENT_RESOLVE_DIR, err);
-		if (target < 0)
-			return -1;
-		/* A 9p mount takes the flags; a bind mount gets them by a remount. */
-		if (agent_shares_mount(ctx->shares, share->tag, fd_path(target).s,
-				       ctx->shares->vm ? flags : 0, err) < 0)
-			return -1;
-		return ctx->shares->vm ? 0 : remount_dest(rootfd, m->destination, flags, err);
-	}
-	if (share != NULL) {
-		cleanup_free char *dir = agent_shares_stage(ctx->shares, share->tag, err);
+	if (find_bind(ctx, index) != NULL) {
+		char entry[OCI_VOLUME_ENTRY_MAX];
 
-		if (dir == NULL)
-			return -1;
-		source = vs_xasprintf("%s/%s", dir, share->file);
+		oci_volume_entry(entry, sizeof(entry), index);
+		source = vs_xasprintf("%s/%s", volumes, entry);
+	} else if (m->source == NULL || m->source[0] != '/') {
+		return vs_error_set(err, EINVAL,
+				    "the source of bind mount `%s` is neither a volume nor an "
+				    "absolute path of the guest",
+				    m->destination);
 	} else {
-		if (m->source == NULL || m->source[0] != '/')
-			return vs_error_set(
-			    err, EINVAL,
-			    "the source of bind mount `%s` is neither a share nor an "
-			    "absolute path of the guest",
-			    m->destination);
 		source = vs_xstrdup(m->source);
 	}
 	if (stat(source, &st) < 0)
@@ -140,23 +130,36 @@ static int mount_fs(int rootfd, const struct oci_mount *m, const struct agent_mo
 	return vs_error_set(err, errno, "cannot mount %s on `%s`", type, m->destination);
 }
 
-static int mount_one(const struct agent_mounts_ctx *ctx, int rootfd, const struct oci_spec *spec,
-		     size_t i, struct vs_error **err)
+/* What can be told of mounts[i] before anything is made: a refusal comes first. */
+static int check_mount(const struct oci_spec *spec, size_t i, struct agent_mountopt *o,
+		       struct vs_error **err)
+{
+	const struct oci_mount *m = &spec->mounts[i];
+
+	if (m->destination == NULL || m->destination[0] != '/')
+		return vs_error_set(err, EINVAL, "mounts[%zu]: the destination is not absolute", i);
+	if (agent_mountopt_parse(m->options, m->n_options, o, err) < 0)
+		return vs_error_prefix(err, "mounts[%zu]", i);
+	if (!o->bind && m->type == NULL) {
+		agent_mountopt_clear(o);
+		return vs_error_set(err, EINVAL, "mounts[%zu]: no type", i);
+	}
+	return 0;
+}
+
+static int mount_one(const struct agent_mounts_ctx *ctx, const char *volumes, int rootfd,
+		     const struct oci_spec *spec, size_t i, struct vs_error **err)
 {
 	const struct oci_mount *m = &spec->mounts[i];
 	struct agent_mountopt o;
 	cleanup_close int target = -1;
 	int r;
 
-	if (m->destination == NULL || m->destination[0] != '/')
-		return vs_error_set(err, EINVAL, "mounts[%zu]: the destination is not absolute", i);
-	if (agent_mountopt_parse(m->options, m->n_options, &o, err) < 0)
-		return vs_error_prefix(err, "mounts[%zu]", i);
+	if (check_mount(spec, i, &o, err) < 0)
+		return -1;
 	vs_debug("agent", "mount %s on `%s`", m->type ? m->type : "bind", m->destination);
-	if (o.bind || (m->type != NULL && strcmp(m->type, "bind") == 0))
-		r = mount_bind(ctx, rootfd, m, i, &o, err);
-	else if (m->type == NULL)
-		r = vs_error_set(err, EINVAL, "mounts[%zu]: no type", i);
+	if (o.bind || strcmp(m->type, "bind") == 0)
+		r = mount_bind(ctx, volumes, rootfd, m, i, &o, err);
 	else
 		r = mount_fs(rootfd, m, &o, err);
 	if (r == 0 && o.propagation != 0) {
@@ -199,13 +202,27 @@ int agent_mounts_apply(const struct agent_mounts_ctx *ctx, int rootfd, const str
 {
 	const struct oci_mount *dev = find_mount(spec, "/dev");
 	const struct oci_linux *lx = spec->linux_;
+	cleanup_free char *volumes = NULL;
 	cleanup_close int devfd = -1;
 
+	/* Every refusal before the first mount point is made in a root the host may share. */
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		struct agent_mountopt o;
+
+		if (check_mount(spec, i, &o, err) < 0)
+			return -1;
+		agent_mountopt_clear(&o);
+	}
+	if (ctx->n_binds > 0) {
+		volumes = agent_shares_stage(ctx->shares, OCI_VOLUMES_TAG, err);
+		if (volumes == NULL)
+			return -1;
+	}
 	if (dev == NULL && mount_default(rootfd, "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME,
 					 "mode=755,size=65536k", err) < 0)
 		return -1;
 	for (size_t i = 0; i < spec->n_mounts; i++) {
-		if (mount_one(ctx, rootfd, spec, i, err) < 0)
+		if (mount_one(ctx, volumes, rootfd, spec, i, err) < 0)
 			return -1;
 	}
 	if (dev == NULL) {

@@ -21,14 +21,15 @@
 
 struct agent_mounts_ctx {
 	const struct agent_shares *shares;
-	const struct proto_bind *binds; /* mounts[] entries that arrive as shares */
+	const struct proto_bind *binds; /* mounts[] entries that are volumes (the volume share) */
 	size_t n_binds;
 };
 
 /*
  * config.json's mounts under rootfd in order, and /dev: a tmpfs with
  * devpts and /dev/shm when the config does not mount /dev, the device
- * nodes and links of devices.c unless /dev is a bind mount.
+ * nodes and links of devices.c unless /dev is a bind mount.  Every mount
+ * is checked before the first mount point is made.
  */
 int agent_mounts_apply(const struct agent_mounts_ctx *ctx, int rootfd, const struct oci_spec *spec,
 		       struct vs_error **err);

@@ -26,22 +26,32 @@ int agent_resolve_openat(int rootfd, const char *path, int flags)
 	return (int)syscall(SYS_openat2, rootfd, *path ? path : ".", &how, sizeof(how));
 }
 
-bool agent_resolve_same_path(const char *a, const char *b)
+/* Moves a and b past the components they share, to where they differ (or end). */
+static void skip_common(const char **a, const char **b)
 {
 	for (;;) {
-		while (*a == '/')
-			a++;
-		while (*b == '/')
-			b++;
-		if (*a == '\0' || *b == '\0')
-			return *a == *b;
-		while (*a != '\0' && *a != '/' && *a == *b) {
-			a++;
-			b++;
-		}
-		if ((*a != '\0' && *a != '/') || (*b != '\0' && *b != '/'))
-			return false;
+		const char *x = *a + strspn(*a, "/"), *y = *b + strspn(*b, "/");
+		size_t n = strcspn(x, "/");
+
+		*a = x;
+		*b = y;
+		if (n == 0 || n != strcspn(y, "/") || strncmp(x, y, n) != 0)
+			return;
+		*a = x + n;
+		*b = y + n;
 	}
+}
+
+bool agent_resolve_same_path(const char *a, const char *b)
+{
+	skip_common(&a, &b);
+	return *a == '\0' && *b == '\0';
+}
+
+bool agent_resolve_is_below(const char *path, const char *dir)
+{
+	skip_common(&path, &dir);
+	return *dir == '\0';
 }
 
 int agent_resolve_open(int rootfd, const char *path, enum agent_resolve_create create,

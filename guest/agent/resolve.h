@@ -26,3 +26,5 @@ int agent_resolve_open(int rootfd, const char *path, enum agent_resolve_create c
 
 /* True when the two absolute paths name the same place ("/dev/" is "/dev"). */
 bool agent_resolve_same_path(const char *a, const char *b);
+/* True when absolute path is dir or below it, component by component ("/devices" is not). */
+bool agent_resolve_is_below(const char *path, const char *dir);

@@ -3,10 +3,9 @@
  * The host's shares as the guest mounts them: a share is a host directory
  * known by its tag, mounted over virtio-9p in the VM (QEMU's
  * virtio-9p-device) and, in the host test mode, bind-mounted from
- * SHARE_DIR/TAG.  A share that carries one file for a file bind mount is
- * staged first: mounted at STAGE_DIR/TAG, from where mounts.c binds the
- * file.  Which mount of config.json comes as which share is mounts.c's
- * business.
+ * SHARE_DIR/TAG.  The root share is mounted where the container's root is
+ * built; the volume share is staged: mounted once at STAGE_DIR/TAG, a
+ * place the container never sees, from where mounts.c binds each volume.
  */
 #pragma once
 
@@ -42,5 +41,8 @@ struct agent_shares {
 int agent_shares_mount(const struct agent_shares *s, const char *tag, const char *target,
 		       unsigned long flags, struct vs_error **err);
 
-/* Mounts share tag at STAGE_DIR/TAG and returns that directory (a new string), or NULL. */
+/*
+ * Mounts share tag at STAGE_DIR/TAG, without flags (each bind of it gets
+ * its own), and returns that directory (a new string), or NULL.
+ */
 char *agent_shares_stage(const struct agent_shares *s, const char *tag, struct vs_error **err);

@@ -36,6 +36,34 @@ bool agent_sysctl_allowed(const char *key, bool vm, const bool own_ns[])
 	return false;
 }
 
+static int check_key(const struct oci_sysctl *s, bool vm, const bool own_ns[],
+		     struct vs_error **err)
+{
+	if (!agent_sysctl_allowed(s->key, vm, own_ns))
+		return vs_error_set(err, EPERM, "linux.sysctl: \"%s\" cannot be set here", s->key);
+	return 0;
+}
+
+static int check_hostname(const struct oci_spec *spec, const bool own_ns[], struct vs_error **err)
+{
+	if ((spec->hostname != NULL || spec->domainname != NULL) && !own_ns[AGENT_NS_UTS])
+		return vs_error_set(err, EINVAL,
+				    "a hostname or domainname needs a uts namespace of its own");
+	return 0;
+}
+
+int agent_sysctl_check(const struct oci_spec *spec, bool vm, const bool own_ns[],
+		       struct vs_error **err)
+{
+	const struct oci_linux *lx = spec->linux_;
+
+	for (size_t i = 0; lx != NULL && i < lx->n_sysctl; i++) {
+		if (check_key(&lx->sysctl[i], vm, own_ns, err) < 0)
+			return -1;
+	}
+	return check_hostname(spec, own_ns, err);
+}
+
 int agent_sysctl_apply(const struct oci_linux *lx, bool vm, const bool own_ns[],
 		       struct vs_error **err)
 {
@@ -44,9 +72,8 @@ int agent_sysctl_apply(const struct oci_linux *lx, bool vm, const bool own_ns[],
 		cleanup_free char *path = NULL;
 		cleanup_close int fd = -1;
 
-		if (!agent_sysctl_allowed(s->key, vm, own_ns))
-			return vs_error_set(err, EPERM, "linux.sysctl: \"%s\" cannot be set here",
-					    s->key);
+		if (check_key(s, vm, own_ns, err) < 0)
+			return -1;
 		path = vs_xasprintf("/proc/sys/%s", s->key);
 		for (char *p = path + strlen("/proc/sys/"); *p; p++) {
 			if (*p == '.')
@@ -61,9 +88,8 @@ int agent_sysctl_apply(const struct oci_linux *lx, bool vm, const bool own_ns[],
 
 int agent_sysctl_hostname(const struct oci_spec *spec, const bool own_ns[], struct vs_error **err)
 {
-	if ((spec->hostname != NULL || spec->domainname != NULL) && !own_ns[AGENT_NS_UTS])
-		return vs_error_set(err, EINVAL,
-				    "a hostname or domainname needs a uts namespace of its own");
+	if (check_hostname(spec, own_ns, err) < 0)
+		return -1;
 	if (spec->hostname != NULL && sethostname(spec->hostname, strlen(spec->hostname)) < 0)
 		return vs_error_set(err, errno, "cannot set hostname \"%s\"", spec->hostname);
 	if (spec->domainname != NULL &&

@@ -18,6 +18,12 @@
  * has of its own (own_ns, indexed by enum agent_ns).
  */
 bool agent_sysctl_allowed(const char *key, bool vm, const bool own_ns[]);
+/*
+ * What agent_sysctl_apply() and agent_sysctl_hostname() would refuse in
+ * spec, told before anything of the container is made.
+ */
+int agent_sysctl_check(const struct oci_spec *spec, bool vm, const bool own_ns[],
+		       struct vs_error **err);
 /* linux.sysctl of lx (may be NULL), in order. */
 int agent_sysctl_apply(const struct oci_linux *lx, bool vm, const bool own_ns[],
 		       struct vs_error **err);

@@ -22,14 +22,6 @@ void proto_request_clear(struct proto_request *req)
 	memset(req, 0, sizeof(*req));
 }
 
-static bool valid_name(const char *s, size_t max)
-{
-	size_t n = strlen(s);
-
-	return n > 0 && n <= max && strchr(s, '/') == NULL && strcmp(s, ".") != 0 &&
-	       strcmp(s, "..") != 0;
-}
-
 static int decode_create(struct proto_request *req, struct vs_error **err)
 {
 	yajl_val binds = NULL;
@@ -54,13 +46,8 @@ static int decode_create(struct proto_request *req, struct vs_error **err)
 		if (!YAJL_IS_OBJECT(v))
 			return vs_error_set(err, 0,
 					    "agent message CREATE: \"binds\" must hold objects");
-		if (proto_json_get_int(v, "CREATE", "index", true, 0, 65535, &index, err) < 0 ||
-		    proto_json_get_string(v, "CREATE", "tag", true, 64, &b->tag, err) < 0 ||
-		    proto_json_get_string(v, "CREATE", "file", false, 255, &b->file, err) < 0)
+		if (proto_json_get_int(v, "CREATE", "index", true, 0, 65535, &index, err) < 0)
 			return -1;
-		if (!valid_name(b->tag, 64) || (b->file != NULL && !valid_name(b->file, 255)))
-			return vs_error_set(
-			    err, 0, "agent message CREATE: invalid share for mounts[%lld]", index);
 		b->index = (uint32_t)index;
 	}
 	return 0;

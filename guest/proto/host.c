@@ -130,14 +130,6 @@ static void add_pending(struct proto_host *h, uint32_t tag, uint16_t type, uint3
 		*tag_out = tag;
 }
 
-static bool valid_share_name(const char *s, size_t max)
-{
-	size_t n = strlen(s);
-
-	return n > 0 && n <= max && strchr(s, '/') == NULL && strcmp(s, ".") != 0 &&
-	       strcmp(s, "..") != 0;
-}
-
 /* Requests. */
 
 int proto_host_create(struct proto_host *h, struct proto_buf *out, const char *container_id,
@@ -151,12 +143,6 @@ int proto_host_create(struct proto_host *h, struct proto_buf *out, const char *c
 		return vs_error_set(err, EEXIST, "the container was already created in the VM");
 	if (container_id[0] == '\0' || strlen(container_id) > PROTO_MAX_STRING)
 		return vs_error_set(err, EINVAL, "invalid container id for the agent");
-	for (size_t i = 0; i < n_binds; i++) {
-		if (!valid_share_name(binds[i].tag, 64) ||
-		    (binds[i].file != NULL && !valid_share_name(binds[i].file, 255)))
-			return vs_error_set(err, EINVAL, "invalid share for mounts[%u]",
-					    binds[i].index);
-	}
 	if (next_tag(h, &t, err) < 0)
 		return -1;
 	g = proto_json_begin();
@@ -167,9 +153,6 @@ int proto_host_create(struct proto_host *h, struct proto_buf *out, const char *c
 	for (size_t i = 0; i < n_binds; i++) {
 		yajl_gen_map_open(g);
 		proto_json_put_int(g, "index", binds[i].index);
-		proto_json_put_string(g, "tag", binds[i].tag, strlen(binds[i].tag));
-		if (binds[i].file != NULL)
-			proto_json_put_string(g, "file", binds[i].file, strlen(binds[i].file));
 		yajl_gen_map_close(g);
 	}
 	yajl_gen_array_close(g);

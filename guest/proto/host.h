@@ -32,11 +32,9 @@
 /* Requests waiting for their reply, at most. */
 #define PROTO_HOST_MAX_PENDING 4096u
 
-/* A bind mount of config.json that reaches the VM as a 9p share. */
+/* A bind mount of config.json that reaches the VM through the volume share (oci/mounts.h). */
 struct proto_bind {
-	uint32_t index;	  /* its position in config.json's mounts */
-	const char *tag;  /* the share's tag ("m3") */
-	const char *file; /* a file bind mount: the one file in the share; NULL for a directory */
+	uint32_t index; /* its position in config.json's mounts, and its entry in the share */
 };
 
 struct proto_hello {

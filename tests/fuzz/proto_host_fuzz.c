@@ -10,7 +10,7 @@ static void requests(struct proto_host *h, struct proto_buf *out)
 {
 	static const char config[] = "{\"ociVersion\":\"1.0.2\"}";
 	static const char process[] = "{\"args\":[\"sh\"]}";
-	struct proto_bind bind = { 3, "m3", "file" };
+	struct proto_bind bind = { 3 };
 	uint32_t id;
 
 	proto_host_create(h, out, "fuzz", config, sizeof(config) - 1, &bind, 1, NULL, NULL);

@@ -248,6 +248,8 @@ Test(containerd, sigkill_of_the_monitor)
 			 "\"options\":[\"rbind\",\"ro\"]}",
 			 host_file);
 	cleanup_free char *dir = vs_xasprintf("%s/ctr", t.root);
+	cleanup_free char *volumes = vs_xasprintf(" %s/vol/", dir);
+	cleanup_free char *monitor_mounts = NULL;
 	struct lc_ctr c;
 
 	lc_write(host_file, "from the host\n", 0644);
@@ -256,10 +258,13 @@ Test(containerd, sigkill_of_the_monitor)
 					.mounts = mounts });
 	lc_create_start(&t, &c, "ctr");
 	lc_wait_file(c.out, "from the host", 10000);
+	monitor_mounts = vs_xasprintf("/proc/%d/mounts", (int)c.monitor);
 	pid_t qemu = lc_qemu_pid(&t, "ctr");
 	cr_assert_gt(qemu, 0, "no QEMU names the container's state directory");
-	cr_assert_gt(ts_mounts_under(dir, false), 0,
-		     "the file bind mount is not staged on the host");
+	cr_assert_eq(ts_mounts_under(dir, false), 0,
+		     "the volumes are mounted in the host's mount namespace");
+	cr_assert_gt(lc_count_in_file(monitor_mounts, volumes), 0,
+		     "the volumes are not mounted in the monitor's mount namespace");
 
 	cr_assert_eq(kill(c.monitor, SIGKILL), 0);
 	/* Dead but not reaped yet (a zombie): stopped already, as kill says. */

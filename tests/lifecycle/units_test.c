@@ -30,20 +30,31 @@ static void teardown(void)
 
 TestSuite(units, .init = setup, .fini = teardown, .timeout = 30);
 
-/* ROOT/ID/state.json as a monitor writes it. */
+/*
+ * ROOT/ID/state.json as a monitor writes it, and ROOT/ID/config.json as
+ * create stores it: the bundle's, when it has one.
+ */
 static void write_record(const char *id, const char *status, pid_t pid,
 			 unsigned long long pid_start, const char *bundle)
 {
 	cleanup_free char *dir = vs_xasprintf("%s/%s", t.root, id);
 	cleanup_free char *path = vs_xasprintf("%s/state.json", dir);
+	cleanup_free char *bundle_config = vs_xasprintf("%s/config.json", bundle);
+	cleanup_free char *stored_config = vs_xasprintf("%s/config.json", dir);
 	cleanup_free char *json = vs_xasprintf(
-	    "{\"id\":\"%s\",\"bundle\":\"%s\",\"status\":\"%s\",\"pid\":%d,\"pid_start\":%llu,"
-	    "\"guest_pid\":1,\"created\":\"2026-11-23T10:00:00Z\",\"exit_status\":-1}",
-	    id, bundle, status, (int)pid, pid_start);
+	    "{\"id\":\"%s\",\"bundle\":\"%s\",\"rootfs\":\"%s/rootfs\",\"status\":\"%s\","
+	    "\"pid\":%d,\"pid_start\":%llu,\"guest_pid\":1,\"created\":\"2026-11-23T10:00:00Z\","
+	    "\"exit_status\":-1}",
+	    id, bundle, bundle, status, (int)pid, pid_start);
 
 	if (access(dir, F_OK) != 0)
 		cr_assert_eq(mkdir(dir, 0700), 0);
 	lc_write(path, json, 0600);
+	if (access(bundle_config, F_OK) == 0) {
+		cleanup_free char *config = lc_read(bundle_config);
+
+		lc_write(stored_config, config, 0600);
+	}
 }
 
 /* A pid that is surely gone: a child that has been reaped. */

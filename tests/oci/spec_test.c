@@ -562,7 +562,9 @@ static const char minimal_config[] = "{\"ociVersion\":\"1.0.2\",\"root\":{\"path
 static char *load_error(const char *bundle)
 {
 	struct vs_error *err = NULL;
-	struct oci_spec *spec = oci_spec_load(bundle, &err);
+	cleanup_free char *text = NULL, *rootfs = NULL;
+	size_t len;
+	struct oci_spec *spec = oci_spec_load(bundle, &text, &len, &rootfs, &err);
 	char *msg;
 
 	cr_assert_null(spec, "bundle `%s` unexpectedly loaded", bundle);
@@ -576,13 +578,41 @@ Test(spec_load, valid_bundle)
 	cleanup_free char *dir = test_tmpdir();
 	cleanup_free char *cfg = vs_xasprintf("%s/config.json", dir);
 	cleanup_free char *rootfs = vs_xasprintf("%s/rootfs", dir);
+	cleanup_free char *text = NULL, *resolved = NULL;
 	struct vs_error *err = NULL;
+	size_t len;
 
 	cr_assert_eq(mkdir(rootfs, 0755), 0);
 	test_write(cfg, minimal_config);
-	cleanup_oci_spec struct oci_spec *spec = oci_spec_load(dir, &err);
+	cleanup_oci_spec struct oci_spec *spec = oci_spec_load(dir, &text, &len, &resolved, &err);
 	cr_assert_not_null(spec, "%s", err ? err->msg : "");
 	cr_assert_str_eq(spec->root_path, "rootfs");
+	cr_assert_str_eq(text, minimal_config);
+	cr_assert_eq(len, strlen(minimal_config));
+	cr_assert_str_eq(resolved, rootfs);
+	test_rm(dir);
+}
+
+/* root.path through symbolic links: resolved once, to the directory they lead to. */
+Test(spec_load, rootfs_resolved_through_symlinks)
+{
+	cleanup_free char *dir = test_tmpdir();
+	cleanup_free char *cfg = vs_xasprintf("%s/bundle/config.json", dir);
+	cleanup_free char *bundle = vs_xasprintf("%s/bundle", dir);
+	cleanup_free char *link = vs_xasprintf("%s/bundle/rootfs", dir);
+	cleanup_free char *target = vs_xasprintf("%s/elsewhere/root", dir);
+	cleanup_free char *text = NULL, *resolved = NULL;
+	struct vs_error *err = NULL;
+	size_t len;
+
+	cr_assert_eq(vs_mkdir_p(target, 0755, NULL), 0);
+	cr_assert_eq(mkdir(bundle, 0755), 0);
+	cr_assert_eq(symlink("../elsewhere/./root", link), 0);
+	test_write(cfg, minimal_config);
+	cleanup_oci_spec struct oci_spec *spec =
+	    oci_spec_load(bundle, &text, &len, &resolved, &err);
+	cr_assert_not_null(spec, "%s", err ? err->msg : "");
+	cr_assert_str_eq(resolved, target);
 	test_rm(dir);
 }
 

@@ -2,7 +2,7 @@
 /*
  * config.json -> domain XML: golden files (golden/NAME.json -> NAME.xml;
  * VSHIM_REGENERATE=1 rewrites the .xml files, review the diff), exact
- * errors; mounts_test.c tests the staging of file bind mounts.
+ * errors; mounts_test.c tests the volumes.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -15,6 +15,7 @@
 #include "common/cleanup.h"
 #include "common/util.h"
 #include "helpers.h"
+#include "oci/mounts.h"
 #include "oci/translate.h"
 
 struct golden {
@@ -67,9 +68,10 @@ static char *translate_golden(const struct golden *g, const struct oci_spec *spe
 	cleanup_free char *state = vs_xasprintf("/run/vshim/%s", g->name);
 	cleanup_free char *console = vs_xasprintf("%s/console.sock", state);
 	cleanup_free char *agent = vs_xasprintf("%s/vm/agent.sock", state);
+	cleanup_free char *rootfs = oci_spec_path_in_bundle("/bundle", spec->root_path);
 	struct oci_translate_ctx ctx = {
 		.name = g->name,
-		.bundle = "/bundle",
+		.rootfs = rootfs,
 		.state_dir = state,
 		.kernel = "/usr/share/vshim/vmlinux",
 		.initrd = g->bare ? NULL : "/usr/share/vshim/initramfs.img",
@@ -128,9 +130,10 @@ static char *translate_error_conf(const char *doc, const char *kernel, const cha
 {
 	cleanup_oci_spec struct oci_spec *spec = test_parse_ok(doc);
 	struct oci_hostconf conf;
+	cleanup_free char *rootfs = oci_spec_path_in_bundle("/bundle", spec->root_path);
 	struct oci_translate_ctx ctx = {
 		.name = "err",
-		.bundle = "/bundle",
+		.rootfs = rootfs,
 		.state_dir = "/run/vshim/err",
 		.kernel = kernel,
 		.host_cpus = 2,
@@ -163,22 +166,6 @@ Test(translate, errors)
 	static const struct {
 		const char *doc, *want;
 	} cases[] = {
-		{ BASE "\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\"},"
-		       "{\"destination\":\"/sys\",\"type\":\"sysfs\"},"
-		       "{\"destination\":\"/tmp\",\"type\":\"tmpfs\"},"
-		       "{\"destination\":\"/mnt\",\"type\":\"nfs\",\"source\":\"srv:/x\"}]}",
-		  "mounts[3].type: unsupported mount type \"nfs\"" },
-		{ BASE
-		  "\"mounts\":[{\"destination\":\"/mnt\",\"type\":\"none\",\"source\":\"/x\"}]}",
-		  "mounts[0].type: unsupported mount type \"none\"" },
-		{ BASE "\"mounts\":[{\"destination\":\"/mnt\",\"source\":\"/usr\"}]}",
-		  "mounts[0].type: is required unless options contain \"bind\" or \"rbind\"" },
-		{ BASE "\"mounts\":[{\"destination\":\"/mnt\",\"type\":\"bind\"}]}",
-		  "mounts[0].source: is required for a bind mount" },
-		{ BASE "\"mounts\":[{\"destination\":\"/mnt\",\"type\":\"bind\","
-		       "\"source\":\"/nonexistent/vshim\"}]}",
-		  "mounts[0].source: cannot access `/nonexistent/vshim`: No such file or "
-		  "directory" },
 		{ BASE "\"annotations\":{\"io.vshim.memory\":\"abc\"}}",
 		  "annotations[\"io.vshim.memory\"]: must be a number of MiB between 64 and "
 		  "1048576, "
@@ -277,8 +264,7 @@ Test(translate, host_policy_errors)
 	}
 }
 
-/* The host's defaults and limits shape the VM; its kernel and initrd win over the installed ones.
- */
+/* The host's defaults and limits shape the VM; its kernel and initrd win over the installed. */
 Test(translate, host_defaults)
 {
 	cleanup_oci_spec struct oci_spec *spec = test_parse_ok(
@@ -288,7 +274,7 @@ Test(translate, host_defaults)
 	struct oci_hostconf conf;
 	struct oci_translate_ctx ctx = {
 		.name = "host",
-		.bundle = "/bundle",
+		.rootfs = "/bundle/rootfs",
 		.state_dir = "/run/vshim/host",
 		.kernel = "/usr/share/vshim/vmlinux",
 		.initrd = "/usr/share/vshim/initramfs.img",
@@ -325,91 +311,55 @@ Test(translate, no_kernel)
 	cr_assert_str_eq(msg, "no guest kernel to boot");
 }
 
-Test(translate, source_neither_dir_nor_file)
+/* Two shares whatever the mounts: the root and the volumes, STATE/vol. */
+Test(translate, fixed_device_layout)
 {
-	cleanup_free char *dir = test_tmpdir();
-	cleanup_free char *fifo = vs_xasprintf("%s/fifo", dir);
-	cleanup_free char *doc = NULL, *msg = NULL, *want = NULL;
-
-	cr_assert_eq(mkfifo(fifo, 0600), 0);
-	doc = vs_xasprintf(BASE "\"mounts\":[{\"destination\":\"/f\",\"type\":\"bind\","
-				"\"source\":\"%s\"}]}",
-			   fifo);
-	msg = translate_error(doc, "/vmlinux");
-	want =
-	    vs_xasprintf("mounts[0].source: `%s` is neither a directory nor a regular file", fifo);
-	cr_assert_str_eq(msg, want);
-	test_rm(dir);
-}
-
-/* Relative root.path and mount sources are taken from the bundle. */
-Test(translate, relative_paths_from_bundle)
-{
-	cleanup_free char *dir = test_tmpdir();
-	cleanup_free char *data = vs_xasprintf("%s/data", dir);
-	cleanup_free char *file = vs_xasprintf("%s/motd", dir);
-	cleanup_free char *xml = NULL, *want_root = NULL, *want_data = NULL;
-	struct vs_error *err = NULL;
-	cleanup_oci_spec struct oci_spec *spec = test_parse_ok(
-	    BASE "\"mounts\":[{\"destination\":\"/data\",\"type\":\"bind\",\"source\":\"./data\"},"
-		 "{\"destination\":\"/etc/motd\",\"source\":\"motd\",\"options\":[\"bind\"]}]}");
+	cleanup_strv struct vs_strv mounts = { 0 };
+	cleanup_free char *doc = NULL, *xml_none = NULL, *xml_many = NULL;
 	struct oci_translate_ctx ctx = {
-		.name = "rel",
-		.bundle = dir,
-		.state_dir = "/run/vshim/rel",
+		.name = "fixed",
+		.rootfs = "/elsewhere/root",
+		.state_dir = "/run/vshim/fixed",
 		.kernel = "/vmlinux",
 		.host_cpus = 1,
 	};
+	struct vs_error *err = NULL;
 
-	cr_assert_eq(mkdir(data, 0755), 0);
-	test_write(file, "hello\n");
-	xml = oci_translate(spec, &ctx, &err);
-	cr_assert_not_null(xml, "%s", err ? err->msg : "");
-	want_root = vs_xasprintf("<source dir='%s/rootfs'/>", dir);
-	want_data = vs_xasprintf("<source dir='%s/data'/>\n      <target dir='m0'/>", dir);
-	cr_assert_not_null(strstr(xml, want_root), "%s", xml);
-	cr_assert_not_null(strstr(xml, want_data), "%s", xml);
-	cr_assert_not_null(strstr(xml, "<source dir='/run/vshim/rel/files/m1'/>\n"
-				       "      <target dir='m1'/>"),
-			   "%s", xml);
-	cr_assert_null(strstr(xml, "<serial"), "no console log, no serial port: %s", xml);
-	cr_assert_null(strstr(xml, "<initrd"), "no initrd: %s", xml);
-	test_rm(dir);
+	for (int i = 0; i < 100; i++)
+		vs_strv_pushf(&mounts,
+			      "{\"destination\":\"/v%d\",\"type\":\"bind\",\"source\":\"/usr\","
+			      "\"options\":[\"%s\"]}",
+			      i, i % 2 ? "ro" : "rw");
+	cleanup_free char *list = vs_strv_join(&mounts, ",");
+	doc = vs_xasprintf(BASE "\"mounts\":[%s]}", list);
+	cleanup_oci_spec struct oci_spec *none = test_parse_ok(BASE "\"hostname\":\"x\"}");
+	cleanup_oci_spec struct oci_spec *many = test_parse_ok(doc);
+
+	xml_none = oci_translate(none, &ctx, &err);
+	cr_assert_not_null(xml_none, "%s", err ? err->msg : "");
+	xml_many = oci_translate(many, &ctx, &err);
+	cr_assert_not_null(xml_many, "%s", err ? err->msg : "");
+	cr_assert_str_eq(xml_many, xml_none);
+	cr_assert_not_null(strstr(xml_none, "<source dir='/elsewhere/root'/>\n"
+					    "      <target dir='rootfs'/>"),
+			   "%s", xml_none);
+	cr_assert_not_null(strstr(xml_none, "<source dir='/run/vshim/fixed/vol'/>\n"
+					    "      <target dir='vol'/>\n    </filesystem>"),
+			   "%s", xml_none);
+	cr_assert_null(strstr(strstr(xml_none, "<target dir='vol'/>"), "<filesystem"), "%s",
+		       xml_none);
 }
 
 Test(translate, mapping_convention)
 {
-	char tag[OCI_MOUNT_TAG_MAX];
-	cleanup_free char *staging = oci_mounts_staging_dir("/run/vshim/x", 12);
+	char entry[OCI_VOLUME_ENTRY_MAX];
 
-	oci_mount_tag(tag, sizeof(tag), 0);
-	cr_assert_str_eq(tag, "m0");
-	oci_mount_tag(tag, sizeof(tag), (size_t)-1);
-	cr_assert_str_eq(tag, "m18446744073709551615");
+	oci_volume_entry(entry, sizeof(entry), 0);
+	cr_assert_str_eq(entry, "0");
+	oci_volume_entry(entry, sizeof(entry), (size_t)-1);
+	cr_assert_str_eq(entry, "18446744073709551615");
 	cr_assert_str_eq(OCI_ROOTFS_TAG, "rootfs");
+	cr_assert_str_eq(OCI_VOLUMES_TAG, "vol");
+	cr_assert_str_eq(OCI_VOLUMES_DIR, "vol");
 	cr_assert_str_eq(OCI_AGENT_CHANNEL, "org.vshim.agent.0");
-	cr_assert_str_eq(staging, "/run/vshim/x/files/m12");
-	cr_assert_str_eq(oci_mounts_file_name("/etc/hosts"), "hosts");
-	cr_assert_str_eq(oci_mounts_file_name("resolv.conf"), "resolv.conf");
-}
-
-Test(translate, mount_predicates)
-{
-	struct oci_mount m = { 0 };
-	char *bind_ro[] = { "rbind", "ro", NULL };
-	char *ro_rw[] = { "ro", "nosuid", "rw", NULL };
-
-	m.type = "bind";
-	cr_assert(oci_mounts_is_bind(&m));
-	cr_assert_not(oci_mounts_is_readonly(&m));
-	m.type = NULL;
-	m.options = bind_ro;
-	m.n_options = 2;
-	cr_assert(oci_mounts_is_bind(&m));
-	cr_assert(oci_mounts_is_readonly(&m));
-	m.type = "tmpfs";
-	m.options = ro_rw;
-	m.n_options = 3;
-	cr_assert_not(oci_mounts_is_bind(&m));
-	cr_assert_not(oci_mounts_is_readonly(&m));
 }

@@ -415,9 +415,10 @@ Test(agent, kill_before_start_reports_exit)
 	free(config);
 }
 
-Test(agent, bind_mounts_of_directory_and_file_shares)
+/* Volumes: entries of the volume share named by their index, a directory and a file. */
+Test(agent, bind_mounts_of_directory_and_file_volumes)
 {
-	char dir[PATH_MAX + 32], file[PATH_MAX + 32];
+	char vol[PATH_MAX + 32], dir[PATH_MAX + 32], file[PATH_MAX + 32];
 	const char *mounts_extra =
 	    "\"mounts\":["
 	    "{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
@@ -425,7 +426,7 @@ Test(agent, bind_mounts_of_directory_and_file_shares)
 	    "\"options\":[\"rbind\",\"ro\"]},"
 	    "{\"destination\":\"/etc/greeting\",\"type\":\"bind\","
 	    "\"source\":\"/h/greeting\",\"options\":[\"bind\"]}]";
-	struct proto_bind binds[] = { { 1, "m1", NULL }, { 2, "m2", "greeting" } };
+	struct proto_bind binds[] = { { 1 }, { 2 } };
 	char *process = vs_xasprintf("\"args\":[\"sh\",\"-c\",\"cat /mnt/data/f /etc/greeting; "
 				     "echo x > /mnt/data/g\"]");
 	char *config = harness_config(process, mounts_extra, "");
@@ -434,12 +435,12 @@ Test(agent, bind_mounts_of_directory_and_file_shares)
 	struct harness_proc *p;
 	FILE *f;
 
-	snprintf(dir, sizeof(dir), "%s/m1", t.shares);
-	snprintf(file, sizeof(file), "%s/m2", t.shares);
+	snprintf(vol, sizeof(vol), "%s/vol", t.shares);
+	snprintf(dir, sizeof(dir), "%s/1", vol);
+	snprintf(file, sizeof(file), "%s/2", vol);
+	cr_assert_eq(mkdir(vol, 0755), 0);
 	cr_assert_eq(mkdir(dir, 0755), 0);
-	cr_assert_eq(mkdir(file, 0755), 0);
 	strcat(dir, "/f");
-	strcat(file, "/greeting");
 	f = fopen(dir, "w");
 	fputs("from a directory\n", f);
 	fclose(f);

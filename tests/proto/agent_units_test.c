@@ -190,13 +190,23 @@ Test(mountopt, atime_options_exclude_each_other)
 		     MS_RDONLY | MS_NOEXEC);
 }
 
-Test(mounts, same_path)
+/* Paths compared by component: the same place, and a place below another. */
+Test(mounts, same_path_and_below)
 {
 	cr_assert(agent_resolve_same_path("/dev", "/dev/"));
 	cr_assert(agent_resolve_same_path("//dev//pts", "/dev/pts"));
 	cr_assert(agent_resolve_same_path("/", "///"));
 	cr_assert_not(agent_resolve_same_path("/dev", "/devices"));
 	cr_assert_not(agent_resolve_same_path("/dev/pts", "/dev"));
+	cr_assert_not(agent_resolve_same_path("/", "/dev"));
+
+	cr_assert(agent_resolve_is_below("/dev/pts", "/dev"));
+	cr_assert(agent_resolve_is_below("/dev", "/dev/"));
+	cr_assert(agent_resolve_is_below("//dev//shm/x", "/dev"));
+	cr_assert(agent_resolve_is_below("/anything", "/"));
+	cr_assert_not(agent_resolve_is_below("/devices", "/dev"));
+	cr_assert_not(agent_resolve_is_below("/dev", "/dev/pts"));
+	cr_assert_not(agent_resolve_is_below("/", "/dev"));
 }
 
 TestSuite(resolve, .init = make_tmp, .fini = remove_tmp);

@@ -119,14 +119,13 @@ Test(guest, refuses_malformed_requests)
 	cr_assert_str_eq(m, "agent message CREATE: \"config\" is required");
 	free(m);
 	m = refused(PROTO_CREATE, 1, 1,
-		    "{\"container_id\":\"c\",\"config\":\"{}\",\"binds\":[{\"index\":1,\"tag\":"
-		    "\"..\"}]}");
-	cr_assert_str_eq(m, "agent message CREATE: invalid share for mounts[1]");
+		    "{\"container_id\":\"c\",\"config\":\"{}\",\"binds\":[{\"index\":65536}]}");
+	cr_assert_str_eq(m,
+			 "agent message CREATE: \"index\" must be an integer between 0 and 65535");
 	free(m);
 	m = refused(PROTO_CREATE, 1, 1,
-		    "{\"container_id\":\"c\",\"config\":\"{}\",\"binds\":[{\"index\":1,\"tag\":"
-		    "\"m1\",\"file\":\"a/b\"}]}");
-	cr_assert_str_eq(m, "agent message CREATE: invalid share for mounts[1]");
+		    "{\"container_id\":\"c\",\"config\":\"{}\",\"binds\":[{}]}");
+	cr_assert_str_eq(m, "agent message CREATE: \"index\" is required");
 	free(m);
 	m = refused(PROTO_CREATE, 1, 1, "{\"container_id\":\"c\",\"config\":\"{}\",\"binds\":[7]}");
 	cr_assert_str_eq(m, "agent message CREATE: \"binds\" must hold objects");

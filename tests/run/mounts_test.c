@@ -40,20 +40,27 @@ static char *host_dir(const char *name, const char *text)
 	return dir;
 }
 
+/*
+ * The root lacks /scratch: the guest makes it in an overlay in its memory
+ * (nothing is written on the host), and the root, with the share's mode,
+ * is read-only all the same.
+ */
 Test(mounts, readonly_root_refuses_writes)
 {
-	struct rt_result r =
-	    rt_run_config(&t, &(struct rt_cfg){
-				  .args = SH(HELPER " write-file /tmp/x y && echo wrote; " HELPER
-						    " write-file /scratch/x y && echo wrote-tmpfs"),
-				  .root = "{\"path\":\"rootfs\",\"readonly\":true}",
-				  .more_mounts = "{\"destination\":\"/scratch\",\"type\":\"tmpfs\","
-						 "\"source\":\"tmpfs\"}",
-			      });
+	cleanup_free char *scratch = vs_xasprintf("%s/scratch", t.rootfs);
+	struct rt_result r = rt_run_config(
+	    &t, &(struct rt_cfg){
+		    .args = SH("stat -c %a /; " HELPER " write-file /tmp/x y && echo "
+			       "wrote; " HELPER " write-file /scratch/x y && echo wrote-tmpfs"),
+		    .root = "{\"path\":\"rootfs\",\"readonly\":true}",
+		    .more_mounts = "{\"destination\":\"/scratch\",\"type\":\"tmpfs\","
+				   "\"source\":\"tmpfs\"}",
+		});
 
 	rt_assert_ok(r);
 	/* The root refuses, a tmpfs on it does not. */
-	cr_assert_str_eq(r.out, "wrote-tmpfs\n");
+	cr_assert_str_eq(r.out, "755\nwrote-tmpfs\n");
+	cr_assert_neq(access(scratch, F_OK), 0, "the mount point was made on the host");
 	cr_assert_not_null(strstr(r.err, "/tmp/x: Read-only file system"), "stderr: %s", r.err);
 	rt_result_free(&r);
 }
@@ -226,4 +233,56 @@ Test(mounts, without_a_dev_mount_the_agent_makes_one)
 			 "fd\nfull\nnull\nptmx\npts\nrandom\nshm\nstderr\nstdin\nstdout\ntty\n"
 			 "urandom\nzero\n:\n1\n4\n");
 	rt_result_free(&r);
+}
+
+/* 60 volumes, more than a VM has device slots: directories and files, read-only and not. */
+Test(mounts, sixty_bind_mounts)
+{
+	cleanup_strv struct vs_strv mounts = { 0 };
+	cleanup_free char *more = NULL;
+	struct rt_result r;
+	enum {
+		N = 60
+	};
+
+	for (int i = 0; i < N; i++) {
+		cleanup_free char *src = vs_xasprintf("%s/v%d", t.dir, i);
+		bool file = i % 2 == 1, ro = i % 4 >= 2;
+
+		if (file) {
+			ts_write_file(src, "host\n", 5);
+		} else {
+			cleanup_free char *in = vs_xasprintf("%s/in", src);
+
+			cr_assert_eq(mkdir(src, 0755), 0);
+			ts_write_file(in, "host\n", 5);
+		}
+		vs_strv_pushf(&mounts,
+			      "{\"destination\":\"/v/%d\",\"type\":\"bind\",\"source\":\"%s\","
+			      "\"options\":[\"%s\",\"%s\"]}",
+			      i, src, file ? "bind" : "rbind", ro ? "ro" : "rw");
+	}
+	more = vs_strv_join(&mounts, ",");
+	/* Each volume: read; written when read-write, refused when read-only. */
+	r = rt_run_config(&t, &(struct rt_cfg){
+				  .args = SH("i=0; while [ $i -lt 60 ]; do "
+					     "if [ -d /v/$i ]; then f=/v/$i/in; else f=/v/$i; fi; "
+					     "read l < $f; [ \\\"$l\\\" = host ] || echo bad-$i; "
+					     "echo $i >> $f 2>/dev/null && echo -n w || echo -n r; "
+					     "i=$((i+1)); done; echo"),
+				  .more_mounts = more,
+			      });
+	rt_assert_ok(r);
+	cr_assert_str_eq(r.out, "wwrrwwrrwwrrwwrrwwrrwwrrwwrrwwrrwwrrwwrrwwrrwwrrwwrrwwrrwwrr\n",
+			 "stderr: %s", r.err);
+	rt_result_free(&r);
+	for (int i = 0; i < N; i++) {
+		cleanup_free char *path = i % 2 == 1 ? vs_xasprintf("%s/v%d", t.dir, i)
+						     : vs_xasprintf("%s/v%d/in", t.dir, i);
+		cleanup_free char *text = ts_read_file(path, NULL);
+		cleanup_free char *want =
+		    i % 4 >= 2 ? vs_xstrdup("host\n") : vs_xasprintf("host\n%d\n", i);
+
+		cr_assert_str_eq(text, want, "volume %d", i);
+	}
 }

@@ -251,30 +251,31 @@ static _Noreturn void child(const struct rt_proc *p, int stdin_r, char **argv)
 	_exit(97);
 }
 
-void rt_spawn(struct rt *t, struct rt_proc *p, const struct rt_opts *opts)
+/* p with opts (or none), for ID opts->id or t->id. */
+static void proc_init(struct rt *t, struct rt_proc *p, const struct rt_opts *opts)
 {
 	static const struct rt_opts none = { 0 };
-	cleanup_strv struct vs_strv argv = { 0 };
-	int pipe_fds[2] = { -1, -1 };
 
 	memset(p, 0, sizeof(*p));
 	p->opts = opts ? *opts : none;
 	if (p->opts.id == NULL)
 		p->opts.id = t->id;
-	snprintf(p->out_path, sizeof(p->out_path), "%s/stdout.%u", t->dir, t->runs);
-	snprintf(p->err_path, sizeof(p->err_path), "%s/stderr.%u", t->dir, t->runs);
-	t->runs++;
+}
+
+/* Starts `vshim --root ROOT ARGS...` for p, whose opts are set. */
+static void spawn_args(struct rt *t, struct rt_proc *p, const char *const *args)
+{
+	cleanup_strv struct vs_strv argv = { 0 };
+	int pipe_fds[2] = { -1, -1 };
 
 	vs_strv_push(&argv, vshim_path());
 	vs_strv_push(&argv, "--root");
 	vs_strv_push(&argv, t->root);
-	vs_strv_push(&argv, "run");
-	vs_strv_push(&argv, "--bundle");
-	vs_strv_push(&argv, p->opts.bundle ? p->opts.bundle : t->bundle);
-	for (const char *const *e = p->opts.extra; e != NULL && *e != NULL; e++)
-		vs_strv_push(&argv, *e);
-	vs_strv_push(&argv, p->opts.id);
-
+	for (const char *const *a = args; *a != NULL; a++)
+		vs_strv_push(&argv, *a);
+	snprintf(p->out_path, sizeof(p->out_path), "%s/stdout.%u", t->dir, t->runs);
+	snprintf(p->err_path, sizeof(p->err_path), "%s/stderr.%u", t->dir, t->runs);
+	t->runs++;
 	if (p->opts.stdin_pipe)
 		cr_assert_eq(pipe2(pipe_fds, O_CLOEXEC), 0);
 	p->stdin_w = pipe_fds[1];
@@ -288,6 +289,36 @@ void rt_spawn(struct rt *t, struct rt_proc *p, const struct rt_opts *opts)
 		child(p, pipe_fds[0], argv.v);
 	if (pipe_fds[0] >= 0)
 		close(pipe_fds[0]);
+}
+
+void rt_spawn(struct rt *t, struct rt_proc *p, const struct rt_opts *opts)
+{
+	cleanup_strv struct vs_strv args = { 0 };
+
+	proc_init(t, p, opts);
+	vs_strv_push(&args, "run");
+	vs_strv_push(&args, "--bundle");
+	vs_strv_push(&args, p->opts.bundle ? p->opts.bundle : t->bundle);
+	for (const char *const *e = p->opts.extra; e != NULL && *e != NULL; e++)
+		vs_strv_push(&args, *e);
+	vs_strv_push(&args, p->opts.id);
+	spawn_args(t, p, (const char *const *)args.v);
+}
+
+void rt_spawn_verb(struct rt *t, struct rt_proc *p, const struct rt_opts *opts,
+		   const char *const *args)
+{
+	proc_init(t, p, opts);
+	p->opts.keep = true;
+	spawn_args(t, p, args);
+}
+
+struct rt_result rt_vshim(struct rt *t, const char *const *args)
+{
+	struct rt_proc p;
+
+	rt_spawn_verb(t, &p, NULL, args);
+	return rt_wait(t, &p);
 }
 
 void rt_wait_stdout(struct rt_proc *p, const char *text, int timeout_s)

@@ -109,6 +109,16 @@ void rt_write_rootfs(struct rt *t, const char *path, const char *text, unsigned 
 
 /* Starts `vshim --root ROOT run [--bundle B] [extra] ID`. */
 void rt_spawn(struct rt *t, struct rt_proc *p, const struct rt_opts *opts);
+/*
+ * Starts `vshim --root ROOT ARGS...` (any verb; ARGS ends with NULL) with
+ * opts' stdio, environment and timeout; rt_wait() then asserts nothing
+ * about what is left.
+ */
+void rt_spawn_verb(struct rt *t, struct rt_proc *p, const struct rt_opts *opts,
+		   const char *const *args);
+/* rt_spawn_verb() without options, and rt_wait(). */
+struct rt_result rt_vshim(struct rt *t, const char *const *args);
+#define RT_VSHIM(t, ...) rt_vshim((t), (const char *const[]){ __VA_ARGS__, NULL })
 /* Waits until stdout contains text, or fails the test after timeout_s. */
 void rt_wait_stdout(struct rt_proc *p, const char *text, int timeout_s);
 /* Waits for vshim, reads its output, then asserts that nothing is left (unless opts.keep). */
