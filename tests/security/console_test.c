@@ -54,7 +54,8 @@ Test(console, a_flood_stays_within_the_caps)
 	/* ttyS0 is 4:64; the flood runs until the test has looked. */
 	rt_config(&t,
 		  &(struct rt_cfg){
-		      .args = "[\"sh\",\"-c\",\"trap 'exit 0' TERM; mknod /dev/ttyS0 c 4 64 && echo flooding && "
+		      .args = "[\"sh\",\"-c\",\"trap 'exit 0' TERM; mknod /dev/ttyS0 c 4 64 && "
+			      "echo flooding && "
 			      "while :; do echo AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
 			      "AAAAAAAAAAAAAAAAAAAAAAA; done > /dev/ttyS0\"]",
 		      .caps = "{\"bounding\":[\"CAP_MKNOD\"],\"effective\":[\"CAP_MKNOD\"],"
