@@ -33,8 +33,13 @@
 #include "driver/process.h"
 #include "driver/sandbox.h"
 
-#define QMP_CONNECT_TIMEOUT_MS 10000
-#define QMP_COMMAND_TIMEOUT_MS 5000
+/*
+ * A QEMU that answers its monitor takes milliseconds; twenty starting at
+ * once on a loaded two-core host took over ten seconds.  These only bound
+ * how long a QEMU that never answers is waited for.
+ */
+#define QMP_CONNECT_TIMEOUT_MS 30000
+#define QMP_COMMAND_TIMEOUT_MS 15000
 #define DESTROY_STEP_MS	       2000
 
 struct drv_domain *drv_domain_new(struct drv_conn *conn, struct domain_def *def)
