@@ -378,3 +378,20 @@ Test(config, ambient_capabilities_for_a_non_root_user)
 				"uid=1000 gid=1000 groups=\n");
 	rt_result_free(&r);
 }
+
+Test(config, ambient_capabilities_outside_inheritable_are_left_out)
+{
+	/* buildah's spec: ambient capabilities that are not inheritable (runc and crun run it). */
+	struct rt_result r = run_ok(&(struct rt_cfg){
+	    .args = SH(HELPER " caps | grep -E 'CapEff|CapAmb'"),
+	    .caps = "{\"bounding\":[\"CAP_CHOWN\",\"CAP_KILL\"],"
+		    "\"effective\":[\"CAP_CHOWN\",\"CAP_KILL\"],"
+		    "\"permitted\":[\"CAP_CHOWN\",\"CAP_KILL\"],"
+		    "\"inheritable\":[\"CAP_KILL\"],"
+		    "\"ambient\":[\"CAP_CHOWN\",\"CAP_KILL\"]}",
+	});
+
+	/* CAP_KILL (5) is raised; CAP_CHOWN (0), not inheritable, is not. */
+	cr_assert_str_eq(r.out, "CapEff:\t0000000000000021\nCapAmb:\t0000000000000020\n");
+	rt_result_free(&r);
+}
