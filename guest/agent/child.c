@@ -15,6 +15,7 @@
 
 #include "common/cleanup.h"
 #include "common/util.h"
+#include "guest/agent/env.h"
 #include "guest/agent/mounts.h"
 #include "guest/agent/net.h"
 #include "guest/agent/ns.h"
@@ -124,42 +125,6 @@ static int attach_pipes(const struct agent_child *c, struct vs_error **err)
 	return 0;
 }
 
-char *agent_child_home(const char *passwd_path, uid_t uid)
-{
-	cleanup_file FILE *f = fopen(passwd_path, "re");
-	cleanup_free char *line = NULL;
-	size_t cap = 0;
-
-	while (f != NULL && getline(&line, &cap, f) > 0) {
-		char *field[7] = { 0 };
-		char *s = line;
-		size_t n = 0;
-
-		line[strcspn(line, "\n")] = '\0';
-		while (n < 7 && (field[n] = strsep(&s, ":")) != NULL)
-			n++;
-		if (n >= 6 && field[2][0] != '\0' &&
-		    strtoul(field[2], NULL, 10) == (unsigned long)uid && field[5][0] == '/')
-			return vs_xstrdup(field[5]);
-	}
-	return vs_xstrdup("/");
-}
-
-/* The process's environment, with HOME added as runc does when it is missing. */
-static char **make_env(const struct oci_process *p)
-{
-	char **env = vs_xcalloc(p->n_env + 2, sizeof(*env));
-
-	for (size_t i = 0; i < p->n_env; i++)
-		env[i] = p->env[i];
-	if (agent_path_getenv(p->env, "HOME") == NULL) {
-		cleanup_free char *home = agent_child_home("/etc/passwd", p->user.uid);
-
-		env[p->n_env] = vs_xasprintf("HOME=%s", home);
-	}
-	return env;
-}
-
 static void wait_for_start(const struct agent_child *c)
 {
 	struct agent_sync_msg m;
@@ -216,7 +181,7 @@ _Noreturn void agent_child_run(const struct agent_child *c)
 			     p->cwd);
 		fail(c, 0, err);
 	}
-	env = make_env(p);
+	env = agent_env_make(p, "/etc/passwd");
 	file = agent_path_lookup(p->n_args > 0 ? p->args[0] : NULL, agent_path_getenv(env, "PATH"),
 				 &err);
 	if (file == NULL)

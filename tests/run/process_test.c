@@ -151,6 +151,21 @@ Test(process, env_is_exactly_the_configs_plus_home)
 	rt_result_free(&r);
 }
 
+Test(process, env_duplicates_keep_the_last_and_an_empty_home_is_filled)
+{
+	struct rt_result r =
+	    rt_run_config(&t, &(struct rt_cfg){
+				  .args = "[" H ",\"env\"]",
+				  .env = "[\"A=1\",\"PATH=/bin\",\"HOME=\",\"A=2\"]",
+				  .user = "{\"uid\":1000,\"gid\":1000}",
+			      });
+
+	rt_assert_ok(r);
+	/* As runc: each name once with its last value; HOME from /etc/passwd, by uid. */
+	cr_assert_str_eq(r.out, "PATH=/bin\nA=2\nHOME=/home/user\n");
+	rt_result_free(&r);
+}
+
 Test(process, cwd_is_set)
 {
 	struct rt_result r = rt_run_config(
