@@ -128,12 +128,14 @@ Test(agent, exec_not_executable_is_126)
 
 Test(agent, bad_cwd_is_an_error_with_a_message)
 {
-	char *config = harness_config("\"args\":[" H ",\"cwd\"],\"cwd\":\"/nope\"", "", "");
+	/* A file: made already, as far as mkdir -p goes, and no directory to enter. */
+	char *config = harness_config("\"args\":[" H ",\"cwd\"],\"cwd\":" H, "", "");
 	struct proto_host_msg m = harness_create(&t, config);
 
 	cr_assert_eq(m.type, PROTO_ERROR);
 	cr_assert_eq(m.error.status, 0);
-	cr_assert(strstr(m.error.message, "chdir to cwd (\"/nope\") set in config.json failed"),
+	cr_assert(strstr(m.error.message, "chdir to cwd (\"/bin/vshim-testhelper\") set in "
+					  "config.json failed: Not a directory"),
 		  "%s", m.error.message);
 	proto_host_msg_clear(&m);
 	free(config);

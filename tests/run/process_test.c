@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -299,17 +300,49 @@ Test(process, program_not_executable_exits_126)
 	rt_result_free(&r);
 }
 
-Test(process, bad_cwd_fails_with_a_message)
+Test(process, missing_cwd_is_created)
 {
 	struct rt_result r = rt_run_config(
-	    &t, &(struct rt_cfg){ .args = "[" H ",\"cwd\"]", .cwd = "\"/no/such/dir\"" });
+	    &t, &(struct rt_cfg){ .args = "[\"sh\",\"-c\",\"echo $(pwd) $(stat -c '%a %u' .)\"]",
+				  .cwd = "\"/no/such/dir\"" });
 
-	cr_assert_neq(r.status, 0, "a container with a missing cwd ran");
+	rt_assert_ok(r);
+	/* As runc: made by root, mode 0755. */
+	cr_assert_str_eq(r.out, "/no/such/dir 755 0\n");
+	rt_result_free(&r);
+}
+
+Test(process, cwd_only_root_may_enter_is_entered_before_the_user_switch)
+{
+	cleanup_free char *dir = vs_xasprintf("%s/rootonly", t.rootfs);
+	struct rt_result r;
+
+	cr_assert_eq(mkdir(dir, 0700), 0);
+	/* runc spec's capabilities: the user cannot override the directory's mode. */
+	r = rt_run_config(&t,
+			  &(struct rt_cfg){
+			      .args = "[" H ",\"cwd\"]",
+			      .cwd = "\"/rootonly\"",
+			      .user = "{\"uid\":1000,\"gid\":1000}",
+			      .caps = "{\"bounding\":[\"CAP_KILL\"],\"effective\":[\"CAP_KILL\"],"
+				      "\"permitted\":[\"CAP_KILL\"]}",
+			  });
+	rt_assert_ok(r);
+	cr_assert_str_eq(r.out, "/rootonly\n");
+	rt_result_free(&r);
+}
+
+Test(process, bad_cwd_fails_with_a_message)
+{
+	/* A file on the way: no directory can be made there. */
+	struct rt_result r = rt_run_config(
+	    &t, &(struct rt_cfg){ .args = "[" H ",\"cwd\"]", .cwd = "\"/bin/busybox/dir\"" });
+
+	cr_assert_neq(r.status, 0, "a container with a bad cwd ran");
 	cr_assert_neq(r.status, 126);
 	cr_assert_neq(r.status, 127);
-	cr_assert_not_null(
-	    strstr(r.err, "chdir to cwd (\"/no/such/dir\") set in config.json failed"),
-	    "stderr: %s", r.err);
+	cr_assert_not_null(strstr(r.err, "process.cwd: cannot create directory `/bin/busybox/dir`"),
+			   "stderr: %s", r.err);
 	cr_assert_str_empty(r.out);
 	rt_result_free(&r);
 }
