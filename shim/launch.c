@@ -46,6 +46,7 @@ int shim_launch_parse(const char *verb, int argc, char **argv, struct shim_launc
 	int c;
 
 	a->bundle_arg = ".";
+	a->tty = -1;
 	while ((c = getopt_long(argc, argv, "+b:p:d", options, NULL)) != -1) {
 		switch (c) {
 		case 'b':
@@ -77,6 +78,21 @@ int shim_launch_parse(const char *verb, int argc, char **argv, struct shim_launc
 	return 0;
 }
 
+/*
+ * The terminal a foreground run with process.terminal makes raw and takes
+ * the window size from, as runc picks it: stderr, stdout or stdin, else
+ * the controlling terminal.  A new descriptor, or -1.
+ */
+static int host_terminal(void)
+{
+	static const int stdio[] = { STDERR_FILENO, STDOUT_FILENO, STDIN_FILENO };
+
+	for (size_t i = 0; i < VS_ARRAY_SIZE(stdio); i++)
+		if (isatty(stdio[i]))
+			return fcntl(stdio[i], F_DUPFD_CLOEXEC, 3);
+	return open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+}
+
 int shim_launch_prepare(struct shim_ctx *ctx, struct shim_launch *a, bool foreground,
 			struct vs_error **err)
 {
@@ -100,6 +116,12 @@ int shim_launch_prepare(struct shim_ctx *ctx, struct shim_launch *a, bool foregr
 				    config_path);
 	if (!a->spec->process->terminal)
 		a->console_socket = NULL;
+	else if (foreground && a->console_socket == NULL && (a->tty = host_terminal()) < 0)
+		return vs_error_set(err, ENOTTY,
+				    "%s: process.terminal is true, but neither the stdio of vshim "
+				    "run nor a controlling terminal is a terminal: give "
+				    "--console-socket, or set process.terminal to false",
+				    config_path);
 	a->dir = vs_xasprintf("%s/%s", ctx->root, a->id);
 	if (mkdir(a->dir, 0700) < 0)
 		return errno == EEXIST
@@ -110,6 +132,8 @@ int shim_launch_prepare(struct shim_ctx *ctx, struct shim_launch *a, bool foregr
 
 void shim_launch_clear(struct shim_launch *a)
 {
+	if (a->tty >= 0)
+		close(a->tty);
 	oci_spec_free(a->spec);
 	free(a->config);
 	free(a->dir);

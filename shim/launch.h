@@ -22,6 +22,7 @@ struct shim_launch {
 	bool detach;
 	const char *id;
 	/* filled by shim_launch_prepare() */
+	int tty; /* run in the foreground with process.terminal: the host terminal, or -1 */
 	char bundle[PATH_MAX];
 	struct oci_spec *spec;
 	char *config;
@@ -34,8 +35,8 @@ int shim_launch_parse(const char *verb, int argc, char **argv, struct shim_launc
 		      struct vs_error **err);
 /*
  * Everything checked (ID, bundle, config.json; a terminal needs a console
- * socket unless foreground), then ROOT/ID made: nothing is left behind on
- * an error before.
+ * socket, or in the foreground a terminal of the caller's, found as runc
+ * finds it), then ROOT/ID made: nothing is left behind on an error before.
  */
 int shim_launch_prepare(struct shim_ctx *ctx, struct shim_launch *a, bool foreground,
 			struct vs_error **err);

@@ -17,27 +17,27 @@
 static int run_foreground(struct shim_ctx *ctx, struct shim_launch *a, struct vs_error **err)
 {
 	/* Interactive: the host terminal goes raw and the guest pty does the line discipline. */
-	bool tty = a->spec->process->terminal && a->console_socket == NULL && isatty(STDIN_FILENO);
+	bool tty = a->tty >= 0;
 	struct termios saved, raw;
 	cleanup_close int sigfd = -1;
 	int status;
 
-	if (tty && tcgetattr(STDIN_FILENO, &saved) < 0)
+	if (tty && tcgetattr(a->tty, &saved) < 0)
 		tty = false;
 	sigfd = monitor_signalfd(tty || a->console_socket != NULL);
 	struct monitor_opts o = shim_launch_monitor_opts(a);
 
-	o.tty = tty ? STDIN_FILENO : -1;
+	o.tty = tty ? a->tty : -1;
 	o.start = true;
 	o.sigfd = sigfd;
 	if (tty) {
 		raw = saved;
 		cfmakeraw(&raw);
-		tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+		tcsetattr(a->tty, TCSANOW, &raw);
 	}
 	status = monitor_run(&o, err);
 	if (tty)
-		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+		tcsetattr(a->tty, TCSANOW, &saved);
 	/* The container is deleted with its run: poststop hooks, then its directory. */
 	shim_container_remove(a->dir, a->id, a->bundle, a->spec);
 	return status;

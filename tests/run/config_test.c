@@ -337,10 +337,16 @@ Test(config, resources_size_the_vm)
 
 Test(config, terminal_with_console_size)
 {
-	struct rt_result r = run_ok(&(struct rt_cfg){
-	    .args = SH(HELPER " isatty; " HELPER " winsize"),
-	    .process = "\"terminal\":true,\"consoleSize\":{\"height\":30,\"width\":100}",
-	});
+	struct rt_result r;
+
+	/* As runc, run takes its controlling terminal when its stdio are not terminals. */
+	rt_config(&t,
+		  &(struct rt_cfg){
+		      .args = SH(HELPER " isatty; " HELPER " winsize"),
+		      .process = "\"terminal\":true,\"consoleSize\":{\"height\":30,\"width\":100}",
+		  });
+	r = rt_run(&t, &(struct rt_opts){ .ctty = true });
+	rt_assert_ok(r);
 
 	/* One pty of the container's own devpts for all three; its output has CRLF. */
 	cr_assert_str_eq(r.out, "0 yes /dev/pts/0\r\n1 yes /dev/pts/0\r\n2 yes /dev/pts/0\r\n"
