@@ -532,6 +532,9 @@ Test(units, spec_writes_a_template_once)
 	const char *args_path[] = { "process", "args", NULL };
 	cr_assert_not_null(yajl_tree_get(v, args_path, yajl_t_array), "no process.args:\n%s", text);
 	yajl_tree_free(v);
+	/* As runc's: terminals of the container's devpts belong to the tty group. */
+	cr_assert_not_null(strstr(text, "\"ptmxmode=0666\", \"mode=0620\", \"gid=5\""),
+			   "devpts without gid=5:\n%s", text);
 
 	r = LC_RUN(&t, "spec", "--bundle", bundle);
 	lc_assert_fails_with(r, "spec over an existing config.json", "exists");
