@@ -2,10 +2,13 @@
 /*
  * config.json's `linux` object, but for seccomp (seccomp.c).
  */
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/ns.h"
 #include "common/util.h"
 #include "oci/parse.h"
 
@@ -22,6 +25,31 @@ const char *oci_linux_ns_name(enum oci_ns_type type)
 	if ((size_t)type >= VS_ARRAY_SIZE(ns_names))
 		return NULL;
 	return ns_names[type];
+}
+
+int oci_linux_check_namespaces(const struct oci_spec *spec, const char *source,
+			       struct vs_error **err)
+{
+	static const int clone_flags[] = {
+		[OCI_NS_PID] = CLONE_NEWPID,	   [OCI_NS_NETWORK] = CLONE_NEWNET,
+		[OCI_NS_MOUNT] = CLONE_NEWNS,	   [OCI_NS_IPC] = CLONE_NEWIPC,
+		[OCI_NS_UTS] = CLONE_NEWUTS,	   [OCI_NS_USER] = CLONE_NEWUSER,
+		[OCI_NS_CGROUP] = CLONE_NEWCGROUP, [OCI_NS_TIME] = CLONE_NEWTIME,
+	};
+	const struct oci_linux *l = spec->linux_;
+
+	for (size_t i = 0; l != NULL && i < l->n_namespaces; i++) {
+		const struct oci_namespace *ns = &l->namespaces[i];
+		int fd;
+
+		if (ns->path == NULL)
+			continue;
+		fd = vs_ns_open(ns->path, clone_flags[ns->type], err);
+		if (fd < 0)
+			return vs_error_prefix(err, "%s: linux.namespaces[%zu].path", source, i);
+		close(fd);
+	}
+	return 0;
 }
 
 static int ns_from_name(const char *name)

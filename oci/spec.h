@@ -246,6 +246,15 @@ const char *oci_spec_annotation(const struct oci_spec *spec, const char *key);
  */
 char *oci_spec_path_in_bundle(const char *bundle, const char *path);
 
+/*
+ * On the host, at create: every linux.namespaces[].path opens as a namespace
+ * of its entry's type (runc and crun fail at create on `/proc/X/ns/ipc` as a
+ * network namespace: their setns() names the type).  Errors start with
+ * source, the file.
+ */
+int oci_linux_check_namespaces(const struct oci_spec *spec, const char *source,
+			       struct vs_error **err);
+
 /* Names as config.json spells them: "createRuntime", "network"; NULL when out of range. */
 const char *oci_spec_hook_name(enum oci_hook_kind kind);
 const char *oci_linux_ns_name(enum oci_ns_type type);

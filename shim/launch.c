@@ -106,6 +106,8 @@ int shim_launch_prepare(struct shim_ctx *ctx, struct shim_launch *a, bool foregr
 	if (a->spec == NULL)
 		return -1;
 	config_path = vs_xasprintf("%s/config.json", a->bundle);
+	if (oci_linux_check_namespaces(a->spec, config_path, err) < 0)
+		return -1;
 	if (a->spec->process == NULL)
 		return vs_error_set(err, 0, "%s: process: must be present to run a container",
 				    config_path);

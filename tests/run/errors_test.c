@@ -278,6 +278,26 @@ Test(bad_input, terminal_without_any_terminal_fails_at_once)
 	rt_result_free(&r);
 }
 
+Test(bad_input, namespace_path_of_another_type)
+{
+	const char *texts[] = {
+		"linux.namespaces[1].path: `/proc/self/ns/ipc` is a namespace of type "
+		"ipc, not a network namespace",
+		NULL
+	};
+	struct rt_result r;
+
+	rt_config(&t, &(struct rt_cfg){
+			  .args = "[" H ",\"echo\"]",
+			  .namespaces = "[{\"type\":\"pid\"},{\"type\":\"network\",\"path\":"
+					"\"/proc/self/ns/ipc\"},{\"type\":\"mount\"}]",
+		      });
+	r = rt_run(&t, NULL);
+	assert_failed(&r, texts);
+	assert_root_empty();
+	rt_result_free(&r);
+}
+
 Test(bad_input, id_with_dot_dot)
 {
 	cleanup_free char *escaped = vs_xasprintf("%s/x", t.dir);
