@@ -202,20 +202,13 @@ int vs_write_file_atomic(const char *path, const void *data, size_t len, mode_t 
 	return 0;
 }
 
-int vs_read_file(const char *path, size_t max, char **out, size_t *len, struct vs_error **err)
+/* Reads fd, which path names, to its end. */
+static int read_to_end(int fd, const char *path, size_t max, char **out, size_t *len,
+		       struct vs_error **err)
 {
-	/* O_NONBLOCK: a FIFO or a device put in the file's place must not hang the open. */
-	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	cleanup_free char *buf = NULL;
 	size_t size = 0, cap = 0;
-	struct stat st;
 
-	if (fd < 0)
-		return vs_error_set(err, errno, "cannot open `%s`", path);
-	if (fstat(fd, &st) < 0)
-		return vs_error_set(err, errno, "cannot read `%s`", path);
-	if (!S_ISREG(st.st_mode))
-		return vs_error_set(err, 0, "`%s` is not a regular file", path);
 	for (;;) {
 		if (size == cap) {
 			if (cap > max)
@@ -240,6 +233,30 @@ int vs_read_file(const char *path, size_t max, char **out, size_t *len, struct v
 		*len = size;
 	*out = steal_pointer(&buf);
 	return 0;
+}
+
+int vs_read_file(const char *path, size_t max, char **out, size_t *len, struct vs_error **err)
+{
+	/* O_NONBLOCK: a FIFO or a device put in the file's place must not hang the open. */
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	struct stat st;
+
+	if (fd < 0)
+		return vs_error_set(err, errno, "cannot open `%s`", path);
+	if (fstat(fd, &st) < 0)
+		return vs_error_set(err, errno, "cannot read `%s`", path);
+	if (!S_ISREG(st.st_mode))
+		return vs_error_set(err, 0, "`%s` is not a regular file", path);
+	return read_to_end(fd, path, max, out, len, err);
+}
+
+int vs_read_stream(const char *path, size_t max, char **out, size_t *len, struct vs_error **err)
+{
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0)
+		return vs_error_set(err, errno, "cannot open `%s`", path);
+	return read_to_end(fd, path, max, out, len, err);
 }
 
 unsigned long long vs_proc_start_time(pid_t pid)

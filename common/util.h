@@ -35,6 +35,13 @@ int vs_write_file_atomic(const char *path, const void *data, size_t len, mode_t 
  * file.  len may be NULL.
  */
 int vs_read_file(const char *path, size_t max, char **out, size_t *len, struct vs_error **err);
+/*
+ * vs_read_file() of anything that reads to an end of file: a pipe, a
+ * memfd or a file passed as /dev/fd/N.  It waits for the end (a FIFO's
+ * open waits for a writer): for what the caller names, never for a file
+ * others may put in place.
+ */
+int vs_read_stream(const char *path, size_t max, char **out, size_t *len, struct vs_error **err);
 
 /* write()/read() the whole buffer, retrying on EINTR and short counts. */
 int vs_write_all(int fd, const void *buf, size_t len);

@@ -102,6 +102,7 @@ int cmd_exec(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err)
 		return vs_error_set(err, ESRCH, "container not running: `%s` is %s", a.id,
 				    shim_status_name(c->status));
 	process = shim_exec_process_json(&a, c->bundle, &terminal, err);
+	shim_close_inherited(ctx);
 	if (process == NULL)
 		return -1;
 	if (terminal && a.detach && a.console_socket == NULL)

@@ -140,7 +140,8 @@ char *shim_exec_process_json(const struct shim_exec_args *a, const char *bundle,
 	size_t len;
 
 	if (a->process_file != NULL) {
-		if (vs_read_file(a->process_file, OCI_SPEC_MAX_SIZE, &text, &len, err) < 0)
+		/* As runc: any file, also a pipe or a memfd passed as /dev/fd/N. */
+		if (vs_read_stream(a->process_file, OCI_SPEC_MAX_SIZE, &text, &len, err) < 0)
 			return NULL;
 	} else {
 		if (a->n_args == 0) {

@@ -74,6 +74,13 @@ static void usage(FILE *out)
 		     "  --help                show this help\n");
 }
 
+void shim_close_inherited(const struct shim_ctx *ctx)
+{
+	if (ctx->log_fd > 3)
+		close_range(3, (unsigned int)ctx->log_fd - 1, 0);
+	close_range(ctx->log_fd >= 3 ? (unsigned int)ctx->log_fd + 1 : 3, ~0U, 0);
+}
+
 int shim_usage_error(struct vs_error **err, const char *verb)
 {
 	int i = verb_index(verb);
@@ -117,13 +124,6 @@ int main(int argc, char **argv)
 	FILE *log_file = NULL;
 	int c, status;
 
-	/*
-	 * Nothing inherited beyond stdio stays open: a monitor outlives its
-	 * caller and must not hold, say, containerd's shim socket.
-	 * (--preserve-fds is accepted and ignored: nothing crosses into a VM.)
-	 */
-	close_range(3, ~0U, 0);
-
 	/* "+": stop at the verb; its own options are its own. */
 	while ((c = getopt_long(argc, argv, "+r:l:dhv", options, NULL)) != -1) {
 		switch (c) {
@@ -165,11 +165,20 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	const char *verb = argv[optind];
+	int i = verb_index(verb);
+
+	/* exec reads --process /dev/fd/N first, then lets them go itself. */
+	ctx.log_fd = -1;
+	if (i < 0 || verbs[i].fn != cmd_exec)
+		shim_close_inherited(&ctx);
 	if (ctx.log_path != NULL) {
 		log_file = fopen(ctx.log_path, "ae");
 		if (log_file == NULL)
 			fprintf(stderr, "vshim: warning: cannot open log file `%s`\n",
 				ctx.log_path);
+		else
+			ctx.log_fd = fileno(log_file);
 	}
 	/*
 	 * create's stderr is the container's: its debug lines need --log.  With
@@ -180,8 +189,6 @@ int main(int argc, char **argv)
 		vs_log_set_output(log_file, log_file != NULL && ctx.log_json);
 	}
 
-	const char *verb = argv[optind];
-	int i = verb_index(verb);
 	if (i >= 0) {
 		/* The verb sees argv from its own name on, like a program of its own. */
 		int vargc = argc - optind;

@@ -12,6 +12,7 @@ struct shim_ctx {
 	bool log_json;
 	bool debug;
 	bool systemd_cgroup;
+	int log_fd; /* --log's descriptor, or -1 */
 };
 
 /* A verb: returns the process exit status, or -1 with err set. */
@@ -30,6 +31,15 @@ int cmd_list(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err)
 int cmd_features(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err);
 int cmd_spec(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err);
 int cmd_run(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err);
+
+/*
+ * Closes every descriptor inherited beyond stdio (but --log's): a monitor
+ * or an exec proxy outlives its caller and must not hold, say,
+ * containerd's shim socket.  (--preserve-fds is accepted and ignored:
+ * nothing crosses into a VM.)  main() calls it before any verb but exec,
+ * which first reads --process, perhaps /dev/fd/N.
+ */
+void shim_close_inherited(const struct shim_ctx *ctx);
 
 /* The error for a verb called wrongly, with its usage line; returns -1. */
 int shim_usage_error(struct vs_error **err, const char *verb);
