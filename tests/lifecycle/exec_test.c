@@ -155,6 +155,47 @@ Test(exec, stdio_status_and_options)
 	end(&c);
 }
 
+Test(exec, cap_additional_gids_user_and_no_new_privs_as_runc)
+{
+	struct lc_ctr c;
+	struct lc_res r;
+
+	lc_config(&t, &(struct lc_cfg){ .args = "[" H ",\"sleep\",\"100\"]",
+					.process = "\"capabilities\":{\"bounding\":[\"CAP_KILL\"],"
+						   "\"effective\":[\"CAP_KILL\"],"
+						   "\"permitted\":[\"CAP_KILL\"]}" });
+	lc_create_start(&t, &c, "ctr");
+
+	/* --cap: into the bounding, effective and permitted sets (CAP_KILL 5, CAP_NET_ADMIN 12). */
+	r = LC_RUN(&t, "exec", "--cap", "CAP_NET_ADMIN", "ctr", "sh", "-c",
+		   "/bin/vshim-testhelper caps | grep -E 'CapPrm|CapEff|CapBnd'");
+	lc_assert_ok(r, "exec --cap");
+	cr_assert_str_eq(r.out, "CapPrm:\t0000000000001020\nCapEff:\t0000000000001020\n"
+				"CapBnd:\t0000000000001020\n");
+	lc_res_free(&r);
+
+	/* -u UID keeps config.json's gid; -g adds groups. */
+	r = LC_RUN(&t, "exec", "-u", "1000", "-g", "20", "--additional-gids", "5", "ctr",
+		   "/bin/vshim-testhelper", "id");
+	lc_assert_ok(r, "exec -u -g");
+	cr_assert_str_eq(r.out, "uid=1000 gid=0 groups=5,20\n");
+	lc_res_free(&r);
+
+	r = LC_RUN(&t, "exec", "--no-new-privs", "ctr", "sh", "-c",
+		   "grep NoNewPrivs /proc/self/status");
+	lc_assert_ok(r, "exec --no-new-privs");
+	cr_assert_str_eq(r.out, "NoNewPrivs:\t1\n");
+	lc_res_free(&r);
+
+	r = LC_RUN(&t, "exec", "-g", "x1", "ctr", "true");
+	lc_assert_fails_with(r, "exec -g x1", "--additional-gids `x1`: must be a group id");
+	lc_res_free(&r);
+	r = LC_RUN(&t, "exec", "-u", "1000:", "ctr", "true");
+	lc_assert_fails_with(r, "exec -u 1000:", "--user `1000:`: must be UID or UID:GID");
+	lc_res_free(&r);
+	end(&c);
+}
+
 /* exec --process /dev/fd/3 with fd as descriptor 3: the process's stdout. */
 static char *exec_fd3(int fd)
 {
