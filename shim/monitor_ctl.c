@@ -209,7 +209,13 @@ static void serve_request(struct monitor *m, struct client *c, yajl_val req, int
 								   : PROTO_INIT_ID;
 		int signo = (int)ctl_get_int(req, "signal", SIGTERM);
 
-		if (proto_host_signal(m->host, &m->out, id, signo, NULL, &e) < 0)
+		if (signo == 0 && strcmp(op, "kill") == 0) {
+			/* Signal 0 asks whether the init is there, as kill(2) does. */
+			if (m->init_status < 0)
+				reply_ok(c);
+			else
+				ctl_send_error(c->fd, "container not running");
+		} else if (proto_host_signal(m->host, &m->out, id, signo, NULL, &e) < 0)
 			ctl_send_error(c->fd, e->msg);
 		else if (strcmp(op, "kill") == 0)
 			reply_ok(c);

@@ -155,6 +155,27 @@ Test(states, paused_delete_force)
 	lc_assert_clean(&t);
 }
 
+Test(states, kill_0_checks_and_kill_then_delete_at_once)
+{
+	struct lc_ctr c;
+
+	lc_config(&t, &(struct lc_cfg){ .args = LOOP });
+	lc_create(&t, &c, "c");
+	OK("kill", "c", "0");
+	OK("start", "c");
+	lc_wait_file(c.out, "started", 10000);
+	OK("kill", "c", "0");
+	OK("pause", "c");
+	OK("kill", "c", "0");
+	OK("resume", "c");
+
+	/* As with runc: the process is gone when kill returns, so delete needs no --force. */
+	OK("kill", "c", "KILL");
+	OK("delete", "c");
+	cr_assert_eq(lc_wait_monitor(&c, 10000), 128 + SIGKILL);
+	lc_assert_clean(&t);
+}
+
 Test(states, stopped)
 {
 	struct lc_ctr c;
@@ -171,6 +192,7 @@ Test(states, stopped)
 	REFUSED("", "c", "stopped", "start", "c");
 	REFUSED("container not running", "c", "stopped", "kill", "c", "KILL");
 	REFUSED("container not running", "c", "stopped", "kill", "c");
+	REFUSED("container not running", "c", "stopped", "kill", "c", "0");
 	REFUSED("container not running", "c", "stopped", "pause", "c");
 	REFUSED("container not running", "c", "stopped", "resume", "c");
 	REFUSED("container not running", "c", "stopped", "exec", "c", "/bin/true");
