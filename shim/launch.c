@@ -63,10 +63,14 @@ int shim_launch_parse(const char *verb, int argc, char **argv, struct shim_launc
 		case OPT_CONSOLE:
 			a->console_socket = optarg;
 			break;
+		case OPT_KEEP:
+			if (!run)
+				return shim_usage_error(err, verb);
+			a->keep = true;
+			break;
 		case OPT_NO_PIVOT: /* the container's root is always a mount of its own */
 		case OPT_NO_KEYRING:
 		case OPT_PRESERVE_FDS: /* descriptors cannot cross into a VM */
-		case OPT_KEEP:
 			break;
 		default:
 			return shim_usage_error(err, verb);

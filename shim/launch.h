@@ -20,6 +20,7 @@ struct shim_launch {
 	const char *pid_file;
 	const char *console_socket;
 	bool detach;
+	bool keep; /* run: the stopped container stays until delete */
 	const char *id;
 	/* filled by shim_launch_prepare() */
 	int tty; /* run in the foreground with process.terminal: the host terminal, or -1 */

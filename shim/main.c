@@ -40,7 +40,7 @@ static const struct {
 	{ "ps", cmd_ps, "[--format table|json] ID", "list the container's processes (guest pids)" },
 	{ "list", cmd_list, "[-q] [--format table|json]", "list the containers" },
 	{ "run", cmd_run,
-	  "[--bundle DIR] [--pid-file FILE] [--console-socket SOCKET] [--detach] ID",
+	  "[--bundle DIR] [--pid-file FILE] [--console-socket SOCKET] [--detach] [--keep] ID",
 	  "create and start a container, and wait for it" },
 	{ "spec", cmd_spec, "[--bundle DIR] [--rootless]",
 	  "write a config.json template for a container in a VM" },

@@ -2,8 +2,8 @@
 /*
  * vshim run: create and start a container, and wait for it.  This process
  * is its monitor, in the foreground (a terminal goes raw while it runs),
- * and the container is deleted when it ends.  run --detach is create and
- * start, returning once started.
+ * and the container is deleted when it ends (kept, stopped, with --keep).
+ * run --detach is create and start, returning once started.
  */
 #include <stdio.h>
 #include <termios.h>
@@ -38,8 +38,9 @@ static int run_foreground(struct shim_ctx *ctx, struct shim_launch *a, struct vs
 	status = monitor_run(&o, err);
 	if (tty)
 		tcsetattr(a->tty, TCSANOW, &saved);
-	/* The container is deleted with its run: poststop hooks, then its directory. */
-	shim_container_remove(a->dir, a->id, a->bundle, a->spec);
+	/* The container is deleted with its run (poststop hooks, then its directory), or kept. */
+	if (!a->keep)
+		shim_container_remove(a->dir, a->id, a->bundle, a->spec);
 	return status;
 }
 

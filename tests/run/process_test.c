@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -165,6 +166,37 @@ Test(process, env_duplicates_keep_the_last_and_an_empty_home_is_filled)
 	/* As runc: each name once with its last value; HOME from /etc/passwd, by uid. */
 	cr_assert_str_eq(r.out, "PATH=/bin\nA=2\nHOME=/home/user\n");
 	rt_result_free(&r);
+}
+
+/* `vshim --root ROOT ARGS` through the shell: its exit status, stdout in *out. */
+static int vshim_call(const char *args, char **out)
+{
+	cleanup_free char *cmd = vs_xasprintf("'%s' --root '%s' %s", rt_vshim_path(), t.root, args);
+	char buf[4096];
+	size_t n;
+	FILE *p = popen(cmd, "r");
+
+	cr_assert_not_null(p, "popen %s", cmd);
+	n = fread(buf, 1, sizeof(buf) - 1, p);
+	buf[n] = '\0';
+	*out = vs_xstrdup(buf);
+	return WEXITSTATUS(pclose(p));
+}
+
+Test(process, run_keep_leaves_the_stopped_container_until_delete)
+{
+	cleanup_free char *state = NULL, *deleted = NULL;
+	struct rt_result r;
+
+	rt_config(&t, &(struct rt_cfg){ .args = "[" H ",\"exit\",\"3\"]" });
+	r = rt_run(&t, &(struct rt_opts){ .extra = (const char *const[]){ "--keep", NULL },
+					  .keep = true });
+	cr_assert_eq(r.status, 3, "status %d; stderr: %s", r.status, r.err);
+	rt_result_free(&r);
+	cr_assert_eq(vshim_call("state ctr", &state), 0, "state after run --keep: %s", state);
+	cr_assert_not_null(strstr(state, "\"stopped\""), "state: %s", state);
+	cr_assert_eq(vshim_call("delete ctr", &deleted), 0, "delete: %s", deleted);
+	rt_assert_clean(&t, "ctr");
 }
 
 Test(process, cwd_is_set)
