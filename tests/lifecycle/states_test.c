@@ -176,6 +176,37 @@ Test(states, kill_0_checks_and_kill_then_delete_at_once)
 	lc_assert_clean(&t);
 }
 
+Test(states, ps_formats_and_ps_arguments)
+{
+	struct lc_ctr c;
+	struct lc_res r;
+
+	lc_config(&t, &(struct lc_cfg){ .args = "[" H ",\"sleep\",\"100\"]" });
+	lc_create_start(&t, &c, "c");
+	r = LC_RUN(&t, "ps", "--format", "json", "c");
+	lc_assert_ok(r, "ps --format json");
+	cr_assert_str_eq(r.out, "[1]\n");
+	lc_res_free(&r);
+	r = LC_RUN(&t, "ps", "--format", "table", "c");
+	lc_assert_ok(r, "ps --format table");
+	cr_assert_str_eq(r.out, "PID\n1\n");
+	lc_res_free(&r);
+
+	/* ps ARGS runs where the processes are; only theirs are kept (not the ps itself). */
+	r = LC_RUN(&t, "ps", "c", "-o", "pid,comm");
+	lc_assert_ok(r, "ps ID -o pid,comm");
+	cr_assert_str_eq(r.out, "PID   COMMAND\n    1 vshim-testhelpe\n");
+	lc_res_free(&r);
+	r = LC_RUN(&t, "ps", "c", "--", "-o", "comm");
+	lc_assert_ok(r, "ps ID -- -o comm");
+	cr_assert_str_eq(r.out, "COMMAND\n", "without a PID column no line is the container's");
+	lc_res_free(&r);
+
+	OK("delete", "--force", "c");
+	cr_assert_eq(lc_wait_monitor(&c, 10000), 128 + SIGKILL);
+	lc_assert_clean(&t);
+}
+
 Test(states, stopped)
 {
 	struct lc_ctr c;
@@ -196,7 +227,16 @@ Test(states, stopped)
 	REFUSED("container not running", "c", "stopped", "pause", "c");
 	REFUSED("container not running", "c", "stopped", "resume", "c");
 	REFUSED("container not running", "c", "stopped", "exec", "c", "/bin/true");
-	REFUSED("container not running", "c", "stopped", "ps", "c");
+	/* As runc: a stopped container has no processes; ps arguments have no ps to run. */
+	struct lc_res p = LC_RUN(&t, "ps", "--format", "json", "c");
+	lc_assert_ok(p, "ps --format json of a stopped container");
+	cr_assert_str_eq(p.out, "null\n");
+	lc_res_free(&p);
+	p = LC_RUN(&t, "ps", "c");
+	lc_assert_ok(p, "ps of a stopped container");
+	cr_assert_str_eq(p.out, "PID\n");
+	lc_res_free(&p);
+	REFUSED("container not running", "c", "stopped", "ps", "c", "-o", "pid");
 	OK("kill", "--all", "c", "KILL");
 	lc_assert_status(&t, "c", "stopped");
 

@@ -307,7 +307,7 @@ Test(units, verbs_on_a_stopped_record)
 	const char *const not_running[][5] = {
 		{ "kill", "gone", "KILL", NULL }, { "kill", "gone", NULL },
 		{ "pause", "gone", NULL },	  { "resume", "gone", NULL },
-		{ "ps", "gone", NULL },		  { "exec", "gone", "/bin/true", NULL },
+		{ "ps", "gone", "-ef", NULL },	  { "exec", "gone", "/bin/true", NULL },
 	};
 	for (size_t i = 0; i < VS_ARRAY_SIZE(not_running); i++) {
 		struct lc_res r = lc_run(&t, not_running[i]);
