@@ -282,6 +282,15 @@ Test(units, state_file_read_back)
 	cr_assert_not_null(strstr(r.out, "rec"));
 	cr_assert_not_null(strstr(r.out, "running"));
 	lc_res_free(&r);
+
+	/* In the order of their IDs (bytes, as runc sorts them), whatever the directory's order. */
+	static const char *const ids[] = { "zz", "B", "a-1", "a.0", "b" };
+	for (size_t i = 0; i < VS_ARRAY_SIZE(ids); i++)
+		write_record(ids[i], "running", getpid(), start, t.bundle);
+	r = LC_RUN(&t, "list", "-q");
+	lc_assert_ok(r, "list -q");
+	cr_assert_str_eq(r.out, "B\na-1\na.0\nb\nrec\nzz\n");
+	lc_res_free(&r);
 }
 
 Test(units, reused_or_dead_monitor_pid_reads_stopped)
