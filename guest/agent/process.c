@@ -345,21 +345,47 @@ void agent_process_signal(struct agent *a, const struct proto_request *req)
 	proto_guest_ok(&a->ch->out, req->tag, req->id);
 }
 
-void agent_process_resize(struct agent *a, const struct proto_request *req)
+/* The process of req when it has a terminal; otherwise the reply is ERROR ENOTTY. */
+static struct agent_process *with_terminal(struct agent *a, const struct proto_request *req)
 {
 	struct agent_process *p = agent_process_find(a, req->id);
-	cleanup_error struct vs_error *err = NULL;
 
 	if (p == NULL || !p->terminal || p->in_fd < 0) {
 		proto_guest_error(&a->ch->out, req->tag, req->id, ENOTTY, 0,
 				  "the process has no terminal");
-		return;
+		return NULL;
 	}
-	if (agent_pty_resize(p->in_fd, req->resize.rows, req->resize.cols, &err) < 0) {
+	return p;
+}
+
+/* OK, or ERROR with err when r < 0. */
+static void reply_done(struct agent *a, const struct proto_request *req, int r,
+		       const struct vs_error *err)
+{
+	if (r < 0)
 		proto_guest_error(&a->ch->out, req->tag, req->id, err->errnum, 0, err->msg);
-		return;
-	}
-	proto_guest_ok(&a->ch->out, req->tag, req->id);
+	else
+		proto_guest_ok(&a->ch->out, req->tag, req->id);
+}
+
+void agent_process_resize(struct agent *a, const struct proto_request *req)
+{
+	cleanup_error struct vs_error *err = NULL;
+	struct agent_process *p = with_terminal(a, req);
+
+	if (p != NULL)
+		reply_done(a, req,
+			   agent_pty_resize(p->in_fd, req->resize.rows, req->resize.cols, &err),
+			   err);
+}
+
+void agent_process_termios(struct agent *a, const struct proto_request *req)
+{
+	cleanup_error struct vs_error *err = NULL;
+	struct agent_process *p = with_terminal(a, req);
+
+	if (p != NULL)
+		reply_done(a, req, agent_pty_set_onlcr(p->in_fd, req->onlcr, &err), err);
 }
 
 void agent_process_reaped(struct agent *a, pid_t pid, int wstatus)

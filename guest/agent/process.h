@@ -95,9 +95,10 @@ struct agent_process *agent_process_find_pid(struct agent *a, pid_t pid);
 int agent_process_start(struct agent *a, struct agent_process *p, uint32_t tag,
 			struct vs_error **err);
 
-/* Requests about one process: SIGNAL (id > 0), RESIZE, STDIN, STDIN_CLOSE. */
+/* Requests about one process: SIGNAL (id > 0), RESIZE, TERMIOS, STDIN, STDIN_CLOSE. */
 void agent_process_signal(struct agent *a, const struct proto_request *req);
 void agent_process_resize(struct agent *a, const struct proto_request *req);
+void agent_process_termios(struct agent *a, const struct proto_request *req);
 void agent_process_stdin(struct agent *a, const struct proto_request *req);
 
 /* A child ended (from waitpid); children the agent did not start are ignored. */

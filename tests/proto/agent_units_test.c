@@ -388,6 +388,24 @@ Test(pty, open_resize_and_eof)
 	close(slave);
 }
 
+Test(pty, onlcr_set_through_the_master)
+{
+	char buf[16];
+	int master, slave;
+
+	cr_assert_eq(agent_pty_open(getuid(), 0, 0, &master, &slave, NULL), 0);
+	cr_assert_eq(agent_pty_set_onlcr(master, false, NULL), 0);
+	cr_assert_eq(write(slave, "a\n", 2), 2);
+	cr_assert_eq(read(master, buf, sizeof(buf)), 2, "\\n untranslated");
+	cr_assert_eq(memcmp(buf, "a\n", 2), 0);
+	cr_assert_eq(agent_pty_set_onlcr(master, true, NULL), 0);
+	cr_assert_eq(write(slave, "b\n", 2), 2);
+	cr_assert_eq(read(master, buf, sizeof(buf)), 3, "\\n as CR-NL");
+	cr_assert_eq(memcmp(buf, "b\r\n", 3), 0);
+	close(master);
+	close(slave);
+}
+
 Test(security, seccomp_filter_builds_with_arguments)
 {
 	char *names[] = { "personality", NULL };

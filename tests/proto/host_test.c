@@ -632,6 +632,8 @@ Test(host, requests_about_unknown_processes_are_refused_locally)
 	vs_error_release(&err);
 	cr_assert_eq(proto_host_resize(h, &req, 4, 24, 80, NULL, &err), -1);
 	vs_error_release(&err);
+	cr_assert_eq(proto_host_termios(h, &req, 4, false, NULL, &err), -1);
+	vs_error_release(&err);
 	cr_assert_eq(proto_host_signal(h, &req, 0, 65, NULL, &err), -1);
 	vs_error_release(&err);
 	cr_assert_eq(proto_host_start(h, &req, NULL, &err), -1);
