@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "common/cleanup.h"
@@ -140,16 +139,8 @@ int cmd_exec(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err)
 	if (terminal && a.detach && a.console_socket == NULL)
 		return vs_error_set(
 		    err, EINVAL, "exec: a detached process with a terminal needs --console-socket");
-	if (!a.detach) {
-		int status = shim_exec_proxy(c, &a, process, terminal, -1, err);
-
-		/* Like run: 127 when the program is missing, 126 when it cannot run, and why. */
-		if (status < 0 && *err != NULL &&
-		    ((*err)->errnum == 126 || (*err)->errnum == 127)) {
-			fprintf(stderr, "vshim: %s\n", (*err)->msg);
-			return (*err)->errnum;
-		}
-		return status;
-	}
+	/* main() exits 127 when the program is missing, 126 when it cannot run, as runc. */
+	if (!a.detach)
+		return shim_exec_proxy(c, &a, process, terminal, -1, err);
 	return shim_exec_proxy_detached(c, &a, process, terminal, err);
 }

@@ -203,7 +203,10 @@ int main(int argc, char **argv)
 		status = verbs[i].fn(&ctx, vargc, vargv, &err);
 		if (status < 0) {
 			report(&ctx, log_file, err ? err->msg : "unknown error");
-			status = 1;
+			/* A process that cannot start: 127 not found, 126 not executable, as runc.
+			 */
+			status =
+			    err && (err->errnum == 126 || err->errnum == 127) ? err->errnum : 1;
 		}
 		vs_error_free(err);
 		if (log_file)

@@ -5,7 +5,6 @@
  * and the container is deleted when it ends (kept, stopped, with --keep).
  * run --detach is create and start, returning once started.
  */
-#include <stdio.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -56,10 +55,5 @@ int cmd_run(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err)
 	else
 		status = -1;
 	shim_launch_clear(&a);
-	/* A process that cannot start exits like runc's: 127 not found, 126 not executable. */
-	if (status < 0 && *err != NULL && ((*err)->errnum == 126 || (*err)->errnum == 127)) {
-		fprintf(stderr, "vshim: %s\n", (*err)->msg);
-		return (*err)->errnum;
-	}
 	return status;
 }

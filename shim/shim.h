@@ -15,7 +15,11 @@ struct shim_ctx {
 	int log_fd; /* --log's descriptor, or -1 */
 };
 
-/* A verb: returns the process exit status, or -1 with err set. */
+/*
+ * A verb: returns the process exit status, or -1 with err set; main()
+ * reports err (stderr, --log) and exits 1, or err->errnum when it is 126 or
+ * 127 (a process that cannot start, as runc's run and exec exit).
+ */
 typedef int (*shim_verb_fn)(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err);
 
 int cmd_create(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err);
