@@ -523,6 +523,17 @@ Test(units, features)
 	cr_assert_eq(hooks->u.array.len, VS_ARRAY_SIZE(want));
 	for (size_t i = 0; i < VS_ARRAY_SIZE(want); i++)
 		cr_assert_str_eq(YAJL_GET_STRING(hooks->u.array.values[i]), want[i]);
+	/* Every annotation the VM takes, with what it takes. */
+	static const char *const annotations[] = { "memory",  "vcpus",	  "kernel",   "accel",
+						   "machine", "tb-cache", "hugepages" };
+	for (size_t i = 0; i < VS_ARRAY_SIZE(annotations); i++) {
+		cleanup_free char *key = vs_xasprintf("io.vshim.%s", annotations[i]);
+		const char *path[] = { "annotations", key, NULL };
+		yajl_val what = yajl_tree_get(v, path, yajl_t_string);
+
+		cr_assert(what != NULL && YAJL_GET_STRING(what)[0] != '\0',
+			  "features lacks the annotation %s:\n%s", key, r.out);
+	}
 	yajl_tree_free(v);
 	lc_res_free(&r);
 }
