@@ -3,6 +3,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "common/error.h"
 
@@ -45,5 +46,23 @@ int cmd_run(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err);
  */
 void shim_close_inherited(const struct shim_ctx *ctx);
 
+/* --version: vshim's, the commit, the runtime spec, the QEMU and guest kernel it runs. */
+int shim_version(void);
+
+/* The verbs (help.c): main() dispatches through their table. */
+struct shim_verb {
+	const char *name;
+	shim_verb_fn fn;
+	const char *args;    /* the usage line after the verb */
+	const char *summary; /* one sentence */
+	const char *flags;   /* a line per flag, or "" */
+};
+
+/* The verb called name, or NULL. */
+const struct shim_verb *shim_verb_find(const char *name);
+/* `vshim --help`: the verbs and the global options. */
+void shim_usage(FILE *out);
+/* `vshim VERB --help`, `vshim help VERB`: its usage, summary and flags. */
+void shim_verb_help(const struct shim_verb *v, FILE *out);
 /* The error for a verb called wrongly, with its usage line; returns -1. */
 int shim_usage_error(struct vs_error **err, const char *verb);

@@ -227,12 +227,55 @@ Test(units, usage_errors)
 	assert_root_empty();
 }
 
+Test(units, help_of_every_verb)
+{
+	static const char *const verbs[][3] = {
+		{ "create", "--bundle DIR, -b DIR", "--console-socket SOCKET" },
+		{ "kill", "--all, -a", "0 checks" },
+		{ "delete", "--force, -f", "" },
+		{ "exec", "--additional-gids GID, -g GID", "--cap CAP, -c CAP" },
+		{ "ps", "--format FORMAT, -f FORMAT", "PS-ARGS" },
+		{ "list", "--quiet, -q", "" },
+		{ "run", "--keep", "--detach, -d" },
+		{ "spec", "--rootless", "" },
+		{ "start", "Usage: vshim start ID", "" },
+	};
+
+	for (size_t i = 0; i < VS_ARRAY_SIZE(verbs); i++) {
+		struct lc_res a = LC_RUN(&t, verbs[i][0], "--help");
+		struct lc_res b = LC_RUN(&t, "help", verbs[i][0]);
+
+		lc_assert_ok(a, "VERB --help");
+		lc_assert_ok(b, "help VERB");
+		cr_assert_str_eq(a.out, b.out, "vshim %s --help and vshim help %s differ",
+				 verbs[i][0], verbs[i][0]);
+		for (int k = 1; k < 3; k++)
+			cr_assert_not_null(strstr(a.out, verbs[i][k]), "no \"%s\" in:\n%s",
+					   verbs[i][k], a.out);
+		lc_res_free(&a);
+		lc_res_free(&b);
+	}
+	struct lc_res r = LC_RUN(&t, "help");
+	lc_assert_ok(r, "help");
+	cr_assert_not_null(strstr(r.out, "Commands:"), "%s", r.out);
+	cr_assert_not_null(strstr(r.out, "  features "), "%s", r.out);
+	lc_res_free(&r);
+	r = LC_RUN(&t, "help", "frobnicate");
+	lc_assert_fails_with(r, "help frobnicate", "help: unknown command `frobnicate`");
+	lc_res_free(&r);
+}
+
 Test(units, version_and_accepted_global_flags)
 {
 	struct lc_res r = LC_RUN(&t, "--version");
 
 	lc_assert_ok(r, "--version");
 	cr_assert_eq(strncmp(r.out, "vshim version ", 14), 0, "first line: %s", r.out);
+	/* runc's shape, then what a container runs on. */
+	const char *lines[] = { "\ncommit: ", "\nspec: 1.2.0\n", "\nqemu: 7.", "\nkernel: 6." };
+	for (size_t i = 0; i < VS_ARRAY_SIZE(lines); i++)
+		cr_assert_not_null(strstr(r.out, lines[i]), "no \"%s\" in:\n%s", lines[i] + 1,
+				   r.out);
 	lc_res_free(&r);
 
 	/* What go-runc and conmon put before the verb. */
