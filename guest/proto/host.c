@@ -556,7 +556,8 @@ static int decode_output(struct proto_host *h, struct proto_host_msg *m, struct 
 {
 	struct hproc *p = find_proc(h, m->id);
 
-	if (p == NULL || p->state != HP_RUNNING)
+	/* A started init writes from its execve on; START is answered once it has settled. */
+	if (p == NULL || (p->state != HP_RUNNING && p->state != HP_STARTING))
 		return bad(err, "agent message %s for process %u, which is not running",
 			   proto_type_name(m->type), m->id);
 	m->output.data = m->frame.payload;

@@ -207,6 +207,27 @@ Test(states, ps_formats_and_ps_arguments)
 	lc_assert_clean(&t);
 }
 
+Test(states, signal_right_after_start_is_not_dropped)
+{
+	struct lc_ctr c;
+
+	/*
+	 * The init is its pid namespace's: a signal it has no handler for yet is
+	 * dropped.  start returns once it has set itself up (here, after a
+	 * moment of work), so the trap is there for a TERM sent at once.
+	 */
+	lc_config(&t,
+		  &(struct lc_cfg){
+		      .args = "[\"sh\",\"-c\",\"i=0; while [ $i -lt 10000 ]; do i=$((i+1)); done; "
+			      "trap 'exit 42' TERM; while :; do sleep 0.1; done\"]" });
+	lc_create(&t, &c, "c");
+	OK("start", "c");
+	OK("kill", "c", "TERM");
+	cr_assert_eq(lc_wait_monitor(&c, 15000), 42, "the TERM sent right after start was lost");
+	OK("delete", "c");
+	lc_assert_clean(&t);
+}
+
 Test(states, stopped)
 {
 	struct lc_ctr c;
