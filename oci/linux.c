@@ -4,6 +4,7 @@
  */
 #include <sched.h>
 #include <stdlib.h>
+#include <sys/personality.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -295,6 +296,37 @@ static int parse_propagation(yajl_val obj, const char *parent, struct oci_linux 
 	return vs_error_set(err, 0, "%s: unknown propagation \"%s\"", path, l->rootfs_propagation);
 }
 
+/* linux.personality: the execution domain; its flags are accepted and left, as runc does. */
+static int parse_personality(yajl_val obj, const char *parent, struct oci_linux *l,
+			     struct vs_error **err)
+{
+	static const struct {
+		const char *name;
+		unsigned long persona;
+	} domains[] = { { "LINUX", PER_LINUX }, { "LINUX32", PER_LINUX32 } };
+	cleanup_free char *path = oci_json_path(parent, "personality");
+	cleanup_free char *domain = NULL;
+	char **flags = NULL;
+	size_t n_flags = 0;
+	yajl_val p;
+	int r = oci_json_get_object(obj, parent, "personality", false, &p, err);
+
+	if (r <= 0)
+		return r;
+	if (oci_json_get_string(p, path, "domain", true, &domain, err) < 0 ||
+	    oci_json_get_strv(p, path, "flags", false, &flags, &n_flags, err) < 0)
+		return -1;
+	oci_json_strv_free(flags, n_flags);
+	for (size_t i = 0; i < VS_ARRAY_SIZE(domains); i++) {
+		if (strcmp(domains[i].name, domain) == 0) {
+			l->has_personality = true;
+			l->personality = domains[i].persona;
+			return 0;
+		}
+	}
+	return vs_error_set(err, 0, "%s.domain: unknown personality domain \"%s\"", path, domain);
+}
+
 static int parse_seccomp(yajl_val obj, const char *parent, struct oci_linux *l,
 			 struct vs_error **err)
 {
@@ -330,7 +362,7 @@ int oci_linux_from_json(yajl_val obj, const char *path, struct oci_linux *l, str
 	r = parse_paths(obj, path, "readonlyPaths", &l->readonly_paths, &l->n_readonly_paths, err);
 	if (r < 0)
 		return -1;
-	if (parse_propagation(obj, path, l, err) < 0 ||
+	if (parse_propagation(obj, path, l, err) < 0 || parse_personality(obj, path, l, err) < 0 ||
 	    oci_json_get_string(obj, path, "mountLabel", false, &l->mount_label, err) < 0)
 		return -1;
 	return 0;

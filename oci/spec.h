@@ -182,6 +182,8 @@ struct oci_linux {
 	size_t n_readonly_paths;
 	char *rootfs_propagation;
 	char *mount_label;
+	bool has_personality;
+	unsigned long personality; /* PER_LINUX or PER_LINUX32 */
 };
 
 struct oci_annotation {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -175,6 +176,10 @@ _Noreturn void agent_child_run(const struct agent_child *c)
 		fail(c, 0, err);
 	if (!c->is_init && agent_ns_join(&c->ctr->ns, &err) < 0)
 		fail(c, 0, err);
+	/* linux.personality, as runc sets it for the init and for every exec. */
+	if (spec->linux_ != NULL && spec->linux_->has_personality &&
+	    personality(spec->linux_->personality) < 0)
+		fail_errno(c, "cannot set linux.personality");
 	if (p->terminal) {
 		if (agent_pty_open(p->user.uid, p->console_height, p->console_width, &master,
 				   &slave, &err) < 0 ||

@@ -385,6 +385,18 @@ Test(config, ambient_capabilities_for_a_non_root_user)
 	rt_result_free(&r);
 }
 
+Test(config, personality_linux32)
+{
+	struct rt_result r = run_ok(&(struct rt_cfg){
+	    .args = SH("set -- $(" HELPER " uname); echo $4"),
+	    .linux_ = "\"personality\":{\"domain\":\"LINUX32\",\"flags\":[]}",
+	});
+
+	/* As uname -m says under linux32. */
+	cr_assert_str_eq(r.out, "i686\n");
+	rt_result_free(&r);
+}
+
 Test(config, ambient_capabilities_outside_inheritable_are_left_out)
 {
 	/* buildah's spec: ambient capabilities that are not inheritable (runc and crun run it). */
