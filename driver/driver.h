@@ -105,3 +105,5 @@ enum drv_accel drv_domain_accel(const struct drv_domain *dom);
 /* The pty QEMU allocated for <serial type='pty'>, or NULL. */
 const char *drv_domain_serial_pty(const struct drv_domain *dom);
 const char *drv_end_reason_name(enum drv_end_reason reason);
+/* The QEMU a domain without <emulator> runs. */
+const char *drv_default_emulator(void);

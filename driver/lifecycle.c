@@ -180,7 +180,7 @@ static int open_log(struct drv_domain *dom, const struct vs_strv *argv, struct v
 	return fd;
 }
 
-static const char *default_emulator(void)
+const char *drv_default_emulator(void)
 {
 	static const char *const candidates[] = { "/usr/bin/qemu-system-x86_64",
 						  "/usr/local/bin/qemu-system-x86_64" };
@@ -342,7 +342,7 @@ static int spawn_qemu(struct drv_domain *dom, struct vs_error **err)
 	for (size_t i = 0; i < def->n_channels; i++)
 		channel_fds[i] = 4 + (int)i;
 	struct drv_command_ctx ctx = {
-		.emulator = def->emulator ? def->emulator : default_emulator(),
+		.emulator = def->emulator ? def->emulator : drv_default_emulator(),
 		.accel = dom->accel,
 		.qmp_fd = 3,
 		.channel_fds = channel_fds,

@@ -27,6 +27,17 @@ const char *const oci_annotation_names[] = {
 	"memory", "vcpus", "kernel", "accel", "machine", "tb-cache", "hugepages",
 };
 const size_t oci_annotation_count = VS_ARRAY_SIZE(oci_annotation_names);
+const char *const oci_annotation_help[] = {
+	"guest memory in MiB",
+	"number of vCPUs",
+	"guest kernel (vmlinux) path, under a directory vshim.conf allows",
+	"auto, kvm or tcg",
+	"microvm or q35",
+	"TCG translation cache in MiB",
+	"auto, on or off: transparent huge pages for guest memory",
+};
+_Static_assert(VS_ARRAY_SIZE(oci_annotation_help) == VS_ARRAY_SIZE(oci_annotation_names),
+	       "every annotation has its help");
 
 const char *oci_annotation_name(enum oci_vm_annotation a)
 {

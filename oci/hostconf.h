@@ -38,6 +38,8 @@ enum oci_vm_annotation {
 /* The short names used in [annotations] allow, in bit order: "memory", ... */
 extern const char *const oci_annotation_names[];
 extern const size_t oci_annotation_count;
+/* What each takes, in the same order (`vshim features`). */
+extern const char *const oci_annotation_help[];
 
 struct oci_hostconf {
 	char *path; /* the file read; NULL: the built-in defaults */

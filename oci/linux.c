@@ -2,10 +2,14 @@
 /*
  * config.json's `linux` object, but for seccomp (seccomp.c).
  */
+#include <sched.h>
 #include <stdlib.h>
+#include <sys/personality.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/ns.h"
 #include "common/util.h"
 #include "oci/parse.h"
 
@@ -22,6 +26,31 @@ const char *oci_linux_ns_name(enum oci_ns_type type)
 	if ((size_t)type >= VS_ARRAY_SIZE(ns_names))
 		return NULL;
 	return ns_names[type];
+}
+
+int oci_linux_check_namespaces(const struct oci_spec *spec, const char *source,
+			       struct vs_error **err)
+{
+	static const int clone_flags[] = {
+		[OCI_NS_PID] = CLONE_NEWPID,	   [OCI_NS_NETWORK] = CLONE_NEWNET,
+		[OCI_NS_MOUNT] = CLONE_NEWNS,	   [OCI_NS_IPC] = CLONE_NEWIPC,
+		[OCI_NS_UTS] = CLONE_NEWUTS,	   [OCI_NS_USER] = CLONE_NEWUSER,
+		[OCI_NS_CGROUP] = CLONE_NEWCGROUP, [OCI_NS_TIME] = CLONE_NEWTIME,
+	};
+	const struct oci_linux *l = spec->linux_;
+
+	for (size_t i = 0; l != NULL && i < l->n_namespaces; i++) {
+		const struct oci_namespace *ns = &l->namespaces[i];
+		int fd;
+
+		if (ns->path == NULL)
+			continue;
+		fd = vs_ns_open(ns->path, clone_flags[ns->type], err);
+		if (fd < 0)
+			return vs_error_prefix(err, "%s: linux.namespaces[%zu].path", source, i);
+		close(fd);
+	}
+	return 0;
 }
 
 static int ns_from_name(const char *name)
@@ -267,6 +296,37 @@ static int parse_propagation(yajl_val obj, const char *parent, struct oci_linux 
 	return vs_error_set(err, 0, "%s: unknown propagation \"%s\"", path, l->rootfs_propagation);
 }
 
+/* linux.personality: the execution domain; its flags are accepted and left, as runc does. */
+static int parse_personality(yajl_val obj, const char *parent, struct oci_linux *l,
+			     struct vs_error **err)
+{
+	static const struct {
+		const char *name;
+		unsigned long persona;
+	} domains[] = { { "LINUX", PER_LINUX }, { "LINUX32", PER_LINUX32 } };
+	cleanup_free char *path = oci_json_path(parent, "personality");
+	cleanup_free char *domain = NULL;
+	char **flags = NULL;
+	size_t n_flags = 0;
+	yajl_val p;
+	int r = oci_json_get_object(obj, parent, "personality", false, &p, err);
+
+	if (r <= 0)
+		return r;
+	if (oci_json_get_string(p, path, "domain", true, &domain, err) < 0 ||
+	    oci_json_get_strv(p, path, "flags", false, &flags, &n_flags, err) < 0)
+		return -1;
+	oci_json_strv_free(flags, n_flags);
+	for (size_t i = 0; i < VS_ARRAY_SIZE(domains); i++) {
+		if (strcmp(domains[i].name, domain) == 0) {
+			l->has_personality = true;
+			l->personality = domains[i].persona;
+			return 0;
+		}
+	}
+	return vs_error_set(err, 0, "%s.domain: unknown personality domain \"%s\"", path, domain);
+}
+
 static int parse_seccomp(yajl_val obj, const char *parent, struct oci_linux *l,
 			 struct vs_error **err)
 {
@@ -302,7 +362,7 @@ int oci_linux_from_json(yajl_val obj, const char *path, struct oci_linux *l, str
 	r = parse_paths(obj, path, "readonlyPaths", &l->readonly_paths, &l->n_readonly_paths, err);
 	if (r < 0)
 		return -1;
-	if (parse_propagation(obj, path, l, err) < 0 ||
+	if (parse_propagation(obj, path, l, err) < 0 || parse_personality(obj, path, l, err) < 0 ||
 	    oci_json_get_string(obj, path, "mountLabel", false, &l->mount_label, err) < 0)
 		return -1;
 	return 0;

@@ -182,6 +182,8 @@ struct oci_linux {
 	size_t n_readonly_paths;
 	char *rootfs_propagation;
 	char *mount_label;
+	bool has_personality;
+	unsigned long personality; /* PER_LINUX or PER_LINUX32 */
 };
 
 struct oci_annotation {
@@ -244,6 +246,15 @@ const char *oci_spec_annotation(const struct oci_spec *spec, const char *key);
  * trailing slash; ".." is kept.  A new string.
  */
 char *oci_spec_path_in_bundle(const char *bundle, const char *path);
+
+/*
+ * On the host, at create: every linux.namespaces[].path opens as a namespace
+ * of its entry's type (runc and crun fail at create on `/proc/X/ns/ipc` as a
+ * network namespace: their setns() names the type).  Errors start with
+ * source, the file.
+ */
+int oci_linux_check_namespaces(const struct oci_spec *spec, const char *source,
+			       struct vs_error **err);
 
 /* Names as config.json spells them: "createRuntime", "network"; NULL when out of range. */
 const char *oci_spec_hook_name(enum oci_hook_kind kind);

@@ -6,26 +6,13 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
 #include "common/util.h"
 #include "shim/ctl.h"
 #include "shim/verb.h"
-
-/* Waits up to timeout_ms for process pid (not a child) to end. */
-static bool wait_gone(pid_t pid, unsigned long long start, int timeout_ms)
-{
-	cleanup_close int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-
-	if (pidfd < 0 || !vs_proc_alive(pid, start))
-		return !vs_proc_alive(pid, start);
-	struct pollfd p = { .fd = pidfd, .events = POLLIN };
-	return poll(&p, 1, timeout_ms) == 1 || !vs_proc_alive(pid, start);
-}
 
 int cmd_delete(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err)
 {
@@ -74,21 +61,21 @@ int cmd_delete(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **er
 		/* No control socket yet: only the monitor's end stops a creation. */
 		if (vs_proc_alive(c->pid, c->pid_start))
 			kill(c->pid, SIGKILL);
-		wait_gone(c->pid, c->pid_start, 5000);
+		shim_verb_wait_gone(c->pid, c->pid_start, 5000);
 	} else if (c->status != SHIM_STOPPED) {
 		yajl_gen req = proto_json_begin();
 
 		ctl_put_str(req, "op", "destroy");
 		yajl_tree_free(ctl_call(c->dir, id, req, NULL, 0, NULL, &e));
 		/* The monitor tears the VM down and exits; one that hangs is killed. */
-		if (!wait_gone(c->pid, c->pid_start, 10000) &&
+		if (!shim_verb_wait_gone(c->pid, c->pid_start, 10000) &&
 		    vs_proc_alive(c->pid, c->pid_start)) {
 			kill(c->pid, SIGKILL);
-			wait_gone(c->pid, c->pid_start, 5000);
+			shim_verb_wait_gone(c->pid, c->pid_start, 5000);
 		}
 	} else if (c->pid > 0 && c->pid_start != 0) {
 		/* "stopped" is written before the VM is gone: wait for the monitor's end. */
-		wait_gone(c->pid, c->pid_start, 10000);
+		shim_verb_wait_gone(c->pid, c->pid_start, 10000);
 	}
 	shim_container_remove(c->dir, id, c->bundle, NULL);
 	return 0;

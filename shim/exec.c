@@ -7,18 +7,39 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <stdio.h>
+#include <stdlib.h>
 
 #include "common/cleanup.h"
 #include "shim/container.h"
 #include "shim/exec.h"
+
+/* One more --env or --cap. */
+static int append(const char **list, size_t *n, const char *value, struct vs_error **err)
+{
+	if (*n == SHIM_EXEC_MAX_LIST)
+		return vs_error_set(err, E2BIG, "exec: more than %d --env or --cap",
+				    SHIM_EXEC_MAX_LIST);
+	list[(*n)++] = value;
+	return 0;
+}
+
+/* An --additional-gids value: a group id. */
+static int parse_gid(const char *s, unsigned long long *gid, struct vs_error **err)
+{
+	char *end;
+
+	errno = 0;
+	*gid = strtoull(s, &end, 10);
+	if (s[0] < '0' || s[0] > '9' || *end != '\0' || errno != 0 || *gid > 4294967294ull)
+		return vs_error_set(err, EINVAL, "--additional-gids `%s`: must be a group id", s);
+	return 0;
+}
 
 static int parse(int argc, char **argv, struct shim_exec_args *a, struct vs_error **err)
 {
 	enum {
 		OPT_CONSOLE = 256,
 		OPT_NO_NEW_PRIVS,
-		OPT_CAP,
 		OPT_PRESERVE,
 		OPT_LABEL
 	};
@@ -32,7 +53,8 @@ static int parse(int argc, char **argv, struct shim_exec_args *a, struct vs_erro
 		{ "env", required_argument, NULL, 'e' },
 		{ "user", required_argument, NULL, 'u' },
 		{ "no-new-privs", no_argument, NULL, OPT_NO_NEW_PRIVS },
-		{ "cap", required_argument, NULL, OPT_CAP },
+		{ "cap", required_argument, NULL, 'c' },
+		{ "additional-gids", required_argument, NULL, 'g' },
 		{ "preserve-fds", required_argument, NULL, OPT_PRESERVE },
 		{ "process-label", required_argument, NULL, OPT_LABEL },
 		{ "apparmor", required_argument, NULL, OPT_LABEL },
@@ -40,7 +62,7 @@ static int parse(int argc, char **argv, struct shim_exec_args *a, struct vs_erro
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+p:dtw:e:u:", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+p:dtw:e:u:c:g:", options, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			a->process_file = optarg;
@@ -61,16 +83,25 @@ static int parse(int argc, char **argv, struct shim_exec_args *a, struct vs_erro
 			a->cwd = optarg;
 			break;
 		case 'e':
-			if (a->n_env == SHIM_EXEC_MAX_ENV)
-				return vs_error_set(err, E2BIG, "exec: more than %d --env",
-						    SHIM_EXEC_MAX_ENV);
-			a->env[a->n_env++] = optarg;
+		case 'c':
+			if (append(c == 'e' ? a->env : a->caps, c == 'e' ? &a->n_env : &a->n_caps,
+				   optarg, err) < 0)
+				return -1;
+			break;
+		case 'g':
+			if (a->n_gids == SHIM_EXEC_MAX_LIST)
+				return vs_error_set(err, E2BIG,
+						    "exec: more than %d --additional-gids",
+						    SHIM_EXEC_MAX_LIST);
+			if (parse_gid(optarg, &a->gids[a->n_gids++], err) < 0)
+				return -1;
 			break;
 		case 'u':
 			a->user = optarg;
 			break;
 		case OPT_NO_NEW_PRIVS:
-		case OPT_CAP:
+			a->no_new_privs = true;
+			break;
 		case OPT_PRESERVE:
 		case OPT_LABEL:
 			break;
@@ -102,21 +133,14 @@ int cmd_exec(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err)
 		return vs_error_set(err, ESRCH, "container not running: `%s` is %s", a.id,
 				    shim_status_name(c->status));
 	process = shim_exec_process_json(&a, c->dir, &terminal, err);
+	shim_close_inherited(ctx);
 	if (process == NULL)
 		return -1;
 	if (terminal && a.detach && a.console_socket == NULL)
 		return vs_error_set(
 		    err, EINVAL, "exec: a detached process with a terminal needs --console-socket");
-	if (!a.detach) {
-		int status = shim_exec_proxy(c, &a, process, terminal, -1, err);
-
-		/* Like run: 127 when the program is missing, 126 when it cannot run, and why. */
-		if (status < 0 && *err != NULL &&
-		    ((*err)->errnum == 126 || (*err)->errnum == 127)) {
-			fprintf(stderr, "vshim: %s\n", (*err)->msg);
-			return (*err)->errnum;
-		}
-		return status;
-	}
+	/* main() exits 127 when the program is missing, 126 when it cannot run, as runc. */
+	if (!a.detach)
+		return shim_exec_proxy(c, &a, process, terminal, -1, err);
 	return shim_exec_proxy_detached(c, &a, process, terminal, err);
 }

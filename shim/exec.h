@@ -12,14 +12,19 @@
 #include "common/error.h"
 #include "shim/container.h"
 
-#define SHIM_EXEC_MAX_ENV 256
+/* How many --env, --cap and --additional-gids exec takes. */
+#define SHIM_EXEC_MAX_LIST 256
 
 /* exec's command line. */
 struct shim_exec_args {
 	const char *process_file, *pid_file, *console_socket, *cwd, *user;
-	const char *env[SHIM_EXEC_MAX_ENV];
+	const char *env[SHIM_EXEC_MAX_LIST];
 	size_t n_env;
-	bool detach, tty;
+	const char *caps[SHIM_EXEC_MAX_LIST];
+	size_t n_caps;
+	unsigned long long gids[SHIM_EXEC_MAX_LIST];
+	size_t n_gids;
+	bool detach, tty, no_new_privs;
 	const char *id;
 	char **args;
 	int n_args;

@@ -67,6 +67,7 @@ int shim_exec_proxy(const struct shim_container *c, const struct shim_exec_args 
 	ctl_put_str(req, "op", "exec");
 	ctl_put_str(req, "process", process);
 	proto_json_put_bool(req, "tty", tty >= 0);
+	proto_json_put_bool(req, "console", console >= 0);
 	yajl_val reply = ctl_call(c->dir, c->id, req, fds, 3, &sock, err);
 	if (reply == NULL)
 		return -1;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <sys/capability.h>
 
+#include "oci/hostconf.h"
 #include "shim/shim.h"
 
 static const char features_json[] =
@@ -26,12 +27,7 @@ static const char features_json[] =
     "    \"apparmor\": { \"enabled\": false },\n"
     "    \"selinux\": { \"enabled\": false }\n"
     "  },\n"
-    "  \"annotations\": {\n"
-    "    \"io.vshim.memory\": \"guest memory in MiB\",\n"
-    "    \"io.vshim.vcpus\": \"number of vCPUs\",\n"
-    "    \"io.vshim.kernel\": \"guest kernel (vmlinux) path\",\n"
-    "    \"io.vshim.accel\": \"auto, kvm or tcg\",\n"
-    "    \"io.vshim.machine\": \"microvm or q35\"\n"
+    "  \"annotations\": {\n%s"
     "  }\n"
     "}\n";
 
@@ -52,6 +48,14 @@ int cmd_features(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **
 					 c ? ", " : "", name ? name : "");
 		cap_free(name);
 	}
-	printf(features_json, caps);
+	char anns[4096] = "";
+	used = 0;
+	/* Every one the VM takes (oci/hostconf.c), whether vshim.conf allows it or not. */
+	for (size_t i = 0; i < oci_annotation_count && used < sizeof(anns); i++)
+		used += (size_t)snprintf(anns + used, sizeof(anns) - used,
+					 "    \"io.vshim.%s\": \"%s\"%s\n", oci_annotation_names[i],
+					 oci_annotation_help[i],
+					 i + 1 < oci_annotation_count ? "," : "");
+	printf(features_json, caps, anns);
 	return 0;
 }

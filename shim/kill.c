@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * vshim kill: a signal (TERM unless given as 9, KILL or SIGKILL) for the
- * container's init, or with --all for all its processes.
+ * container's init, or with --all for all its processes; signal 0 only
+ * checks that the container runs.  After SIGKILL it returns once the
+ * container is stopped (within a few seconds), as runc's does.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -14,14 +16,21 @@
 #include "shim/ctl.h"
 #include "shim/verb.h"
 
-/* "9", "KILL" or "SIGKILL". */
+/*
+ * How long kill of SIGKILL waits for the container to be stopped: with runc
+ * the process is gone when kill returns, and `kill ID KILL; delete ID`
+ * must work.
+ */
+#define KILL_WAIT_MS 5000
+
+/* "9", "KILL" or "SIGKILL"; "0" checks that the container runs. */
 static int parse_signal(const char *s)
 {
 	char *end;
 	long n = strtol(s, &end, 10);
 
 	if (*s != '\0' && *end == '\0')
-		return n >= 1 && n <= 64 ? (int)n : -1;
+		return n >= 0 && n <= 64 ? (int)n : -1;
 	if (strncasecmp(s, "SIG", 3) == 0)
 		s += 3;
 	for (int i = 1; i < NSIG; i++) {
@@ -70,6 +79,11 @@ int cmd_kill(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err)
 		vs_error_free(steal_pointer(err));
 		return 0;
 	}
+	if (reply == NULL)
+		return -1;
 	yajl_tree_free(reply);
-	return reply != NULL ? 0 : -1;
+	/* The init is killed (a paused VM kills it once resumed): its monitor ends with it. */
+	if (signo == SIGKILL && c->status != SHIM_PAUSED)
+		shim_verb_wait_gone(c->pid, c->pid_start, KILL_WAIT_MS);
+	return 0;
 }

@@ -46,6 +46,7 @@ int shim_launch_parse(const char *verb, int argc, char **argv, struct shim_launc
 	int c;
 
 	a->bundle_arg = ".";
+	a->tty = -1;
 	while ((c = getopt_long(argc, argv, "+b:p:d", options, NULL)) != -1) {
 		switch (c) {
 		case 'b':
@@ -62,10 +63,14 @@ int shim_launch_parse(const char *verb, int argc, char **argv, struct shim_launc
 		case OPT_CONSOLE:
 			a->console_socket = optarg;
 			break;
+		case OPT_KEEP:
+			if (!run)
+				return shim_usage_error(err, verb);
+			a->keep = true;
+			break;
 		case OPT_NO_PIVOT: /* the container's root is always a mount of its own */
 		case OPT_NO_KEYRING:
 		case OPT_PRESERVE_FDS: /* descriptors cannot cross into a VM */
-		case OPT_KEEP:
 			break;
 		default:
 			return shim_usage_error(err, verb);
@@ -75,6 +80,21 @@ int shim_launch_parse(const char *verb, int argc, char **argv, struct shim_launc
 		return shim_usage_error(err, verb);
 	a->id = argv[optind];
 	return 0;
+}
+
+/*
+ * The terminal a foreground run with process.terminal makes raw and takes
+ * the window size from, as runc picks it: stderr, stdout or stdin, else
+ * the controlling terminal.  A new descriptor, or -1.
+ */
+static int host_terminal(void)
+{
+	static const int stdio[] = { STDERR_FILENO, STDOUT_FILENO, STDIN_FILENO };
+
+	for (size_t i = 0; i < VS_ARRAY_SIZE(stdio); i++)
+		if (isatty(stdio[i]))
+			return fcntl(stdio[i], F_DUPFD_CLOEXEC, 3);
+	return open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
 }
 
 int shim_launch_prepare(struct shim_ctx *ctx, struct shim_launch *a, bool foreground,
@@ -91,6 +111,8 @@ int shim_launch_prepare(struct shim_ctx *ctx, struct shim_launch *a, bool foregr
 	if (a->spec == NULL)
 		return -1;
 	config_path = vs_xasprintf("%s/config.json", a->bundle);
+	if (oci_linux_check_namespaces(a->spec, config_path, err) < 0)
+		return -1;
 	if (a->spec->process == NULL)
 		return vs_error_set(err, 0, "%s: process: must be present to run a container",
 				    config_path);
@@ -101,6 +123,12 @@ int shim_launch_prepare(struct shim_ctx *ctx, struct shim_launch *a, bool foregr
 				    config_path);
 	if (!a->spec->process->terminal)
 		a->console_socket = NULL;
+	else if (foreground && a->console_socket == NULL && (a->tty = host_terminal()) < 0)
+		return vs_error_set(err, ENOTTY,
+				    "%s: process.terminal is true, but neither the stdio of vshim "
+				    "run nor a controlling terminal is a terminal: give "
+				    "--console-socket, or set process.terminal to false",
+				    config_path);
 	a->dir = vs_xasprintf("%s/%s", ctx->root, a->id);
 	if (mkdir(a->dir, 0700) < 0)
 		return errno == EEXIST
@@ -116,6 +144,8 @@ int shim_launch_prepare(struct shim_ctx *ctx, struct shim_launch *a, bool foregr
 void shim_launch_clear(struct shim_launch *a)
 {
 	oci_hostconf_clear(&a->conf);
+	if (a->tty >= 0)
+		close(a->tty);
 	oci_spec_free(a->spec);
 	free(a->config);
 	free(a->rootfs);

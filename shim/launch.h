@@ -21,9 +21,11 @@ struct shim_launch {
 	const char *pid_file;
 	const char *console_socket;
 	bool detach;
+	bool keep; /* run: the stopped container stays until delete */
 	const char *id;
 	/* filled by shim_launch_prepare() */
 	struct oci_hostconf conf;
+	int tty; /* run in the foreground with process.terminal: the host terminal, or -1 */
 	char bundle[PATH_MAX];
 	struct oci_spec *spec;
 	char *config;
@@ -37,9 +39,9 @@ int shim_launch_parse(const char *verb, int argc, char **argv, struct shim_launc
 		      struct vs_error **err);
 /*
  * Everything checked (ID, the host configuration, bundle, config.json; a
- * terminal needs a console socket unless foreground), then ROOT/ID made
- * with the checked config.json stored in it: nothing is left behind on an
- * error.
+ * terminal needs a console socket, or in the foreground a terminal of the
+ * caller's, found as runc finds it), then ROOT/ID made with the checked
+ * config.json stored in it: nothing is left behind on an error.
  */
 int shim_launch_prepare(struct shim_ctx *ctx, struct shim_launch *a, bool foreground,
 			struct vs_error **err);

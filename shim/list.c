@@ -1,12 +1,20 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* vshim list: every container under the root, as a table, IDs only (-q) or JSON. */
+/* vshim list: every container under the root, by ID, as a table, IDs only (-q) or JSON. */
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "common/cleanup.h"
 #include "shim/verb.h"
+
+/* Byte order, as Go's sort of the names runc reads (not the locale's). */
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
 
 int cmd_list(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err)
 {
@@ -16,9 +24,8 @@ int cmd_list(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err)
 		{ NULL, 0, NULL, 0 },
 	};
 	bool json = false, quiet = false, first = true;
-	struct dirent *de;
-	DIR *d;
-	int opt;
+	struct dirent **names = NULL;
+	int opt, n;
 
 	while ((opt = getopt_long(argc, argv, "+f:q", options, NULL)) != -1) {
 		if (opt == 'q')
@@ -30,15 +37,17 @@ int cmd_list(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err)
 		return shim_usage_error(err, "list");
 	if (shim_root_prepare(ctx, err) < 0)
 		return -1;
-	d = opendir(ctx->root);
-	if (d == NULL)
+	/* In the order of their IDs, as runc lists them. */
+	n = scandir(ctx->root, &names, NULL, by_name);
+	if (n < 0)
 		return vs_error_set(err, errno, "cannot read `%s`", ctx->root);
 	if (json)
 		printf("[");
 	else if (!quiet)
 		printf("%-20s %-8s %-8s %-40s %-25s %s\n", "ID", "PID", "STATUS", "BUNDLE",
 		       "CREATED", "OWNER");
-	while ((de = readdir(d)) != NULL) {
+	for (int i = 0; i < n; i++) {
+		cleanup_free struct dirent *de = names[i];
 		cleanup_error struct vs_error *e = NULL;
 		cleanup_container struct shim_container *c = NULL;
 
@@ -60,7 +69,7 @@ int cmd_list(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err)
 		}
 		first = false;
 	}
-	closedir(d);
+	free(names);
 	if (json)
 		printf("]\n");
 	return 0;

@@ -16,69 +16,11 @@
 #include "shim/container.h"
 #include "shim/shim.h"
 
-static const struct {
-	const char *name;
-	shim_verb_fn fn;
-	const char *args;
-	const char *summary;
-} verbs[] = {
-	{ "create", cmd_create,
-	  "--bundle DIR [--pid-file FILE] [--console-socket SOCKET] [--no-pivot] "
-	  "[--no-new-keyring] [--preserve-fds N] ID",
-	  "create a container: its VM boots, its process waits for start" },
-	{ "start", cmd_start, "ID", "start the process of a created container" },
-	{ "state", cmd_state, "ID", "print the state of a container, as JSON" },
-	{ "kill", cmd_kill, "[--all] ID [SIGNAL]",
-	  "send a signal (default TERM) to the container's process, or all with --all" },
-	{ "delete", cmd_delete, "[--force] ID", "delete a container (a running one with --force)" },
-	{ "pause", cmd_pause, "ID", "pause every vCPU of the container's VM" },
-	{ "resume", cmd_resume, "ID", "resume a paused container" },
-	{ "exec", cmd_exec,
-	  "[--process FILE] [--detach] [--pid-file FILE] [--console-socket SOCKET] [--tty] "
-	  "[--cwd DIR] [--env K=V]... [--user UID[:GID]] ID [ARGS...]",
-	  "run a new process in a running container" },
-	{ "ps", cmd_ps, "[--format table|json] ID", "list the container's processes (guest pids)" },
-	{ "list", cmd_list, "[-q] [--format table|json]", "list the containers" },
-	{ "run", cmd_run,
-	  "[--bundle DIR] [--pid-file FILE] [--console-socket SOCKET] [--detach] ID",
-	  "create and start a container, and wait for it" },
-	{ "spec", cmd_spec, "[--bundle DIR] [--rootless]",
-	  "write a config.json template for a container in a VM" },
-	{ "features", cmd_features, "", "print the features vshim supports, as JSON" },
-};
-
-static int verb_index(const char *name)
+void shim_close_inherited(const struct shim_ctx *ctx)
 {
-	for (size_t i = 0; i < VS_ARRAY_SIZE(verbs); i++)
-		if (strcmp(verbs[i].name, name) == 0)
-			return (int)i;
-	return -1;
-}
-
-static void usage(FILE *out)
-{
-	fprintf(out, "Usage: vshim [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGS]\n\n"
-		     "Runs OCI containers, each in its own QEMU microVM.\n\nCommands:\n");
-	for (size_t i = 0; i < VS_ARRAY_SIZE(verbs); i++)
-		fprintf(out, "  %-10s %s\n", verbs[i].name, verbs[i].summary);
-	fprintf(out, "\nGlobal options:\n"
-		     "  --root DIR            state directory (default /run/vshim, or\n"
-		     "                        $XDG_RUNTIME_DIR/vshim when not root)\n"
-		     "  --log FILE            also write errors to FILE\n"
-		     "  --log-format FORMAT   text or json\n"
-		     "  --debug               print debug messages\n"
-		     "  --systemd-cgroup      accepted for runc compatibility\n"
-		     "  --rootless VALUE      accepted and ignored\n"
-		     "  --cgroup-manager X    accepted and ignored\n"
-		     "  --version             print the version\n"
-		     "  --help                show this help\n");
-}
-
-int shim_usage_error(struct vs_error **err, const char *verb)
-{
-	int i = verb_index(verb);
-
-	return vs_error_set(err, 0, "usage: vshim %s %s", verb, i >= 0 ? verbs[i].args : "");
+	if (ctx->log_fd > 3)
+		close_range(3, (unsigned int)ctx->log_fd - 1, 0);
+	close_range(ctx->log_fd >= 3 ? (unsigned int)ctx->log_fd + 1 : 3, ~0U, 0);
 }
 
 static void report(const struct shim_ctx *ctx, FILE *log_file, const char *msg)
@@ -117,13 +59,6 @@ int main(int argc, char **argv)
 	FILE *log_file = NULL;
 	int c, status;
 
-	/*
-	 * Nothing inherited beyond stdio stays open: a monitor outlives its
-	 * caller and must not hold, say, containerd's shim socket.
-	 * (--preserve-fds is accepted and ignored: nothing crosses into a VM.)
-	 */
-	close_range(3, ~0U, 0);
-
 	/* "+": stop at the verb; its own options are its own. */
 	while ((c = getopt_long(argc, argv, "+r:l:dhv", options, NULL)) != -1) {
 		switch (c) {
@@ -151,25 +86,33 @@ int main(int argc, char **argv)
 			break;
 		case 'v':
 		case OPT_VERSION:
-			printf("vshim version %s\nspec: 1.2.0\n", VSHIM_VERSION);
-			return 0;
+			return shim_version();
 		case 'h':
-			usage(stdout);
+			shim_usage(stdout);
 			return 0;
 		default:
-			usage(stderr);
+			shim_usage(stderr);
 			return 2;
 		}
 	}
 	if (optind >= argc) {
-		usage(stderr);
+		shim_usage(stderr);
 		return 2;
 	}
+	const char *verb = argv[optind];
+	const struct shim_verb *v = shim_verb_find(verb);
+
+	/* exec reads --process /dev/fd/N first, then lets them go itself. */
+	ctx.log_fd = -1;
+	if (v == NULL || v->fn != cmd_exec)
+		shim_close_inherited(&ctx);
 	if (ctx.log_path != NULL) {
 		log_file = vs_log_open(ctx.log_path);
 		if (log_file == NULL)
 			fprintf(stderr, "vshim: warning: cannot open log file `%s`\n",
 				ctx.log_path);
+		else
+			ctx.log_fd = fileno(log_file);
 	}
 	/*
 	 * create's stderr is the container's: its debug lines need --log.  With
@@ -180,25 +123,24 @@ int main(int argc, char **argv)
 		vs_log_set_output(log_file, log_file != NULL && ctx.log_json);
 	}
 
-	const char *verb = argv[optind];
-	int i = verb_index(verb);
-	if (i >= 0) {
+	if (v != NULL) {
 		/* The verb sees argv from its own name on, like a program of its own. */
 		int vargc = argc - optind;
 		char **vargv = argv + optind;
 
 		if (vargc > 1 && (strcmp(vargv[1], "--help") == 0 || strcmp(vargv[1], "-h") == 0)) {
-			printf("Usage: vshim %s %s\n\n%s\n", verbs[i].name, verbs[i].args,
-			       verbs[i].summary);
+			shim_verb_help(v, stdout);
 			return 0;
 		}
 		optind = 0;
-		status = verbs[i].fn(&ctx, vargc, vargv, &err);
+		status = v->fn(&ctx, vargc, vargv, &err);
 		/* A verb may end with a status of its own and still have something to say (run). */
 		if (status < 0 || err != NULL)
 			report(&ctx, log_file, err ? err->msg : "unknown error");
+		/* A process that cannot start: 127 not found, 126 not executable, as runc. */
 		if (status < 0)
-			status = 1;
+			status =
+			    err && (err->errnum == 126 || err->errnum == 127) ? err->errnum : 1;
 		vs_error_free(err);
 		if (log_file)
 			fclose(log_file);

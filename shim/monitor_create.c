@@ -99,6 +99,7 @@ int monitor_create(struct monitor *m, struct vs_error **err)
 	}
 	init = monitor_proc_add(m, PROTO_INIT_ID, in, out, err_fd, console >= 0);
 	init->tty = console >= 0 ? console : o->tty;
+	init->console = console >= 0;
 
 	if (shim_vm_boot(&m->vm, o->dir, o->id, o->bundle, o->rootfs, o->spec, o->conf, err) < 0)
 		return -1;

@@ -115,7 +115,9 @@ int monitor_ctl_start(struct monitor *m, struct client *c, struct vs_error **err
 		m->destroy = true;
 		return -1;
 	}
-	if (proto_host_start(m->host, &m->out, &m->start_tag, err) < 0)
+	/* What the caller set on its console since create, before the process writes. */
+	if (monitor_proc_sync_onlcr(m, monitor_proc_find(m, PROTO_INIT_ID), err) < 0 ||
+	    proto_host_start(m->host, &m->out, &m->start_tag, err) < 0)
 		return -1;
 	m->start_client = c;
 	return 0;
@@ -177,6 +179,7 @@ static void serve_exec(struct monitor *m, struct client *c, yajl_val req, int *f
 	c->proc->client = c;
 	if (ctl_get_bool(req, "tty"))
 		c->proc->tty = fds[0];
+	c->proc->console = c->proc->tty >= 0 && ctl_get_bool(req, "console");
 	return;
 close_fds:
 	for (size_t i = 0; i < n_fds; i++)
@@ -226,7 +229,13 @@ static void serve_request(struct monitor *m, struct client *c, yajl_val req, int
 								   : PROTO_INIT_ID;
 		int signo = (int)ctl_get_int(req, "signal", SIGTERM);
 
-		if (proto_host_signal(m->host, &m->out, id, signo, NULL, &e) < 0)
+		if (signo == 0 && strcmp(op, "kill") == 0) {
+			/* Signal 0 asks whether the init is there, as kill(2) does. */
+			if (m->init_status < 0)
+				reply_ok(c);
+			else
+				ctl_send_error(c->fd, "container not running");
+		} else if (proto_host_signal(m->host, &m->out, id, signo, NULL, &e) < 0)
 			ctl_send_error(c->fd, e->msg);
 		else if (strcmp(op, "kill") == 0)
 			reply_ok(c);
@@ -312,8 +321,11 @@ void monitor_ctl_watch(struct monitor *m, struct monitor_poll *set)
 
 void monitor_ctl_on_pid(struct monitor *m, const struct proto_host_msg *msg)
 {
+	cleanup_error struct vs_error *e = NULL;
 	struct client *c = client_by_tag(m, msg->tag);
 
+	if (c != NULL && monitor_proc_sync_onlcr(m, c->proc, &e) < 0)
+		vs_warn("monitor", "%s", e->msg);
 	if (c != NULL) {
 		yajl_gen g = proto_json_begin();
 

@@ -32,6 +32,12 @@ struct proc {
 	bool owned;	  /* an exec's descriptors, closed with it */
 	bool stdin_open;
 	int tty; /* where its terminal size comes from, or -1 */
+	/*
+	 * tty is a host pty whose master went to --console-socket: the caller's
+	 * changes of its ONLCR go to the guest's pty, whose setting was last
+	 * onlcr (runc's console is the container's own pty: one setting).
+	 */
+	bool console, onlcr;
 	struct client *client;
 };
 
@@ -123,6 +129,8 @@ struct proc *monitor_proc_find(struct monitor *m, uint32_t id);
 void monitor_proc_free(struct monitor *m, struct proc *dead);
 /* Sends the size of p's terminal, when it has one, to its pty in the guest. */
 int monitor_proc_send_window_size(struct monitor *m, struct proc *p, struct vs_error **err);
+/* Gives p's guest terminal the ONLCR setting its console has now, if it changed. */
+int monitor_proc_sync_onlcr(struct monitor *m, struct proc *p, struct vs_error **err);
 /* Source: the stdin of every process that the agent has room for. */
 void monitor_proc_watch(struct monitor *m, struct monitor_poll *set);
 /* The agent's STDOUT and STDERR: written to the process's descriptor. */

@@ -12,8 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <termios.h>
 #include <unistd.h>
 
+#include "common/cleanup.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "shim/monitor_priv.h"
@@ -30,7 +32,8 @@ struct proc *monitor_proc_add(struct monitor *m, uint32_t id, int in, int out, i
 			    .err = err_fd,
 			    .owned = owned,
 			    .stdin_open = in >= 0,
-			    .tty = -1 };
+			    .tty = -1,
+			    .onlcr = true };
 	m->procs = p;
 	return p;
 }
@@ -73,6 +76,23 @@ int monitor_proc_send_window_size(struct monitor *m, struct proc *p, struct vs_e
 	return proto_host_resize(m->host, &m->out, p->id, ws.ws_row, ws.ws_col, NULL, err);
 }
 
+int monitor_proc_sync_onlcr(struct monitor *m, struct proc *p, struct vs_error **err)
+{
+	struct termios t;
+	bool onlcr;
+
+	if (p == NULL || !p->console || tcgetattr(p->tty, &t) < 0 ||
+	    !proto_host_process_known(m->host, p->id))
+		return 0;
+	onlcr = (t.c_oflag & ONLCR) != 0;
+	if (onlcr == p->onlcr)
+		return 0;
+	vs_debug("monitor", "process %u: the console's ONLCR is now %s", p->id,
+		 onlcr ? "on" : "off");
+	p->onlcr = onlcr;
+	return proto_host_termios(m->host, &m->out, p->id, onlcr, NULL, err);
+}
+
 static int read_stdin(struct monitor *m, void *what, short revents, struct vs_error **err)
 {
 	uint8_t buf[PROTO_MAX_STDIO];
@@ -107,9 +127,13 @@ void monitor_proc_watch(struct monitor *m, struct monitor_poll *set)
 
 void monitor_proc_on_output(struct monitor *m, const struct proto_host_msg *msg)
 {
+	cleanup_error struct vs_error *e = NULL;
 	struct proc *p = monitor_proc_find(m, msg->id);
 	int fd = p == NULL ? -1 : msg->type == PROTO_STDOUT ? p->out : p->err;
 
+	/* A change the caller made meanwhile applies to what the process writes next. */
+	if (monitor_proc_sync_onlcr(m, p, &e) < 0)
+		vs_warn("monitor", "%s", e->msg);
 	if (fd >= 0 && vs_write_all(fd, msg->output.data, msg->output.len) < 0 && errno != EPIPE)
 		vs_warn("monitor", "cannot write the output of process %u: %s", msg->id,
 			strerror(errno));

@@ -2,10 +2,9 @@
 /*
  * vshim run: create and start a container, and wait for it.  This process
  * is its monitor, in the foreground (a terminal goes raw while it runs),
- * and the container is deleted when it ends.  run --detach is create and
- * start, returning once started.
+ * and the container is deleted when it ends (kept, stopped, with --keep).
+ * run --detach is create and start, returning once started.
  */
-#include <stdio.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -17,29 +16,30 @@
 static int run_foreground(struct shim_ctx *ctx, struct shim_launch *a, struct vs_error **err)
 {
 	/* Interactive: the host terminal goes raw and the guest pty does the line discipline. */
-	bool tty = a->spec->process->terminal && a->console_socket == NULL && isatty(STDIN_FILENO);
+	bool tty = a->tty >= 0;
 	struct termios saved, raw;
 	cleanup_close int sigfd = -1;
 	int status;
 
-	if (tty && tcgetattr(STDIN_FILENO, &saved) < 0)
+	if (tty && tcgetattr(a->tty, &saved) < 0)
 		tty = false;
 	sigfd = monitor_signalfd(tty || a->console_socket != NULL);
 	struct monitor_opts o = shim_launch_monitor_opts(a);
 
-	o.tty = tty ? STDIN_FILENO : -1;
+	o.tty = tty ? a->tty : -1;
 	o.start = true;
 	o.sigfd = sigfd;
 	if (tty) {
 		raw = saved;
 		cfmakeraw(&raw);
-		tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+		tcsetattr(a->tty, TCSANOW, &raw);
 	}
 	status = monitor_run(&o, err);
 	if (tty)
-		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
-	/* The container is deleted with its run: poststop hooks, then its directory. */
-	shim_container_remove(a->dir, a->id, a->bundle, a->spec);
+		tcsetattr(a->tty, TCSANOW, &saved);
+	/* The container is deleted with its run (poststop hooks, then its directory), or kept. */
+	if (!a->keep)
+		shim_container_remove(a->dir, a->id, a->bundle, a->spec);
 	return status;
 }
 
@@ -55,10 +55,5 @@ int cmd_run(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err)
 	else
 		status = -1;
 	shim_launch_clear(&a);
-	/* A process that cannot start exits like runc's: 127 not found, 126 not executable. */
-	if (status < 0 && *err != NULL && ((*err)->errnum == 126 || (*err)->errnum == 127)) {
-		fprintf(stderr, "vshim: %s\n", (*err)->msg);
-		return (*err)->errnum;
-	}
 	return status;
 }

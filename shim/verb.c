@@ -7,9 +7,13 @@
 #include "shim/verb.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/util.h"
 #include "shim/ctl.h"
 
 const char *shim_verb_id(const char *verb, int argc, char **argv, struct vs_error **err)
@@ -43,6 +47,16 @@ int shim_verb_request(struct shim_ctx *ctx, const char *id, const char *op, stru
 	reply = ctl_call(c->dir, id, req, NULL, 0, NULL, err);
 	yajl_tree_free(reply);
 	return reply != NULL ? 0 : -1;
+}
+
+bool shim_verb_wait_gone(pid_t pid, unsigned long long start, int timeout_ms)
+{
+	cleanup_close int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	if (pidfd < 0 || !vs_proc_alive(pid, start))
+		return !vs_proc_alive(pid, start);
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+	return poll(&p, 1, timeout_ms) == 1 || !vs_proc_alive(pid, start);
 }
 
 int shim_verb_format(const char *verb, const char *arg, bool *json, struct vs_error **err)

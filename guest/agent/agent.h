@@ -12,7 +12,7 @@
  *   process.c      the table of processes: fork, stdio, exit
  *   child.c        what a forked child does until execve
  *   ns.c sysctl.c net.c shares.c mounts.c devices.c resolve.c mountopt.c
- *   security.c pty.c path.c sync.c
+ *   security.c pty.c path.c env.c sync.c
  *                  helpers that know nothing of requests, each its concern
  *   vm.c channel.c   for main.c: the VM as a machine (boot, end), and the
  *                    channel to the host

@@ -9,12 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
 #include "common/util.h"
+#include "guest/agent/env.h"
 #include "guest/agent/mounts.h"
 #include "guest/agent/net.h"
 #include "guest/agent/ns.h"
@@ -63,8 +65,8 @@ static void reset_signals(void)
 
 /*
  * The init process's child: the container's namespaces, its root file system
- * on the root share, /dev, masked and read-only paths, sysctls, hostname and
- * pivot_root.
+ * on the root share, /dev, masked and read-only paths, sysctls, hostname,
+ * pivot_root and the working directory.
  */
 static int setup_container(const struct agent *a, const struct agent_container *ctr,
 			   struct vs_error **err)
@@ -110,9 +112,12 @@ static int setup_container(const struct agent *a, const struct agent_container *
 	}
 	if (agent_sysctl_apply(lx, a->vm, ctr->ns.own, err) < 0 ||
 	    agent_sysctl_hostname(spec, ctr->ns.own, err) < 0 ||
-	    agent_mounts_pivot(ctr->rootfs, err) < 0 || agent_mounts_finish_root(spec, err) < 0)
+	    agent_mounts_pivot(ctr->rootfs, err) < 0)
 		return -1;
-	return 0;
+	/* As runc: a missing cwd is made by root, inside the root, before it goes read-only. */
+	if (vs_mkdir_p(spec->process->cwd, 0755, err) < 0)
+		return vs_error_prefix(err, "process.cwd");
+	return agent_mounts_finish_root(spec, err);
 }
 
 static int attach_pipes(const struct agent_child *c, struct vs_error **err)
@@ -128,40 +133,19 @@ static int attach_pipes(const struct agent_child *c, struct vs_error **err)
 	return 0;
 }
 
-char *agent_child_home(const char *passwd_path, uid_t uid)
+/*
+ * Enters cwd as runc does: as root, before the switch to the process's
+ * user, so that a directory only root may enter works; after a permission
+ * error, again once switched (a directory only that user may enter).
+ * Returns 1 when it must be tried again after the switch.
+ */
+static int enter_cwd(const char *cwd, bool first, struct vs_error **err)
 {
-	cleanup_file FILE *f = fopen(passwd_path, "re");
-	cleanup_free char *line = NULL;
-	size_t cap = 0;
-
-	while (f != NULL && getline(&line, &cap, f) > 0) {
-		char *field[7] = { 0 };
-		char *s = line;
-		size_t n = 0;
-
-		line[strcspn(line, "\n")] = '\0';
-		while (n < 7 && (field[n] = strsep(&s, ":")) != NULL)
-			n++;
-		if (n >= 6 && field[2][0] != '\0' &&
-		    strtoul(field[2], NULL, 10) == (unsigned long)uid && field[5][0] == '/')
-			return vs_xstrdup(field[5]);
-	}
-	return vs_xstrdup("/");
-}
-
-/* The process's environment, with HOME added as runc does when it is missing. */
-static char **make_env(const struct oci_process *p)
-{
-	char **env = vs_xcalloc(p->n_env + 2, sizeof(*env));
-
-	for (size_t i = 0; i < p->n_env; i++)
-		env[i] = p->env[i];
-	if (agent_path_getenv(p->env, "HOME") == NULL) {
-		cleanup_free char *home = agent_child_home("/etc/passwd", p->user.uid);
-
-		env[p->n_env] = vs_xasprintf("HOME=%s", home);
-	}
-	return env;
+	if (cwd == NULL || chdir(cwd) == 0)
+		return 0;
+	if (first && (errno == EACCES || errno == EPERM))
+		return 1;
+	return vs_error_set(err, errno, "chdir to cwd (\"%s\") set in config.json failed", cwd);
 }
 
 static void wait_for_start(const struct agent_child *c)
@@ -182,7 +166,7 @@ _Noreturn void agent_child_run(const struct agent_child *c)
 	const struct oci_spec *spec = c->ctr->spec;
 	struct agent_sync_msg ready = { .kind = AGENT_SYNC_READY };
 	scmp_filter_ctx filter = NULL;
-	int master = -1, slave = -1;
+	int master = -1, slave = -1, cwd_later;
 	char **env, *file;
 
 	reset_signals();
@@ -196,6 +180,10 @@ _Noreturn void agent_child_run(const struct agent_child *c)
 		fail(c, 0, err);
 	if (!c->is_init && agent_ns_join(&c->ctr->ns, &err) < 0)
 		fail(c, 0, err);
+	/* linux.personality, as runc sets it for the init and for every exec. */
+	if (spec->linux_ != NULL && spec->linux_->has_personality &&
+	    personality(spec->linux_->personality) < 0)
+		fail_errno(c, "cannot set linux.personality");
 	if (p->terminal) {
 		if (agent_pty_open(p->user.uid, p->console_height, p->console_width, &master,
 				   &slave, &err) < 0 ||
@@ -211,16 +199,14 @@ _Noreturn void agent_child_run(const struct agent_child *c)
 		fail(c, 0, err);
 	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		fail_errno(c, "cannot set no_new_privs");
-	if ((!p->no_new_privileges && agent_security_seccomp_load(filter, &err) < 0) ||
-	    agent_security_user(&p->user, &p->caps, &err) < 0 ||
+	if (!p->no_new_privileges && agent_security_seccomp_load(filter, &err) < 0)
+		fail(c, 0, err);
+	cwd_later = enter_cwd(p->cwd, true, &err);
+	if (cwd_later < 0 || agent_security_user(&p->user, &p->caps, &err) < 0 ||
+	    (cwd_later && enter_cwd(p->cwd, false, &err) < 0) ||
 	    agent_security_caps(&p->caps, &err) < 0)
 		fail(c, 0, err);
-	if (p->cwd != NULL && chdir(p->cwd) < 0) {
-		vs_error_set(&err, errno, "chdir to cwd (\"%s\") set in config.json failed",
-			     p->cwd);
-		fail(c, 0, err);
-	}
-	env = make_env(p);
+	env = agent_env_make(p, "/etc/passwd");
 	file = agent_path_lookup(p->n_args > 0 ? p->args[0] : NULL, agent_path_getenv(env, "PATH"),
 				 &err);
 	if (file == NULL)

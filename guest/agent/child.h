@@ -26,6 +26,3 @@ struct agent_child {
 };
 
 _Noreturn void agent_child_run(const struct agent_child *c);
-
-/* HOME for uid from the container's /etc/passwd ("/" when it has none): a new string. */
-char *agent_child_home(const char *passwd_path, uid_t uid);

@@ -77,6 +77,9 @@ static void handle_request(void *opaque, struct proto_request *req)
 	case PROTO_RESIZE:
 		agent_process_resize(a, req);
 		break;
+	case PROTO_TERMIOS:
+		agent_process_termios(a, req);
+		break;
 	case PROTO_PS:
 		agent_ps_reply(a, req);
 		break;

@@ -228,7 +228,7 @@ int agent_mounts_apply(const struct agent_mounts_ctx *ctx, int rootfd, const str
 	if (dev == NULL) {
 		if (find_mount(spec, "/dev/pts") == NULL &&
 		    mount_default(rootfd, "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
-				  "newinstance,ptmxmode=0666,mode=0620", err) < 0)
+				  "newinstance,ptmxmode=0666,mode=0620,gid=5", err) < 0)
 			return -1;
 		if (find_mount(spec, "/dev/shm") == NULL &&
 		    mount_default(rootfd, "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,

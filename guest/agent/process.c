@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -200,12 +201,14 @@ static void on_sync_eof(struct agent *a, struct agent_process *p)
 		p->state = AGENT_PROC_FAILED;
 		break;
 	case AGENT_PROC_STARTING:
-		if (p->request == PROTO_EXEC)
-			proto_guest_pid(&a->ch->out, p->tag, p->id, (uint32_t)p->pid);
-		else
-			proto_guest_ok(&a->ch->out, p->tag, p->id);
-		p->tag = 0;
 		p->state = AGENT_PROC_RUNNING;
+		if (p->request == PROTO_EXEC) {
+			proto_guest_pid(&a->ch->out, p->tag, p->id, (uint32_t)p->pid);
+			p->tag = 0;
+		} else {
+			/* START is answered once the program has set itself up (service). */
+			p->settle_ns = vs_now_ns() + AGENT_SETTLE_MS * 1000000ull;
+		}
 		break;
 	default:
 		break;
@@ -345,21 +348,47 @@ void agent_process_signal(struct agent *a, const struct proto_request *req)
 	proto_guest_ok(&a->ch->out, req->tag, req->id);
 }
 
-void agent_process_resize(struct agent *a, const struct proto_request *req)
+/* The process of req when it has a terminal; otherwise the reply is ERROR ENOTTY. */
+static struct agent_process *with_terminal(struct agent *a, const struct proto_request *req)
 {
 	struct agent_process *p = agent_process_find(a, req->id);
-	cleanup_error struct vs_error *err = NULL;
 
 	if (p == NULL || !p->terminal || p->in_fd < 0) {
 		proto_guest_error(&a->ch->out, req->tag, req->id, ENOTTY, 0,
 				  "the process has no terminal");
-		return;
+		return NULL;
 	}
-	if (agent_pty_resize(p->in_fd, req->resize.rows, req->resize.cols, &err) < 0) {
+	return p;
+}
+
+/* OK, or ERROR with err when r < 0. */
+static void reply_done(struct agent *a, const struct proto_request *req, int r,
+		       const struct vs_error *err)
+{
+	if (r < 0)
 		proto_guest_error(&a->ch->out, req->tag, req->id, err->errnum, 0, err->msg);
-		return;
-	}
-	proto_guest_ok(&a->ch->out, req->tag, req->id);
+	else
+		proto_guest_ok(&a->ch->out, req->tag, req->id);
+}
+
+void agent_process_resize(struct agent *a, const struct proto_request *req)
+{
+	cleanup_error struct vs_error *err = NULL;
+	struct agent_process *p = with_terminal(a, req);
+
+	if (p != NULL)
+		reply_done(a, req,
+			   agent_pty_resize(p->in_fd, req->resize.rows, req->resize.cols, &err),
+			   err);
+}
+
+void agent_process_termios(struct agent *a, const struct proto_request *req)
+{
+	cleanup_error struct vs_error *err = NULL;
+	struct agent_process *p = with_terminal(a, req);
+
+	if (p != NULL)
+		reply_done(a, req, agent_pty_set_onlcr(p->in_fd, req->onlcr, &err), err);
 }
 
 void agent_process_reaped(struct agent *a, pid_t pid, int wstatus)
@@ -448,6 +477,9 @@ int agent_process_timeout(const struct agent *a)
 	for (const struct agent_process *p = a->procs; p != NULL; p = p->next) {
 		int64_t left;
 
+		/* A settling init is looked at again every AGENT_SETTLE_POLL_MS. */
+		if (p->settle_ns != 0 && (best < 0 || best > AGENT_SETTLE_POLL_MS))
+			best = AGENT_SETTLE_POLL_MS;
 		if (!p->reaped || !p->terminal || p->out_fd < 0)
 			continue;
 		left = (int64_t)(p->reaped_ns + AGENT_PTY_GRACE_MS * 1000000ull - vs_now_ns());
@@ -466,6 +498,45 @@ static void send_credit(struct agent *a, struct agent_process *p, bool all)
 		proto_guest_window(&a->ch->out, p->id, p->in_credit);
 		p->in_credit = 0;
 	}
+}
+
+/*
+ * Whether a program that execve'd has set itself up: it handles (or
+ * ignores) SIGTERM, what stops a container, or it waits (interruptible
+ * sleep: it runs its own code, past the loader, whose reads through 9p
+ * sleep uninterruptibly), or it has ended.  (Other signals say nothing: a
+ * shell catches SIGINT and SIGCHLD as it starts, before a script's traps.)
+ */
+static bool settled(const struct agent_process *p)
+{
+	const unsigned long long term = 1ull << (SIGTERM - 1);
+	char path[64];
+	cleanup_file FILE *f = NULL;
+	cleanup_free char *line = NULL;
+	size_t cap = 0;
+
+	if (p->reaped)
+		return true;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)p->pid);
+	f = fopen(path, "re");
+	while (f != NULL && getline(&line, &cap, f) > 0) {
+		if (strncmp(line, "State:\tS", 8) == 0)
+			return true;
+		if ((strncmp(line, "SigIgn:\t", 8) == 0 || strncmp(line, "SigCgt:\t", 8) == 0) &&
+		    (strtoull(line + 8, NULL, 16) & term) != 0)
+			return true;
+	}
+	return f == NULL;
+}
+
+/* The reply to START, once the init has settled or AGENT_SETTLE_MS have passed. */
+static void answer_start(struct agent *a, struct agent_process *p)
+{
+	if (p->settle_ns == 0 || (vs_now_ns() < p->settle_ns && !settled(p)))
+		return;
+	proto_guest_ok(&a->ch->out, p->tag, p->id);
+	p->tag = 0;
+	p->settle_ns = 0;
 }
 
 static void finish(struct agent *a, struct agent_process **link)
@@ -496,6 +567,7 @@ void agent_process_service(struct agent *a)
 	while (*link != NULL) {
 		struct agent_process *p = *link;
 
+		answer_start(a, p);
 		send_credit(a, p, false);
 		if (p->reaped && p->sync_fd < 0) {
 			drain(a, p);

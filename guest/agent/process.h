@@ -12,9 +12,10 @@
  *             once).  FAILED or death: ERROR answers CREATE / EXEC and the
  *             process is forgotten without an EXIT.
  *   CREATED   init only, blocked until START -> STARTING.
- *   STARTING  end-of-file on the sync socket: execve worked, OK (START) or
- *             PID (EXEC) goes out -> RUNNING.  FAILED: ERROR with 127/126;
- *             init then still gets its EXIT, an EXEC'd process does not.
+ *   STARTING  end-of-file on the sync socket: execve worked -> RUNNING, and
+ *             PID (EXEC) goes out; OK (START) once the init has settled
+ *             (AGENT_SETTLE_MS).  FAILED: ERROR with 127/126; init then
+ *             still gets its EXIT, an EXEC'd process does not.
  *   RUNNING   output is read and sent as STDOUT / STDERR.
  *
  * EXIT goes out once the child is reaped, its sync socket is closed and its
@@ -54,7 +55,14 @@ enum agent_proc_state {
  * after this long when a background process keeps the slave open.
  */
 #define AGENT_PTY_GRACE_MS 200
-
+/*
+ * START is answered once the init has set itself up (it handles SIGTERM,
+ * or waits), so that a signal sent right after start is not
+ * dropped by the kernel for a pid namespace's init without a handler; at
+ * the latest this long after execve.  The process is looked at this often.
+ */
+#define AGENT_SETTLE_MS	     1000
+#define AGENT_SETTLE_POLL_MS 5
 struct agent_process {
 	struct agent_process *next;
 	uint32_t id;
@@ -72,6 +80,7 @@ struct agent_process {
 	struct proto_buf in_q;
 	bool in_close;	    /* STDIN_CLOSE seen: close once in_q is written */
 	uint32_t in_credit; /* STDIN bytes handed over, not yet returned to the host */
+	uint64_t settle_ns; /* after execve, START waits for the init until then; 0: not waiting */
 	bool reaped;
 	uint64_t reaped_ns; /* vs_now_ns() at the reap */
 	int wstatus;
@@ -95,9 +104,10 @@ struct agent_process *agent_process_find_pid(struct agent *a, pid_t pid);
 int agent_process_start(struct agent *a, struct agent_process *p, uint32_t tag,
 			struct vs_error **err);
 
-/* Requests about one process: SIGNAL (id > 0), RESIZE, STDIN, STDIN_CLOSE. */
+/* Requests about one process: SIGNAL (id > 0), RESIZE, TERMIOS, STDIN, STDIN_CLOSE. */
 void agent_process_signal(struct agent *a, const struct proto_request *req);
 void agent_process_resize(struct agent *a, const struct proto_request *req);
+void agent_process_termios(struct agent *a, const struct proto_request *req);
 void agent_process_stdin(struct agent *a, const struct proto_request *req);
 
 /* A child ended (from waitpid); children the agent did not start are ignored. */

@@ -84,11 +84,42 @@ size_t agent_ps_list(struct agent *a, uint32_t **pids)
 	return n;
 }
 
+/* pid as its own (innermost) pid namespace numbers it: the last field of NSpid. */
+static uint32_t innermost_pid(uint32_t pid)
+{
+	char path[64];
+	cleanup_file FILE *f = NULL;
+	cleanup_free char *line = NULL;
+	size_t cap = 0;
+	uint32_t inner = pid;
+
+	snprintf(path, sizeof(path), "/proc/%u/status", pid);
+	f = fopen(path, "re");
+	while (f != NULL && getline(&line, &cap, f) > 0) {
+		if (strncmp(line, "NSpid:", 6) != 0)
+			continue;
+		for (char *s = line + 6, *end; *s != '\0' && *s != '\n'; s = end) {
+			unsigned long v = strtoul(s, &end, 10);
+
+			if (end == s)
+				break;
+			inner = (uint32_t)v;
+		}
+		break;
+	}
+	return inner;
+}
+
 void agent_ps_reply(struct agent *a, const struct proto_request *req)
 {
 	cleanup_free uint32_t *pids = NULL;
 	size_t n = agent_ps_list(a, &pids);
 
+	/* The pids the container's processes see: what `ps` and `kill` inside it take. */
+	for (size_t i = 0; i < n; i++)
+		pids[i] = innermost_pid(pids[i]);
+	if (n > 0)
+		qsort(pids, n, sizeof(*pids), cmp_pid);
 	proto_guest_ps(&a->ch->out, req->tag, pids, n);
 }
 

@@ -64,6 +64,18 @@ int agent_pty_resize(int fd, unsigned int rows, unsigned int cols, struct vs_err
 	return 0;
 }
 
+int agent_pty_set_onlcr(int fd, bool on, struct vs_error **err)
+{
+	struct termios t;
+
+	if (tcgetattr(fd, &t) < 0)
+		return vs_error_set(err, errno, "cannot read the terminal's settings");
+	t.c_oflag = on ? t.c_oflag | ONLCR : t.c_oflag & ~(tcflag_t)ONLCR;
+	if (tcsetattr(fd, TCSANOW, &t) < 0)
+		return vs_error_set(err, errno, "cannot set the terminal's output newlines");
+	return 0;
+}
+
 int agent_pty_send_eof(int master, struct vs_error **err)
 {
 	struct termios t;

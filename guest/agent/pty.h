@@ -21,5 +21,7 @@ int agent_pty_open(uid_t uid, unsigned int rows, unsigned int cols, int *master,
 /* In the child, after setsid(): slave becomes the controlling terminal and fds 0, 1, 2. */
 int agent_pty_attach(int slave, struct vs_error **err);
 int agent_pty_resize(int fd, unsigned int rows, unsigned int cols, struct vs_error **err);
+/* Output newlines become CR-NL (ONLCR) or stay as written, as the host's end says. */
+int agent_pty_set_onlcr(int fd, bool on, struct vs_error **err);
 /* Writes the end-of-file character when the terminal is in canonical mode; else nothing. */
 int agent_pty_send_eof(int master, struct vs_error **err);

@@ -136,10 +136,17 @@ int agent_security_caps(const struct oci_caps *caps, struct vs_error **err)
 		return -1;
 	if (cap_reset_ambient() < 0 && errno != EINVAL)
 		return vs_error_set(err, errno, "cannot clear the ambient capabilities");
+	/*
+	 * As runc and crun: an ambient capability the kernel will not raise
+	 * (EPERM: not in both the permitted and inheritable sets; EINVAL:
+	 * unknown) is left out, not an error.  buildah's specs list ambient
+	 * capabilities that are not inheritable.
+	 */
 	for (size_t i = 0; i < caps->n_ambient; i++) {
 		char name[64];
 
-		if (cap_set_ambient((cap_value_t)caps->ambient[i], CAP_SET) < 0)
+		if (cap_set_ambient((cap_value_t)caps->ambient[i], CAP_SET) < 0 && errno != EPERM &&
+		    errno != EINVAL)
 			return vs_error_set(
 			    err, errno, "cannot raise ambient capability %s",
 			    agent_security_cap_name(caps->ambient[i], name, sizeof(name)));

@@ -56,6 +56,7 @@ static int decode_create(struct proto_request *req, struct vs_error **err)
 static int decode_payload(struct proto_request *req, struct vs_error **err)
 {
 	long long n, rows, cols;
+	int r;
 
 	switch (req->type) {
 	case PROTO_CREATE:
@@ -88,6 +89,11 @@ static int decode_payload(struct proto_request *req, struct vs_error **err)
 		req->resize.rows = (unsigned int)rows;
 		req->resize.cols = (unsigned int)cols;
 		return 0;
+	case PROTO_TERMIOS:
+		r = proto_json_get_bool(req->json, "TERMIOS", "onlcr", &req->onlcr, err);
+		if (r == 0)
+			return vs_error_set(err, 0, "agent message TERMIOS lacks \"onlcr\"");
+		return r < 0 ? -1 : 0;
 	case PROTO_STDIN:
 		req->stdin_data.data = req->frame.payload;
 		req->stdin_data.len = req->frame.len;

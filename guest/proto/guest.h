@@ -41,6 +41,7 @@ struct proto_request {
 		struct {
 			unsigned int rows, cols;
 		} resize;
+		bool onlcr; /* TERMIOS */
 		struct {
 			const uint8_t *data; /* into frame.payload */
 			size_t len;

@@ -240,6 +240,24 @@ int proto_host_resize(struct proto_host *h, struct proto_buf *out, uint32_t id, 
 	return 0;
 }
 
+int proto_host_termios(struct proto_host *h, struct proto_buf *out, uint32_t id, bool onlcr,
+		       uint32_t *tag, struct vs_error **err)
+{
+	cleanup_yajl_gen yajl_gen g = NULL;
+	uint32_t t;
+
+	if (find_proc(h, id) == NULL)
+		return vs_error_set(err, ESRCH, "process %u is not running in the VM", id);
+	if (next_tag(h, &t, err) < 0)
+		return -1;
+	g = proto_json_begin();
+	proto_json_put_bool(g, "onlcr", onlcr);
+	if (proto_json_finish(steal_pointer(&g), out, PROTO_TERMIOS, id, t, err) < 0)
+		return -1;
+	add_pending(h, t, PROTO_TERMIOS, id, tag);
+	return 0;
+}
+
 static int simple_request(struct proto_host *h, struct proto_buf *out, uint16_t type, uint32_t *tag,
 			  struct vs_error **err)
 {
@@ -521,7 +539,8 @@ static int decode_output(struct proto_host *h, struct proto_host_msg *m, struct 
 {
 	struct hproc *p = find_proc(h, m->id);
 
-	if (p == NULL || p->state != HP_RUNNING)
+	/* A started init writes from its execve on; START is answered once it has settled. */
+	if (p == NULL || (p->state != HP_RUNNING && p->state != HP_STARTING))
 		return bad(err, "agent message %s for process %u, which is not running",
 			   proto_type_name(m->type), m->id);
 	m->output.data = m->frame.payload;

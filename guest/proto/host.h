@@ -115,6 +115,12 @@ int proto_host_signal(struct proto_host *h, struct proto_buf *out, uint32_t id, 
 /* RESIZE the terminal of process id. */
 int proto_host_resize(struct proto_host *h, struct proto_buf *out, uint32_t id, unsigned int rows,
 		      unsigned int cols, uint32_t *tag, struct vs_error **err);
+/*
+ * TERMIOS: whether the terminal of process id turns output newlines into
+ * CR-NL (ONLCR), as the host's end of the console now says.
+ */
+int proto_host_termios(struct proto_host *h, struct proto_buf *out, uint32_t id, bool onlcr,
+		       uint32_t *tag, struct vs_error **err);
 /* PS: the guest pids of the container's processes. */
 int proto_host_ps(struct proto_host *h, struct proto_buf *out, uint32_t *tag,
 		  struct vs_error **err);

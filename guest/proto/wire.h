@@ -56,6 +56,7 @@ enum proto_type {
 	PROTO_RESIZE = 0x0105,
 	PROTO_PS = 0x0106,
 	PROTO_SHUTDOWN = 0x0107,
+	PROTO_TERMIOS = 0x0108,
 	/* host -> guest: stream data (tag 0, no reply) */
 	PROTO_STDIN = 0x0120,
 	PROTO_STDIN_CLOSE = 0x0121,

@@ -213,6 +213,34 @@ sc_containers_conf() {
 		die "podman did not call vshim: containers.conf's runtime was not used"
 }
 
+# podman build: each RUN step of a Containerfile is a container of buildah's
+# (its spec lists ambient capabilities that are not inheritable), and the
+# image it builds runs.  buildah's own network needs CNI's bridge: none here.
+sc_build() {
+	local ctx=$T/build out id n=0 before
+	mkdir -p "$ctx"
+	before=$(wc -l <"$T/calls.log")
+	printf '%s\n' "FROM $IMAGE" \
+		'RUN echo built-by-vshim >/built.txt && uname -r >/kernel.txt' \
+		'RUN mkdir /made && cat /built.txt >/made/copy.txt' >"$ctx/Containerfile"
+	out=$(run "${PODMAN[@]}" build --network none -t localhost/vshim-built:latest "$ctx" 2>&1) ||
+		die "podman build failed: $out"
+	# Every container buildah made for a RUN step is gone afterwards.
+	for id in $(tail -n +"$((before + 1))" "$T/calls.log" |
+		sed -n 's/.* vshim .*create .* \([^ ]*\)$/\1/p' | sort -u); do
+		register "$id" "$VSHIM_ROOT"
+		n=$((n + 1))
+	done
+	[ "$n" -ge 2 ] || die "podman build made $n containers through vshim, not one per RUN step"
+	out=$(run "${PODMAN[@]}" run --rm --cidfile "$T/built.cid" "${LIMITS[@]}" localhost/vshim-built:latest \
+		sh -c 'cat /made/copy.txt; cat /kernel.txt') || die "the built image does not run: $out"
+	register_cid "$T/built.cid" >/dev/null
+	expect_eq "the file the RUN steps wrote" built-by-vshim "$(sed -n 1p <<<"$out")"
+	[ "$(sed -n 2p <<<"$out")" != "$HOST_KERNEL" ] || die "a RUN step ran on the host's kernel"
+	expect_status "podman rmi" 0 "${PODMAN_BASE[@]}" rmi localhost/vshim-built:latest
+	assert_no_rootfs_mounts
+}
+
 scenario "podman run --rm (output, exit status, guest kernel)" sc_run_rm
 scenario "podman run -v HOSTDIR:/data (both ways)" sc_volume
 scenario "podman run --read-only" sc_read_only
@@ -222,4 +250,5 @@ scenario "podman stop (the process exits on TERM)" sc_stop_term
 scenario "podman exec -it" sc_exec_tty
 scenario "podman run -it (interactive)" sc_run_tty
 scenario "contrib/podman/containers.conf" sc_containers_conf
+scenario "podman build (RUN steps), then the built image runs" sc_build
 clients_finish podman

@@ -146,6 +146,64 @@ Test(console, create_with_console_socket)
 	lc_assert_clean(&t);
 }
 
+/* The receiver clears ONLCR on the master, as runc's recvtty does. */
+static void clear_onlcr(int master)
+{
+	struct termios tio;
+
+	cr_assert_eq(tcgetattr(master, &tio), 0);
+	tio.c_oflag &= ~(tcflag_t)ONLCR;
+	cr_assert_eq(tcsetattr(master, TCSANOW, &tio), 0);
+}
+
+Test(console, output_newlines_follow_the_receivers_onlcr)
+{
+	cleanup_free char *sock_path = vs_xasprintf("%s/console.sock", t.dir);
+	cleanup_close int listener = lc_console_listen(sock_path);
+	const char *const extra[] = { "--console-socket", sock_path, NULL };
+	cleanup_free char *pid_file = vs_xasprintf("%s/exec.pid", t.dir);
+	struct term tm = { .fd = -1 }, ex = { .fd = -1 };
+	char name[256];
+	struct lc_ctr c;
+
+	lc_config(&t, &(struct lc_cfg){ .args = "[\"sh\",\"-c\",\"echo one; echo two; sleep 100\"]",
+					.terminal = true });
+	struct lc_res r =
+	    lc_create_ex(&t, &c, "ctr", &(struct lc_create_opts){ .extra = extra, .in_fd = -1 });
+	lc_assert_ok(r, "create --console-socket");
+	lc_res_free(&r);
+	tm.fd = lc_console_recv(listener, name, sizeof(name), 1000);
+
+	/* With runc the master is the container's pty: clearing ONLCR there leaves "\n" alone. */
+	clear_onlcr(tm.fd);
+	r = LC_RUN(&t, "start", "ctr");
+	lc_assert_ok(r, "start");
+	lc_res_free(&r);
+	term_expect(&tm, "two\n", 10000);
+	cr_assert_str_eq(tm.buf, "one\ntwo\n", "the bytes through the console");
+
+	/* A receiver that leaves it (containerd, conmon): the pty's default, CR-NL. */
+	pid_t detached =
+	    lc_spawn(&t, &(struct lc_io){ .in_fd = -1, .out_fd = -1, .err_fd = -1 },
+		     (const char *const[]){ "exec", "--detach", "-t", "--console-socket", sock_path,
+					    "--pid-file", pid_file, "ctr", "sh", "-c",
+					    "echo three; sleep 100", NULL });
+	cr_assert_eq(lc_wait(detached, 30000), 0, "exec --detach -t failed");
+	ex.fd = lc_console_recv(listener, name, sizeof(name), 1000);
+	term_expect(&ex, "three\r\n", 10000);
+	cr_assert_str_eq(ex.buf, "three\r\n", "the bytes through the exec's console");
+	close(ex.fd);
+	close(tm.fd);
+
+	r = LC_RUN(&t, "delete", "--force", "ctr");
+	lc_assert_ok(r, "delete --force");
+	lc_res_free(&r);
+	lc_wait_monitor(&c, 10000);
+	cleanup_free char *proxy_text = lc_read(pid_file);
+	lc_wait(atoi(proxy_text), 10000);
+	lc_assert_clean(&t);
+}
+
 Test(console, exec_terminals)
 {
 	cleanup_free char *sock_path = vs_xasprintf("%s/exec-console.sock", t.dir);

@@ -317,6 +317,20 @@ Test(containerd, create_failure_is_logged_as_json)
 		yajl_tree_free(v);
 	}
 	cr_assert_geq(n, 1, "no error in the log");
+
+	/* run's own: with its exit status 127, the error is on stderr and in the log. */
+	cleanup_free char *run_log = vs_xasprintf("%s/run.json", t.dir);
+	r = LC_RUN(&t, "--log", run_log, "--log-format", "json", "run", "--bundle", t.bundle,
+		   "ctr");
+	cr_assert_eq(r.status, 127, "run of a missing program: %d\n%s", r.status, r.err);
+	cr_assert_not_null(strstr(r.err, "/nonexistent"), "%s", r.err);
+	lc_res_free(&r);
+	cleanup_free char *run_text = lc_read(run_log);
+	yajl_val v = lc_json_parse(run_text);
+	cr_assert_str_eq(lc_json_str(v, "level"), "error");
+	cr_assert_not_null(strstr(lc_json_str(v, "msg"), "/nonexistent"), "%s", run_text);
+	yajl_tree_free(v);
+	lc_assert_clean(&t);
 }
 
 Test(containerd, run_detach)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -151,6 +152,88 @@ Test(exec, stdio_status_and_options)
 	cleanup_free char *err = lc_read(c.err);
 	cr_assert_str_eq(out, "");
 	cr_assert_str_eq(err, "");
+	end(&c);
+}
+
+Test(exec, cap_additional_gids_user_and_no_new_privs_as_runc)
+{
+	struct lc_ctr c;
+	struct lc_res r;
+
+	lc_config(&t, &(struct lc_cfg){ .args = "[" H ",\"sleep\",\"100\"]",
+					.process = "\"capabilities\":{\"bounding\":[\"CAP_KILL\"],"
+						   "\"effective\":[\"CAP_KILL\"],"
+						   "\"permitted\":[\"CAP_KILL\"]}" });
+	lc_create_start(&t, &c, "ctr");
+
+	/* --cap: into the bounding, effective and permitted sets (CAP_KILL 5, CAP_NET_ADMIN 12). */
+	r = LC_RUN(&t, "exec", "--cap", "CAP_NET_ADMIN", "ctr", "sh", "-c",
+		   "/bin/vshim-testhelper caps | grep -E 'CapPrm|CapEff|CapBnd'");
+	lc_assert_ok(r, "exec --cap");
+	cr_assert_str_eq(r.out, "CapPrm:\t0000000000001020\nCapEff:\t0000000000001020\n"
+				"CapBnd:\t0000000000001020\n");
+	lc_res_free(&r);
+
+	/* -u UID keeps config.json's gid; -g adds groups. */
+	r = LC_RUN(&t, "exec", "-u", "1000", "-g", "20", "--additional-gids", "5", "ctr",
+		   "/bin/vshim-testhelper", "id");
+	lc_assert_ok(r, "exec -u -g");
+	cr_assert_str_eq(r.out, "uid=1000 gid=0 groups=5,20\n");
+	lc_res_free(&r);
+
+	r = LC_RUN(&t, "exec", "--no-new-privs", "ctr", "sh", "-c",
+		   "grep NoNewPrivs /proc/self/status");
+	lc_assert_ok(r, "exec --no-new-privs");
+	cr_assert_str_eq(r.out, "NoNewPrivs:\t1\n");
+	lc_res_free(&r);
+
+	r = LC_RUN(&t, "exec", "-g", "x1", "ctr", "true");
+	lc_assert_fails_with(r, "exec -g x1", "--additional-gids `x1`: must be a group id");
+	lc_res_free(&r);
+	r = LC_RUN(&t, "exec", "-u", "1000:", "ctr", "true");
+	lc_assert_fails_with(r, "exec -u 1000:", "--user `1000:`: must be UID or UID:GID");
+	lc_res_free(&r);
+	end(&c);
+}
+
+/* exec --process /dev/fd/3 with fd as descriptor 3: the process's stdout. */
+static char *exec_fd3(int fd)
+{
+	cleanup_free char *out = vs_xasprintf("%s/fd3.out", t.dir);
+	cleanup_free char *err = vs_xasprintf("%s/fd3.err", t.dir);
+	pid_t pid =
+	    lc_spawn(&t, &(struct lc_io){ .out = out, .err = err, .in_fd = -1, .fd3 = fd },
+		     (const char *const[]){ "exec", "--process", "/dev/fd/3", "ctr", NULL });
+
+	close(fd);
+	cr_assert_eq(lc_wait(pid, 30000), 0, "exec --process /dev/fd/3 failed:\n%s", lc_read(err));
+	return lc_read(out);
+}
+
+Test(exec, process_file_passed_as_a_descriptor)
+{
+	static const char process[] =
+	    "{\"terminal\":false,\"args\":[\"/bin/vshim-testhelper\",\"echo\",\"by\",\"fd\"],"
+	    "\"env\":[\"PATH=/bin\"],\"cwd\":\"/\",\"user\":{\"uid\":0,\"gid\":0}}";
+	int pipe_fds[2], mem;
+	struct lc_ctr c;
+
+	lc_config(&t, &(struct lc_cfg){ .args = "[" H ",\"sleep\",\"100\"]" });
+	lc_create_start(&t, &c, "ctr");
+
+	/* A pipe, as a shell's here-document or another program's output. */
+	cr_assert_eq(pipe(pipe_fds), 0);
+	cr_assert_eq(write(pipe_fds[1], process, strlen(process)), (ssize_t)strlen(process));
+	close(pipe_fds[1]);
+	cleanup_free char *from_pipe = exec_fd3(pipe_fds[0]);
+	cr_assert_str_eq(from_pipe, "by fd\n");
+
+	/* A memfd, read from its start. */
+	mem = memfd_create("process.json", 0);
+	cr_assert_geq(mem, 0);
+	cr_assert_eq(write(mem, process, strlen(process)), (ssize_t)strlen(process));
+	cleanup_free char *from_memfd = exec_fd3(mem);
+	cr_assert_str_eq(from_memfd, "by fd\n");
 	end(&c);
 }
 

@@ -297,6 +297,8 @@ pid_t lc_spawn(struct lc *t, const struct lc_io *io, const char *const *argv)
 			else
 				dup2(fds[i], i);
 		}
+		if (io->fd3 > 2 && dup2(io->fd3, 3) < 0)
+			_exit(95);
 		if (io->cwd != NULL && chdir(io->cwd) < 0)
 			_exit(96);
 		ts_reset_signals();

@@ -55,6 +55,7 @@ struct lc_io {
 	const char *in, *out, *err;
 	int in_fd, out_fd, err_fd;
 	const char *cwd; /* NULL: the test's */
+	int fd3;	 /* > 2: also passed to vshim, as its descriptor 3 */
 };
 
 /* A finished vshim call. */

@@ -155,6 +155,79 @@ Test(states, paused_delete_force)
 	lc_assert_clean(&t);
 }
 
+Test(states, kill_0_checks_and_kill_then_delete_at_once)
+{
+	struct lc_ctr c;
+
+	lc_config(&t, &(struct lc_cfg){ .args = LOOP });
+	lc_create(&t, &c, "c");
+	OK("kill", "c", "0");
+	OK("start", "c");
+	lc_wait_file(c.out, "started", 10000);
+	OK("kill", "c", "0");
+	OK("pause", "c");
+	OK("kill", "c", "0");
+	OK("resume", "c");
+
+	/* As with runc: the process is gone when kill returns, so delete needs no --force. */
+	OK("kill", "c", "KILL");
+	OK("delete", "c");
+	cr_assert_eq(lc_wait_monitor(&c, 10000), 128 + SIGKILL);
+	lc_assert_clean(&t);
+}
+
+Test(states, ps_formats_and_ps_arguments)
+{
+	struct lc_ctr c;
+	struct lc_res r;
+
+	lc_config(&t, &(struct lc_cfg){ .args = "[" H ",\"sleep\",\"100\"]" });
+	lc_create_start(&t, &c, "c");
+	r = LC_RUN(&t, "ps", "--format", "json", "c");
+	lc_assert_ok(r, "ps --format json");
+	cr_assert_str_eq(r.out, "[1]\n");
+	lc_res_free(&r);
+	r = LC_RUN(&t, "ps", "--format", "table", "c");
+	lc_assert_ok(r, "ps --format table");
+	cr_assert_str_eq(r.out, "PID\n1\n");
+	lc_res_free(&r);
+
+	/* ps ARGS runs where the processes are; only theirs are kept (not the ps itself). */
+	r = LC_RUN(&t, "ps", "c", "-o", "pid,comm");
+	lc_assert_ok(r, "ps ID -o pid,comm");
+	cr_assert_str_eq(r.out, "PID   COMMAND\n    1 vshim-testhelpe\n");
+	lc_res_free(&r);
+	r = LC_RUN(&t, "ps", "c", "--", "-o", "comm");
+	lc_assert_ok(r, "ps ID -- -o comm");
+	cr_assert_str_eq(r.out, "COMMAND\n", "without a PID column no line is the container's");
+	lc_res_free(&r);
+
+	OK("delete", "--force", "c");
+	cr_assert_eq(lc_wait_monitor(&c, 10000), 128 + SIGKILL);
+	lc_assert_clean(&t);
+}
+
+Test(states, signal_right_after_start_is_not_dropped)
+{
+	struct lc_ctr c;
+
+	/*
+	 * The init is its pid namespace's: a signal it has no handler for yet is
+	 * dropped.  start returns once it has set itself up (here, after a
+	 * moment of work), so the trap is there for a TERM sent at once.
+	 */
+	lc_config(&t,
+		  &(struct lc_cfg){
+		      .args = "[\"sh\",\"-c\",\"i=0; while [ $i -lt 10000 ]; do i=$((i+1)); done; "
+			      "trap 'exit 42' TERM; while :; do sleep 0.1; done\"]" });
+	lc_create(&t, &c, "c");
+	OK("start", "c");
+	OK("kill", "c", "TERM");
+	cr_assert_eq(lc_wait_monitor(&c, 15000), 42, "the TERM sent right after start was lost");
+	OK("delete", "c");
+	lc_assert_clean(&t);
+}
+
 Test(states, stopped)
 {
 	struct lc_ctr c;
@@ -171,10 +244,20 @@ Test(states, stopped)
 	REFUSED("", "c", "stopped", "start", "c");
 	REFUSED("container not running", "c", "stopped", "kill", "c", "KILL");
 	REFUSED("container not running", "c", "stopped", "kill", "c");
+	REFUSED("container not running", "c", "stopped", "kill", "c", "0");
 	REFUSED("container not running", "c", "stopped", "pause", "c");
 	REFUSED("container not running", "c", "stopped", "resume", "c");
 	REFUSED("container not running", "c", "stopped", "exec", "c", "/bin/true");
-	REFUSED("container not running", "c", "stopped", "ps", "c");
+	/* As runc: a stopped container has no processes; ps arguments have no ps to run. */
+	struct lc_res p = LC_RUN(&t, "ps", "--format", "json", "c");
+	lc_assert_ok(p, "ps --format json of a stopped container");
+	cr_assert_str_eq(p.out, "null\n");
+	lc_res_free(&p);
+	p = LC_RUN(&t, "ps", "c");
+	lc_assert_ok(p, "ps of a stopped container");
+	cr_assert_str_eq(p.out, "PID\n");
+	lc_res_free(&p);
+	REFUSED("container not running", "c", "stopped", "ps", "c", "-o", "pid");
 	OK("kill", "--all", "c", "KILL");
 	lc_assert_status(&t, "c", "stopped");
 

@@ -238,12 +238,55 @@ Test(units, usage_errors)
 	assert_root_empty();
 }
 
+Test(units, help_of_every_verb)
+{
+	static const char *const verbs[][3] = {
+		{ "create", "--bundle DIR, -b DIR", "--console-socket SOCKET" },
+		{ "kill", "--all, -a", "0 checks" },
+		{ "delete", "--force, -f", "" },
+		{ "exec", "--additional-gids GID, -g GID", "--cap CAP, -c CAP" },
+		{ "ps", "--format FORMAT, -f FORMAT", "PS-ARGS" },
+		{ "list", "--quiet, -q", "" },
+		{ "run", "--keep", "--detach, -d" },
+		{ "spec", "--rootless", "" },
+		{ "start", "Usage: vshim start ID", "" },
+	};
+
+	for (size_t i = 0; i < VS_ARRAY_SIZE(verbs); i++) {
+		struct lc_res a = LC_RUN(&t, verbs[i][0], "--help");
+		struct lc_res b = LC_RUN(&t, "help", verbs[i][0]);
+
+		lc_assert_ok(a, "VERB --help");
+		lc_assert_ok(b, "help VERB");
+		cr_assert_str_eq(a.out, b.out, "vshim %s --help and vshim help %s differ",
+				 verbs[i][0], verbs[i][0]);
+		for (int k = 1; k < 3; k++)
+			cr_assert_not_null(strstr(a.out, verbs[i][k]), "no \"%s\" in:\n%s",
+					   verbs[i][k], a.out);
+		lc_res_free(&a);
+		lc_res_free(&b);
+	}
+	struct lc_res r = LC_RUN(&t, "help");
+	lc_assert_ok(r, "help");
+	cr_assert_not_null(strstr(r.out, "Commands:"), "%s", r.out);
+	cr_assert_not_null(strstr(r.out, "  features "), "%s", r.out);
+	lc_res_free(&r);
+	r = LC_RUN(&t, "help", "frobnicate");
+	lc_assert_fails_with(r, "help frobnicate", "help: unknown command `frobnicate`");
+	lc_res_free(&r);
+}
+
 Test(units, version_and_accepted_global_flags)
 {
 	struct lc_res r = LC_RUN(&t, "--version");
 
 	lc_assert_ok(r, "--version");
 	cr_assert_eq(strncmp(r.out, "vshim version ", 14), 0, "first line: %s", r.out);
+	/* runc's shape, then what a container runs on. */
+	const char *lines[] = { "\ncommit: ", "\nspec: 1.2.0\n", "\nqemu: 7.", "\nkernel: 6." };
+	for (size_t i = 0; i < VS_ARRAY_SIZE(lines); i++)
+		cr_assert_not_null(strstr(r.out, lines[i]), "no \"%s\" in:\n%s", lines[i] + 1,
+				   r.out);
 	lc_res_free(&r);
 
 	/* What go-runc and conmon put before the verb. */
@@ -293,6 +336,15 @@ Test(units, state_file_read_back)
 	cr_assert_not_null(strstr(r.out, "rec"));
 	cr_assert_not_null(strstr(r.out, "running"));
 	lc_res_free(&r);
+
+	/* In the order of their IDs (bytes, as runc sorts them), whatever the directory's order. */
+	static const char *const ids[] = { "zz", "B", "a-1", "a.0", "b" };
+	for (size_t i = 0; i < VS_ARRAY_SIZE(ids); i++)
+		write_record(ids[i], "running", getpid(), start, t.bundle);
+	r = LC_RUN(&t, "list", "-q");
+	lc_assert_ok(r, "list -q");
+	cr_assert_str_eq(r.out, "B\na-1\na.0\nb\nrec\nzz\n");
+	lc_res_free(&r);
 }
 
 Test(units, reused_or_dead_monitor_pid_reads_stopped)
@@ -318,7 +370,7 @@ Test(units, verbs_on_a_stopped_record)
 	const char *const not_running[][5] = {
 		{ "kill", "gone", "KILL", NULL }, { "kill", "gone", NULL },
 		{ "pause", "gone", NULL },	  { "resume", "gone", NULL },
-		{ "ps", "gone", NULL },		  { "exec", "gone", "/bin/true", NULL },
+		{ "ps", "gone", "-ef", NULL },	  { "exec", "gone", "/bin/true", NULL },
 	};
 	for (size_t i = 0; i < VS_ARRAY_SIZE(not_running); i++) {
 		struct lc_res r = lc_run(&t, not_running[i]);
@@ -525,6 +577,17 @@ Test(units, features)
 	cr_assert_eq(hooks->u.array.len, VS_ARRAY_SIZE(want));
 	for (size_t i = 0; i < VS_ARRAY_SIZE(want); i++)
 		cr_assert_str_eq(YAJL_GET_STRING(hooks->u.array.values[i]), want[i]);
+	/* Every annotation the VM takes, with what it takes. */
+	static const char *const annotations[] = { "memory",  "vcpus",	  "kernel",   "accel",
+						   "machine", "tb-cache", "hugepages" };
+	for (size_t i = 0; i < VS_ARRAY_SIZE(annotations); i++) {
+		cleanup_free char *key = vs_xasprintf("io.vshim.%s", annotations[i]);
+		const char *path[] = { "annotations", key, NULL };
+		yajl_val what = yajl_tree_get(v, path, yajl_t_string);
+
+		cr_assert(what != NULL && YAJL_GET_STRING(what)[0] != '\0',
+			  "features lacks the annotation %s:\n%s", key, r.out);
+	}
 	yajl_tree_free(v);
 	lc_res_free(&r);
 }
@@ -543,6 +606,9 @@ Test(units, spec_writes_a_template_once)
 	const char *args_path[] = { "process", "args", NULL };
 	cr_assert_not_null(yajl_tree_get(v, args_path, yajl_t_array), "no process.args:\n%s", text);
 	yajl_tree_free(v);
+	/* As runc's: terminals of the container's devpts belong to the tty group. */
+	cr_assert_not_null(strstr(text, "\"ptmxmode=0666\", \"mode=0620\", \"gid=5\""),
+			   "devpts without gid=5:\n%s", text);
 
 	r = LC_RUN(&t, "spec", "--bundle", bundle);
 	lc_assert_fails_with(r, "spec over an existing config.json", "exists");

@@ -713,3 +713,66 @@ Test(spec_load, oversized_config)
 	cr_assert_str_eq(msg, want);
 	test_rm(dir);
 }
+
+/* oci_linux_check_namespaces() on the namespaces of this process. */
+static char *check_namespaces(const char *namespaces)
+{
+	cleanup_free char *json = vs_xasprintf("{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":"
+					       "\"rootfs\"},\"linux\":{\"namespaces\":%s}}",
+					       namespaces);
+	struct vs_error *err = NULL;
+	cleanup_oci_spec struct oci_spec *spec =
+	    oci_spec_parse(json, strlen(json), "config.json", &err);
+	char *msg;
+
+	cr_assert_not_null(spec, "%s", err ? err->msg : "");
+	if (oci_linux_check_namespaces(spec, "config.json", &err) == 0)
+		return NULL;
+	msg = vs_xstrdup(err->msg);
+	vs_error_free(err);
+	return msg;
+}
+
+Test(spec_load, namespace_paths_of_their_own_type)
+{
+	char *msg = check_namespaces("[{\"type\":\"pid\",\"path\":\"/proc/self/ns/pid\"},"
+				     "{\"type\":\"network\",\"path\":\"/proc/self/ns/net\"},"
+				     "{\"type\":\"mount\",\"path\":\"/proc/self/ns/mnt\"},"
+				     "{\"type\":\"ipc\",\"path\":\"/proc/self/ns/ipc\"},"
+				     "{\"type\":\"uts\",\"path\":\"/proc/self/ns/uts\"},"
+				     "{\"type\":\"user\",\"path\":\"/proc/self/ns/user\"},"
+				     "{\"type\":\"cgroup\",\"path\":\"/proc/self/ns/cgroup\"},"
+				     "{\"type\":\"time\",\"path\":\"/proc/self/ns/time\"}]");
+
+	cr_assert_null(msg, "%s", msg);
+}
+
+Test(spec_load, namespace_path_of_another_type_is_refused)
+{
+	static const struct {
+		const char *namespaces, *msg;
+	} cases[] = {
+		{ "[{\"type\":\"network\",\"path\":\"/proc/self/ns/ipc\"}]",
+		  "config.json: linux.namespaces[0].path: `/proc/self/ns/ipc` is a namespace of "
+		  "type ipc, not a network namespace: Invalid argument" },
+		{ "[{\"type\":\"pid\"},{\"type\":\"ipc\",\"path\":\"/proc/self/ns/net\"}]",
+		  "config.json: linux.namespaces[1].path: `/proc/self/ns/net` is a namespace of "
+		  "type net, not an ipc namespace: Invalid argument" },
+		{ "[{\"type\":\"mount\",\"path\":\"/proc/self/ns/uts\"}]",
+		  "config.json: linux.namespaces[0].path: `/proc/self/ns/uts` is a namespace of "
+		  "type uts, not a mount namespace: Invalid argument" },
+		{ "[{\"type\":\"uts\",\"path\":\"/proc/self/status\"}]",
+		  "config.json: linux.namespaces[0].path: `/proc/self/status` is not a namespace: "
+		  "Invalid argument" },
+		{ "[{\"type\":\"cgroup\",\"path\":\"/nonexistent/ns\"}]",
+		  "config.json: linux.namespaces[0].path: cannot open cgroup namespace "
+		  "`/nonexistent/ns`: No such file or directory" },
+	};
+
+	for (size_t i = 0; i < VS_ARRAY_SIZE(cases); i++) {
+		cleanup_free char *msg = check_namespaces(cases[i].namespaces);
+
+		cr_assert_not_null(msg, "%s was accepted", cases[i].namespaces);
+		cr_assert_str_eq(msg, cases[i].msg);
+	}
+}

@@ -128,12 +128,14 @@ Test(agent, exec_not_executable_is_126)
 
 Test(agent, bad_cwd_is_an_error_with_a_message)
 {
-	char *config = harness_config("\"args\":[" H ",\"cwd\"],\"cwd\":\"/nope\"", "", "");
+	/* A file: made already, as far as mkdir -p goes, and no directory to enter. */
+	char *config = harness_config("\"args\":[" H ",\"cwd\"],\"cwd\":" H, "", "");
 	struct proto_host_msg m = harness_create(&t, config);
 
 	cr_assert_eq(m.type, PROTO_ERROR);
 	cr_assert_eq(m.error.status, 0);
-	cr_assert(strstr(m.error.message, "chdir to cwd (\"/nope\") set in config.json failed"),
+	cr_assert(strstr(m.error.message, "chdir to cwd (\"/bin/vshim-testhelper\") set in "
+					  "config.json failed: Not a directory"),
 		  "%s", m.error.message);
 	proto_host_msg_clear(&m);
 	free(config);
@@ -378,7 +380,9 @@ Test(agent, ps_lists_the_container_processes)
 	m = harness_reply(&t, tag);
 	cr_assert_eq(m.type, PROTO_PS_REPLY);
 	cr_assert_eq(m.ps.n, 1);
-	cr_assert_eq(m.ps.pids[0], pid);
+	/* The pid the container sees: its pid namespace's init. */
+	cr_assert_neq(pid, 1);
+	cr_assert_eq(m.ps.pids[0], 1);
 	proto_host_msg_clear(&m);
 	free(config);
 }

@@ -16,6 +16,7 @@
 
 #include "common/util.h"
 #include "guest/agent/child.h"
+#include "guest/agent/env.h"
 #include "guest/agent/mountopt.h"
 #include "guest/agent/path.h"
 #include "guest/agent/pty.h"
@@ -269,9 +270,9 @@ Test(container, sysctls_allowed_on_a_shared_kernel_only_when_namespaced)
 	cr_assert_not(agent_sysctl_allowed("/etc", true, ns));
 }
 
-TestSuite(child, .init = make_tmp, .fini = remove_tmp);
+TestSuite(env, .init = make_tmp, .fini = remove_tmp);
 
-Test(child, home_from_passwd)
+Test(env, home_from_passwd)
 {
 	char path[PATH_MAX * 2];
 	FILE *f;
@@ -283,18 +284,71 @@ Test(child, home_from_passwd)
 	      "user:x:1000:1000:A User:/home/user:/bin/sh",
 	      f);
 	fclose(f);
-	home = agent_child_home(path, 1000);
+	home = agent_env_home(path, 1000);
 	cr_assert_str_eq(home, "/home/user");
 	free(home);
-	home = agent_child_home(path, 0);
+	home = agent_env_home(path, 0);
 	cr_assert_str_eq(home, "/root");
 	free(home);
-	home = agent_child_home(path, 7);
+	/* As runc reads it: the field as written. */
+	home = agent_env_home(path, 7);
+	cr_assert_str_eq(home, "relative");
+	free(home);
+	home = agent_env_home(path, 8);
 	cr_assert_str_eq(home, "/");
 	free(home);
-	home = agent_child_home("/nonexistent", 0);
+	home = agent_env_home("/nonexistent", 0);
 	cr_assert_str_eq(home, "/");
 	free(home);
+}
+
+/* agent_env_make() of env (NULL: none) for uid, joined with spaces. */
+static char *env_of(char **list, size_t n, uid_t uid)
+{
+	char path[PATH_MAX * 2];
+	struct oci_process p = { .env = list, .n_env = n, .user = { .uid = uid } };
+	struct vs_strv joined = { 0 };
+	char **env, *text;
+
+	snprintf(path, sizeof(path), "%s/passwd", tmp);
+	env = agent_env_make(&p, path);
+	for (size_t i = 0; env[i] != NULL; i++)
+		vs_strv_push(&joined, env[i]);
+	agent_env_free(env);
+	text = vs_strv_join(&joined, " ");
+	vs_strv_clear(&joined);
+	return text;
+}
+
+Test(env, as_runc_prepares_it)
+{
+	char path[PATH_MAX * 2];
+	char *text;
+
+	snprintf(path, sizeof(path), "%s/passwd", tmp);
+	cr_assert_eq(
+	    vs_write_file_atomic(path, "user:x:1000:1000::/home/user:/bin/sh\n", 37, 0644, NULL),
+	    0);
+
+	/* Each name once, with its last value, where the last one stands. */
+	text = env_of((char *[]){ "A=1", "B=2", "A=3", "AB=4", "B=", NULL }, 5, 1000);
+	cr_assert_str_eq(text, "A=3 AB=4 B= HOME=/home/user");
+	free(text);
+	/* An empty HOME is replaced; one with a value is kept. */
+	text = env_of((char *[]){ "HOME=/x", "PATH=/bin", "HOME=", NULL }, 3, 1000);
+	cr_assert_str_eq(text, "PATH=/bin HOME=/home/user");
+	free(text);
+	text = env_of((char *[]){ "HOME=", "HOME=/x", NULL }, 2, 1000);
+	cr_assert_str_eq(text, "HOME=/x");
+	free(text);
+	/* A uid without an entry: "/". */
+	text = env_of((char *[]){ NULL }, 0, 4242);
+	cr_assert_str_eq(text, "HOME=/");
+	free(text);
+	/* No process.env at all: no environment, not even HOME. */
+	text = env_of(NULL, 0, 1000);
+	cr_assert_str_eq(text, "");
+	free(text);
 }
 
 Test(sync, messages_and_descriptors)
@@ -340,6 +394,24 @@ Test(pty, open_resize_and_eof)
 	cr_assert_eq(agent_pty_send_eof(master, NULL), 0);
 	/* Canonical mode: the EOF character ends the (empty) line: read returns 0. */
 	cr_assert_eq(read(slave, &c, 1), 0);
+	close(master);
+	close(slave);
+}
+
+Test(pty, onlcr_set_through_the_master)
+{
+	char buf[16];
+	int master, slave;
+
+	cr_assert_eq(agent_pty_open(getuid(), 0, 0, &master, &slave, NULL), 0);
+	cr_assert_eq(agent_pty_set_onlcr(master, false, NULL), 0);
+	cr_assert_eq(write(slave, "a\n", 2), 2);
+	cr_assert_eq(read(master, buf, sizeof(buf)), 2, "\\n untranslated");
+	cr_assert_eq(memcmp(buf, "a\n", 2), 0);
+	cr_assert_eq(agent_pty_set_onlcr(master, true, NULL), 0);
+	cr_assert_eq(write(slave, "b\n", 2), 2);
+	cr_assert_eq(read(master, buf, sizeof(buf)), 3, "\\n as CR-NL");
+	cr_assert_eq(memcmp(buf, "b\r\n", 3), 0);
 	close(master);
 	close(slave);
 }

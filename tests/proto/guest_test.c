@@ -65,6 +65,17 @@ Test(guest, requests_from_the_host_encoders)
 	cr_assert_eq(r.tag, tag);
 	proto_request_clear(&r);
 
+	cr_assert_eq(proto_host_termios(h, &b, 2, false, &tag, NULL), 0);
+	cr_assert_eq(decode(&b, &r, &msg), 0);
+	cr_assert_eq(r.type, PROTO_TERMIOS);
+	cr_assert_eq(r.id, 2);
+	cr_assert_not(r.onlcr);
+	proto_request_clear(&r);
+	cr_assert_eq(proto_host_termios(h, &b, 2, true, &tag, NULL), 0);
+	cr_assert_eq(decode(&b, &r, &msg), 0);
+	cr_assert(r.onlcr);
+	proto_request_clear(&r);
+
 	cr_assert_eq(proto_host_signal(h, &b, 0, 15, &tag, NULL), 0);
 	cr_assert_eq(decode(&b, &r, &msg), 0);
 	cr_assert_eq(r.signo, 15);
@@ -108,6 +119,12 @@ Test(guest, refuses_malformed_requests)
 	free(m);
 	m = refused(PROTO_RESIZE, 1, 1, "{\"rows\":-1,\"cols\":2}");
 	cr_assert(strstr(m, "\"rows\" must be an integer between 0 and 65535"), "%s", m);
+	free(m);
+	m = refused(PROTO_TERMIOS, 1, 1, "{}");
+	cr_assert_str_eq(m, "agent message TERMIOS lacks \"onlcr\"");
+	free(m);
+	m = refused(PROTO_TERMIOS, 1, 1, "{\"onlcr\":1}");
+	cr_assert_str_eq(m, "agent message TERMIOS: \"onlcr\" must be a boolean");
 	free(m);
 	m = refused(PROTO_STDIN, 1, 4, "x");
 	cr_assert_str_eq(m, "agent message STDIN needs a process id and no tag");

@@ -388,6 +388,25 @@ Test(host, start_ok_without_start)
 	refused("not running");
 }
 
+Test(host, output_of_a_starting_init_comes_before_its_start_reply)
+{
+	struct proto_host_msg m;
+	uint32_t tag;
+
+	created();
+	cr_assert_eq(proto_host_start(h, &req, &tag, NULL), 0);
+	/* The agent answers START once the program has settled: it may write before. */
+	proto_guest_output(&in, PROTO_STDOUT, 1, "early", 5);
+	take(&m);
+	cr_assert_eq(m.type, PROTO_STDOUT);
+	cr_assert_eq(m.output.len, 5);
+	proto_host_msg_clear(&m);
+	proto_guest_ok(&in, tag, 1);
+	take(&m);
+	cr_assert_eq(m.type, PROTO_OK);
+	proto_host_msg_clear(&m);
+}
+
 Test(host, exit_status_out_of_range)
 {
 	running();
@@ -629,6 +648,8 @@ Test(host, requests_about_unknown_processes_are_refused_locally)
 	cr_assert_eq(proto_host_signal(h, &req, 4, 9, NULL, &err), -1);
 	vs_error_release(&err);
 	cr_assert_eq(proto_host_resize(h, &req, 4, 24, 80, NULL, &err), -1);
+	vs_error_release(&err);
+	cr_assert_eq(proto_host_termios(h, &req, 4, false, NULL, &err), -1);
 	vs_error_release(&err);
 	cr_assert_eq(proto_host_signal(h, &req, 0, 65, NULL, &err), -1);
 	vs_error_release(&err);

@@ -337,10 +337,16 @@ Test(config, resources_size_the_vm)
 
 Test(config, terminal_with_console_size)
 {
-	struct rt_result r = run_ok(&(struct rt_cfg){
-	    .args = SH(HELPER " isatty; " HELPER " winsize"),
-	    .process = "\"terminal\":true,\"consoleSize\":{\"height\":30,\"width\":100}",
-	});
+	struct rt_result r;
+
+	/* As runc, run takes its controlling terminal when its stdio are not terminals. */
+	rt_config(&t,
+		  &(struct rt_cfg){
+		      .args = SH(HELPER " isatty; " HELPER " winsize"),
+		      .process = "\"terminal\":true,\"consoleSize\":{\"height\":30,\"width\":100}",
+		  });
+	r = rt_run(&t, &(struct rt_opts){ .ctty = true });
+	rt_assert_ok(r);
 
 	/* One pty of the container's own devpts for all three; its output has CRLF. */
 	cr_assert_str_eq(r.out, "0 yes /dev/pts/0\r\n1 yes /dev/pts/0\r\n2 yes /dev/pts/0\r\n"
@@ -376,5 +382,34 @@ Test(config, ambient_capabilities_for_a_non_root_user)
 	/* The shell runs as 1000 with the ambient capability, and so does its child. */
 	cr_assert_str_eq(r.out, "CapEff:\t0000000000000400\nCapAmb:\t0000000000000400\n"
 				"uid=1000 gid=1000 groups=\n");
+	rt_result_free(&r);
+}
+
+Test(config, personality_linux32)
+{
+	struct rt_result r = run_ok(&(struct rt_cfg){
+	    .args = SH("set -- $(" HELPER " uname); echo $4"),
+	    .linux_ = "\"personality\":{\"domain\":\"LINUX32\",\"flags\":[]}",
+	});
+
+	/* As uname -m says under linux32. */
+	cr_assert_str_eq(r.out, "i686\n");
+	rt_result_free(&r);
+}
+
+Test(config, ambient_capabilities_outside_inheritable_are_left_out)
+{
+	/* buildah's spec: ambient capabilities that are not inheritable (runc and crun run it). */
+	struct rt_result r = run_ok(&(struct rt_cfg){
+	    .args = SH(HELPER " caps | grep -E 'CapEff|CapAmb'"),
+	    .caps = "{\"bounding\":[\"CAP_CHOWN\",\"CAP_KILL\"],"
+		    "\"effective\":[\"CAP_CHOWN\",\"CAP_KILL\"],"
+		    "\"permitted\":[\"CAP_CHOWN\",\"CAP_KILL\"],"
+		    "\"inheritable\":[\"CAP_KILL\"],"
+		    "\"ambient\":[\"CAP_CHOWN\",\"CAP_KILL\"]}",
+	});
+
+	/* CAP_KILL (5) is raised; CAP_CHOWN (0), not inheritable, is not. */
+	cr_assert_str_eq(r.out, "CapEff:\t0000000000000021\nCapAmb:\t0000000000000020\n");
 	rt_result_free(&r);
 }

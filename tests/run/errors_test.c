@@ -277,6 +277,45 @@ Test(bad_input, duplicate_id_while_one_runs)
 	rt_result_free(&r);
 }
 
+Test(bad_input, terminal_without_any_terminal_fails_at_once)
+{
+	cleanup_free char *path = vs_xasprintf("%s/config.json", t.bundle);
+	cleanup_free char *cmd = vs_xasprintf("'%s' spec --bundle '%s'", rt_vshim_path(), t.bundle);
+	const char *texts[] = { "process.terminal is true, but neither the stdio of vshim run nor "
+				"a controlling terminal is a terminal",
+				NULL };
+	struct rt_result r;
+
+	/* runc spec's template, run from a script: no terminal anywhere. */
+	unlink(path);
+	cr_assert_eq(system(cmd), 0, "%s failed", cmd);
+	r = rt_run(&t, &(struct rt_opts){ .timeout_s = 20 });
+	assert_failed(&r, texts);
+	cr_assert_lt(r.secs, 5.0, "vshim run took %.1f s to refuse", r.secs);
+	assert_root_empty();
+	rt_result_free(&r);
+}
+
+Test(bad_input, namespace_path_of_another_type)
+{
+	const char *texts[] = {
+		"linux.namespaces[1].path: `/proc/self/ns/ipc` is a namespace of type "
+		"ipc, not a network namespace",
+		NULL
+	};
+	struct rt_result r;
+
+	rt_config(&t, &(struct rt_cfg){
+			  .args = "[" H ",\"echo\"]",
+			  .namespaces = "[{\"type\":\"pid\"},{\"type\":\"network\",\"path\":"
+					"\"/proc/self/ns/ipc\"},{\"type\":\"mount\"}]",
+		      });
+	r = rt_run(&t, NULL);
+	assert_failed(&r, texts);
+	assert_root_empty();
+	rt_result_free(&r);
+}
+
 Test(bad_input, id_with_dot_dot)
 {
 	cleanup_free char *escaped = vs_xasprintf("%s/x", t.dir);

@@ -217,6 +217,23 @@ Test(mounts, readonly_paths_refuse_writes)
 	rt_result_free(&r);
 }
 
+Test(mounts, default_devpts_gives_terminals_the_tty_group)
+{
+	struct rt_result r;
+
+	/* Without a /dev mount the agent's devpts is runc's: gid=5, mode 0620. */
+	rt_config(
+	    &t, &(struct rt_cfg){
+		    .args = SH("stat -c '%g %a' $(tty)"),
+		    .process = "\"terminal\":true",
+		    .mounts = "[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"}]",
+		});
+	r = rt_run(&t, &(struct rt_opts){ .ctty = true });
+	rt_assert_ok(r);
+	cr_assert_str_eq(r.out, "5 620\r\n");
+	rt_result_free(&r);
+}
+
 Test(mounts, without_a_dev_mount_the_agent_makes_one)
 {
 	struct rt_result r;

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -151,6 +153,52 @@ Test(process, env_is_exactly_the_configs_plus_home)
 	rt_result_free(&r);
 }
 
+Test(process, env_duplicates_keep_the_last_and_an_empty_home_is_filled)
+{
+	struct rt_result r =
+	    rt_run_config(&t, &(struct rt_cfg){
+				  .args = "[" H ",\"env\"]",
+				  .env = "[\"A=1\",\"PATH=/bin\",\"HOME=\",\"A=2\"]",
+				  .user = "{\"uid\":1000,\"gid\":1000}",
+			      });
+
+	rt_assert_ok(r);
+	/* As runc: each name once with its last value; HOME from /etc/passwd, by uid. */
+	cr_assert_str_eq(r.out, "PATH=/bin\nA=2\nHOME=/home/user\n");
+	rt_result_free(&r);
+}
+
+/* `vshim --root ROOT ARGS` through the shell: its exit status, stdout in *out. */
+static int vshim_call(const char *args, char **out)
+{
+	cleanup_free char *cmd = vs_xasprintf("'%s' --root '%s' %s", rt_vshim_path(), t.root, args);
+	char buf[4096];
+	size_t n;
+	FILE *p = popen(cmd, "r");
+
+	cr_assert_not_null(p, "popen %s", cmd);
+	n = fread(buf, 1, sizeof(buf) - 1, p);
+	buf[n] = '\0';
+	*out = vs_xstrdup(buf);
+	return WEXITSTATUS(pclose(p));
+}
+
+Test(process, run_keep_leaves_the_stopped_container_until_delete)
+{
+	cleanup_free char *state = NULL, *deleted = NULL;
+	struct rt_result r;
+
+	rt_config(&t, &(struct rt_cfg){ .args = "[" H ",\"exit\",\"3\"]" });
+	r = rt_run(&t, &(struct rt_opts){ .extra = (const char *const[]){ "--keep", NULL },
+					  .keep = true });
+	cr_assert_eq(r.status, 3, "status %d; stderr: %s", r.status, r.err);
+	rt_result_free(&r);
+	cr_assert_eq(vshim_call("state ctr", &state), 0, "state after run --keep: %s", state);
+	cr_assert_not_null(strstr(state, "\"stopped\""), "state: %s", state);
+	cr_assert_eq(vshim_call("delete ctr", &deleted), 0, "delete: %s", deleted);
+	rt_assert_clean(&t, "ctr");
+}
+
 Test(process, cwd_is_set)
 {
 	struct rt_result r = rt_run_config(
@@ -284,17 +332,49 @@ Test(process, program_not_executable_exits_126)
 	rt_result_free(&r);
 }
 
-Test(process, bad_cwd_fails_with_a_message)
+Test(process, missing_cwd_is_created)
 {
 	struct rt_result r = rt_run_config(
-	    &t, &(struct rt_cfg){ .args = "[" H ",\"cwd\"]", .cwd = "\"/no/such/dir\"" });
+	    &t, &(struct rt_cfg){ .args = "[\"sh\",\"-c\",\"echo $(pwd) $(stat -c '%a %u' .)\"]",
+				  .cwd = "\"/no/such/dir\"" });
 
-	cr_assert_neq(r.status, 0, "a container with a missing cwd ran");
+	rt_assert_ok(r);
+	/* As runc: made by root, mode 0755. */
+	cr_assert_str_eq(r.out, "/no/such/dir 755 0\n");
+	rt_result_free(&r);
+}
+
+Test(process, cwd_only_root_may_enter_is_entered_before_the_user_switch)
+{
+	cleanup_free char *dir = vs_xasprintf("%s/rootonly", t.rootfs);
+	struct rt_result r;
+
+	cr_assert_eq(mkdir(dir, 0700), 0);
+	/* runc spec's capabilities: the user cannot override the directory's mode. */
+	r = rt_run_config(&t,
+			  &(struct rt_cfg){
+			      .args = "[" H ",\"cwd\"]",
+			      .cwd = "\"/rootonly\"",
+			      .user = "{\"uid\":1000,\"gid\":1000}",
+			      .caps = "{\"bounding\":[\"CAP_KILL\"],\"effective\":[\"CAP_KILL\"],"
+				      "\"permitted\":[\"CAP_KILL\"]}",
+			  });
+	rt_assert_ok(r);
+	cr_assert_str_eq(r.out, "/rootonly\n");
+	rt_result_free(&r);
+}
+
+Test(process, bad_cwd_fails_with_a_message)
+{
+	/* A file on the way: no directory can be made there. */
+	struct rt_result r = rt_run_config(
+	    &t, &(struct rt_cfg){ .args = "[" H ",\"cwd\"]", .cwd = "\"/bin/busybox/dir\"" });
+
+	cr_assert_neq(r.status, 0, "a container with a bad cwd ran");
 	cr_assert_neq(r.status, 126);
 	cr_assert_neq(r.status, 127);
-	cr_assert_not_null(
-	    strstr(r.err, "chdir to cwd (\"/no/such/dir\") set in config.json failed"),
-	    "stderr: %s", r.err);
+	cr_assert_not_null(strstr(r.err, "process.cwd: cannot create directory `/bin/busybox/dir`"),
+			   "stderr: %s", r.err);
 	cr_assert_str_empty(r.out);
 	rt_result_free(&r);
 }

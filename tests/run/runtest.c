@@ -4,11 +4,13 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pty.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -27,7 +29,7 @@ static const char *const applets[] = { "sh",	"cat",	 "echo",  "ls",	  "grep", "s
 				       "sleep", "true",	 "false", "head", "wc",	  "tr",
 				       "id",	"touch", "mkdir", "rm",	  "env",  NULL };
 
-static const char *vshim_path(void)
+const char *rt_vshim_path(void)
 {
 	return ts_env_or("VSHIM_RUN_VSHIM", VSHIM_RUN_VSHIM_PATH);
 }
@@ -41,7 +43,7 @@ const char *rt_kernel_path(void)
 {
 	static char path[PATH_MAX + 16];
 
-	snprintf(path, sizeof(path), "%s/vmlinux", ts_datadir(vshim_path()));
+	snprintf(path, sizeof(path), "%s/vmlinux", ts_datadir(rt_vshim_path()));
 	return path;
 }
 
@@ -57,12 +59,12 @@ const char *rt_testinit_image(void)
 
 void rt_require_host(void)
 {
-	ts_require_host(vshim_path(), helper_path());
+	ts_require_host(rt_vshim_path(), helper_path());
 }
 
 void rt_require_vm(void)
 {
-	ts_require_vm(vshim_path(), helper_path());
+	ts_require_vm(rt_vshim_path(), helper_path());
 }
 
 void rt_write_rootfs(struct rt *t, const char *path, const char *text, unsigned int mode)
@@ -224,7 +226,7 @@ static void hide_qemu(void)
 	}
 }
 
-static _Noreturn void child(const struct rt_proc *p, int stdin_r, char **argv)
+static _Noreturn void child(const struct rt_proc *p, int stdin_r, int tty, char **argv)
 {
 	const struct rt_opts *o = &p->opts;
 	int in =
@@ -237,6 +239,9 @@ static _Noreturn void child(const struct rt_proc *p, int stdin_r, char **argv)
 	dup2(in, STDIN_FILENO);
 	dup2(out, STDOUT_FILENO);
 	dup2(err, STDERR_FILENO);
+	/* A session of its own: no controlling terminal but the test's pty, if any. */
+	if (setsid() < 0 || (tty >= 0 && ioctl(tty, TIOCSCTTY, 0) < 0))
+		_exit(96);
 	ts_reset_signals();
 	for (const char *const *e = o->env; e != NULL && *e != NULL; e++) {
 		if (strchr(*e, '=') != NULL)
@@ -257,6 +262,7 @@ static void proc_init(struct rt *t, struct rt_proc *p, const struct rt_opts *opt
 	static const struct rt_opts none = { 0 };
 
 	memset(p, 0, sizeof(*p));
+	p->tty = -1;
 	p->opts = opts ? *opts : none;
 	if (p->opts.id == NULL)
 		p->opts.id = t->id;
@@ -266,9 +272,9 @@ static void proc_init(struct rt *t, struct rt_proc *p, const struct rt_opts *opt
 static void spawn_args(struct rt *t, struct rt_proc *p, const char *const *args)
 {
 	cleanup_strv struct vs_strv argv = { 0 };
-	int pipe_fds[2] = { -1, -1 };
+	int pipe_fds[2] = { -1, -1 }, tty = -1;
 
-	vs_strv_push(&argv, vshim_path());
+	vs_strv_push(&argv, rt_vshim_path());
 	vs_strv_push(&argv, "--root");
 	vs_strv_push(&argv, t->root);
 	for (const char *const *a = args; *a != NULL; a++)
@@ -279,6 +285,12 @@ static void spawn_args(struct rt *t, struct rt_proc *p, const char *const *args)
 	if (p->opts.stdin_pipe)
 		cr_assert_eq(pipe2(pipe_fds, O_CLOEXEC), 0);
 	p->stdin_w = pipe_fds[1];
+	if (p->opts.ctty) {
+		cr_assert_eq(openpty(&p->tty, &tty, NULL, NULL, NULL), 0, "openpty: %s",
+			     strerror(errno));
+		fcntl(p->tty, F_SETFD, FD_CLOEXEC);
+		fcntl(tty, F_SETFD, FD_CLOEXEC);
+	}
 	/* There before the child runs, for rt_wait_stdout(). */
 	ts_write_file(p->out_path, "", 0);
 	ts_write_file(p->err_path, "", 0);
@@ -286,9 +298,11 @@ static void spawn_args(struct rt *t, struct rt_proc *p, const char *const *args)
 	p->pid = fork();
 	cr_assert_geq(p->pid, 0, "fork: %s", strerror(errno));
 	if (p->pid == 0)
-		child(p, pipe_fds[0], argv.v);
+		child(p, pipe_fds[0], tty, argv.v);
 	if (pipe_fds[0] >= 0)
 		close(pipe_fds[0]);
+	if (tty >= 0)
+		close(tty);
 }
 
 void rt_spawn(struct rt *t, struct rt_proc *p, const struct rt_opts *opts)
@@ -365,6 +379,9 @@ struct rt_result rt_wait(struct rt *t, struct rt_proc *p)
 	if (p->stdin_w >= 0)
 		close(p->stdin_w);
 	p->stdin_w = -1;
+	if (p->tty >= 0)
+		close(p->tty);
+	p->tty = -1;
 	r.secs = (double)(vs_now_ns() - p->start_ns) / 1e9;
 	r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	r.out = ts_read_file(p->out_path, &r.out_len);

@@ -68,14 +68,20 @@ struct rt_opts {
 	bool stdin_pipe;	/* stdin is a pipe whose write end is rt_proc.stdin_w */
 	const char *const *env; /* "NAME=VALUE" set, or "NAME" unset, in vshim's environment */
 	bool hide_qemu;		/* vshim sees no qemu-system-x86_64 (a mount namespace) */
-	bool keep;     /* do not assert that nothing is left (another vshim shares the ID) */
-	int timeout_s; /* 0: 60 */
+	bool keep; /* do not assert that nothing is left (another vshim shares the ID) */
+	/*
+	 * vshim has a controlling terminal (a pty of the test's) while its stdio
+	 * stay files; without it vshim runs in a session of its own with none.
+	 */
+	bool ctty;
+	int timeout_s;		  /* 0: 60 */
 	const char *const *extra; /* more options of run, before the ID */
 };
 
 struct rt_proc {
 	pid_t pid;
 	int stdin_w; /* with opts.stdin_pipe, until rt_wait() closes it; else -1 */
+	int tty;     /* with opts.ctty, the master of vshim's controlling terminal; else -1 */
 	char out_path[PATH_MAX];
 	char err_path[PATH_MAX];
 	struct rt_opts opts;
@@ -134,6 +140,8 @@ void rt_result_free(struct rt_result *r);
 /* ROOT/ID is gone and no process names DIR: the test fails otherwise (leftovers are killed). */
 void rt_assert_clean(struct rt *t, const char *id);
 
+/* The vshim binary under test. */
+const char *rt_vshim_path(void);
 /* Guest images for the failure tests. */
 const char *rt_kernel_path(void);
 const char *rt_noagent_image(void);
