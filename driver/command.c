@@ -65,6 +65,11 @@ static int check(const struct domain_def *def, const struct drv_command_ctx *ctx
 		return vs_error_set(err, 0, "domain `%s`: no QMP socket to hand to QEMU", name);
 	if (def->n_channels > 0 && ctx->channel_fds == NULL)
 		return vs_error_set(err, 0, "domain `%s`: no sockets for its channels", name);
+	for (size_t i = 0; i < def->n_nets; i++)
+		if (def->nets[i].type == DRV_NET_ETHERNET &&
+		    (ctx->net_fds == NULL || ctx->net_fds[i] < 0))
+			return vs_error_set(err, 0, "domain `%s`: no descriptor for tap `%s`", name,
+					    def->nets[i].target);
 	if (def->name == NULL || def->kernel == NULL || def->memory_kib == 0 || def->vcpus == 0)
 		return vs_error_set(
 		    err, 0, "domain `%s`: a name, memory, vCPUs and a kernel are required", name);
@@ -255,17 +260,29 @@ static void build_filesystems(const struct domain_def *def, const char *sfx, str
 	}
 }
 
-static void build_nets(const struct domain_def *def, const char *sfx, struct vs_strv *argv)
+/*
+ * -netdev user (slirp) or tap on the descriptor the caller handed over (no
+ * ifname: QEMU opens nothing; vhost stays off), and a virtio-net NIC with
+ * the MAC and, when given, host_mtu (the guest's largest MTU).
+ */
+static void build_nets(const struct domain_def *def, const struct drv_command_ctx *ctx,
+		       const char *sfx, struct vs_strv *argv)
 {
 	for (size_t i = 0; i < def->n_nets; i++) {
+		const struct drv_net *net = &def->nets[i];
+		cleanup_free char *mac =
+		    net->mac[0] != '\0' ? vs_xasprintf(",mac=%s", net->mac) : vs_xstrdup("");
+		cleanup_free char *mtu =
+		    net->mtu != 0 ? vs_xasprintf(",host_mtu=%u", net->mtu) : vs_xstrdup("");
+
 		vs_strv_push(argv, "-netdev");
-		vs_strv_pushf(argv, "user,id=hostnet%zu", i);
-		vs_strv_push(argv, "-device");
-		if (def->nets[i].mac[0] != '\0')
-			vs_strv_pushf(argv, "virtio-net-%s,netdev=hostnet%zu,id=net%zu,mac=%s", sfx,
-				      i, i, def->nets[i].mac);
+		if (net->type == DRV_NET_ETHERNET)
+			vs_strv_pushf(argv, "tap,id=hostnet%zu,fd=%d", i, ctx->net_fds[i]);
 		else
-			vs_strv_pushf(argv, "virtio-net-%s,netdev=hostnet%zu,id=net%zu", sfx, i, i);
+			vs_strv_pushf(argv, "user,id=hostnet%zu", i);
+		vs_strv_push(argv, "-device");
+		vs_strv_pushf(argv, "virtio-net-%s,netdev=hostnet%zu,id=net%zu%s%s", sfx, i, i, mac,
+			      mtu);
 	}
 }
 
@@ -373,7 +390,7 @@ int drv_command_build(const struct domain_def *def, const struct drv_command_ctx
 	build_boot(def, ctx, argv);
 	build_disks(def, sfx, argv);
 	build_filesystems(def, sfx, argv);
-	build_nets(def, sfx, argv);
+	build_nets(def, ctx, sfx, argv);
 	build_serial(def, ctx, argv);
 	build_virtio_serial(def, ctx, sfx, argv);
 	build_misc(def, sfx, argv);
