@@ -110,7 +110,7 @@ int monitor_create(struct monitor *m, struct vs_error **err)
 	if (r == 0) {
 		vs_debug("monitor", "sending CREATE for `%s`", o->id);
 		r = proto_host_create(m->host, &m->out, o->id, o->config, o->config_len, binds,
-				      n_binds, &m->create_tag, err);
+				      n_binds, NULL, &m->create_tag, err);
 	}
 	if (r < 0 || monitor_agent_flush(m, err) < 0 || wait_created(m, err) < 0)
 		return -1;

@@ -243,7 +243,7 @@ struct proto_host_msg harness_create(struct harness *t, const char *config)
 	uint32_t tag;
 
 	cr_assert_eq(proto_host_create(t->host, &t->to_agent, "test", config, strlen(config), NULL,
-				       0, &tag, &err),
+				       0, NULL, &tag, &err),
 		     0, "%s", err ? err->msg : "");
 	return harness_reply(t, tag);
 }
