@@ -43,7 +43,8 @@ struct drv_command_ctx {
  * else qemu-system-x86_64 from PATH), to argv.  Under TCG the kernel command
  * line gets DRV_TCG_CMDLINE.  Refuses, appending nothing,
  * what QEMU 7.2 here cannot do: virtiofs shares, on_poweroff='restart',
- * on_reboot='preserve', more than 24 virtio devices on a microvm; and an
+ * on_reboot='preserve', more than 24 virtio devices on a microvm with ACPI
+ * (8 without); and an
  * ethernet interface without a descriptor in ctx->net_fds.
  */
 int drv_command_build(const struct domain_def *def, const struct drv_command_ctx *ctx,
