@@ -283,6 +283,7 @@ int shim_network_late(struct shim_network *n, struct proto_network *out, struct 
 	if (cfg.n_ifaces == 0) {
 		vs_debug("net", "namespace `%s` is still empty: the container has only lo",
 			 ns_name(n));
+		net_config_clear(&cfg);
 		return 0;
 	}
 	for (size_t i = 1; i < cfg.n_ifaces; i++)
