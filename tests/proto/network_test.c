@@ -17,6 +17,7 @@
 #include "common/util.h"
 #include "guest/proto/guest.h"
 #include "guest/proto/host.h"
+#include "decode.h"
 
 /* eth0 as podman's netavark makes it: IPv4 and IPv6, a default route for each. */
 static struct proto_nic podman_nic(void)
@@ -85,28 +86,6 @@ static void assert_same(const struct proto_network *got, const struct proto_nic 
 	}
 }
 
-/* Decodes the one frame in b as the agent does; returns 0, or -1 with *msg. */
-static int guest_decode(struct proto_buf *b, struct proto_request *r, char **msg)
-{
-	struct proto_decoder d;
-	struct proto_frame f;
-	struct vs_error *err = NULL;
-	int ret;
-
-	proto_decoder_init(&d, PROTO_TO_GUEST);
-	cr_assert_eq(proto_decoder_feed(&d, proto_buf_peek(b), proto_buf_pending(b), &f, NULL),
-		     (ssize_t)proto_buf_pending(b));
-	ret = proto_guest_decode(&f, r, &err);
-	if (ret < 0) {
-		*msg = vs_xstrdup(err->msg);
-		vs_error_free(err);
-		proto_request_clear(r);
-	}
-	proto_decoder_clear(&d);
-	proto_buf_clear(b);
-	return ret;
-}
-
 /* The host's proto state after HELLO and the PID of CREATE: the init waits to start. */
 static void created(struct proto_host *h, struct proto_buf *b, uint32_t create_tag)
 {
@@ -139,7 +118,7 @@ Test(network, create_carries_the_network_to_the_guest)
 	uint32_t tag;
 
 	cr_assert_eq(proto_host_create(h, &b, "c", "{}", 2, NULL, 0, &net, &tag, NULL), 0);
-	cr_assert_eq(guest_decode(&b, &r, &msg), 0, "%s", msg);
+	cr_assert_eq(test_guest_decode(&b, &r, &msg), 0, "%s", msg);
 	cr_assert(r.create.has_network);
 	assert_same(&r.create.network, nics, 2);
 	proto_request_clear(&r);
@@ -148,7 +127,7 @@ Test(network, create_carries_the_network_to_the_guest)
 	proto_host_free(h);
 	h = proto_host_new();
 	cr_assert_eq(proto_host_create(h, &b, "c", "{}", 2, NULL, 0, NULL, &tag, NULL), 0);
-	cr_assert_eq(guest_decode(&b, &r, &msg), 0, "%s", msg);
+	cr_assert_eq(test_guest_decode(&b, &r, &msg), 0, "%s", msg);
 	cr_assert_not(r.create.has_network);
 	cr_assert_eq(r.create.network.n, 0);
 	proto_request_clear(&r);
@@ -176,7 +155,7 @@ Test(network, network_request_only_between_create_and_start)
 	created(h, &b, create_tag);
 
 	cr_assert_eq(proto_host_network(h, &b, &net, &tag, &err), 0, "%s", err ? err->msg : "");
-	cr_assert_eq(guest_decode(&b, &r, &msg), 0, "%s", msg);
+	cr_assert_eq(test_guest_decode(&b, &r, &msg), 0, "%s", msg);
 	cr_assert_eq(r.type, PROTO_NETWORK);
 	cr_assert_eq(r.id, PROTO_INIT_ID);
 	cr_assert_eq(r.tag, tag);
@@ -278,7 +257,7 @@ static char *create_refused(const char *network)
 	char *msg = NULL;
 
 	cr_assert_eq(proto_frame_append(&b, PROTO_CREATE, 1, 9, json, strlen(json), NULL), 0);
-	cr_assert_eq(guest_decode(&b, &r, &msg), -1, "accepted %s", network);
+	cr_assert_eq(test_guest_decode(&b, &r, &msg), -1, "accepted %s", network);
 	free(json);
 	return msg;
 }
@@ -383,7 +362,7 @@ Test(network, network_request_names_the_init)
 	char *msg = NULL;
 
 	cr_assert_eq(proto_frame_append(&b, PROTO_NETWORK, 2, 9, json, strlen(json), NULL), 0);
-	cr_assert_eq(guest_decode(&b, &r, &msg), -1);
+	cr_assert_eq(test_guest_decode(&b, &r, &msg), -1);
 	cr_assert_str_eq(msg, "agent message NETWORK must name process 1");
 	free(msg);
 }
