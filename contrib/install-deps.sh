@@ -12,9 +12,13 @@ packages=(
 	libcriterion-dev libxml2-utils libvirt-clients busybox-static
 	python3 util-linux procps clang libclang-rt-14-dev iproute2
 	containerd podman
+	# podman's default network (Debian's podman picks netavark when it is
+	# installed), and CNI's bridge and host-local for ctr run --cni
+	netavark aardvark-dns iptables containernetworking-plugins
 	# hypervisor
 	qemu-system-x86
 	runc crun libvirt-daemon-driver-qemu gnuplot-nox # contrib/bench: the peers, the chart
+	iperf3 # contrib/bench: the network's throughput
 	# guest kernel
 	linux-source-6.1 bc bison flex libelf-dev libssl-dev cpio xz-utils patch
 	gzip kmod

@@ -17,7 +17,13 @@
 #include "common/cleanup.h"
 #include "common/util.h"
 
-#define MICROVM_TRANSPORTS 24 /* virtio-mmio slots of QEMU's microvm */
+/*
+ * virtio-mmio slots of QEMU 7.2's microvm: 24 on the second IOAPIC, which
+ * it has only with ACPI; 8 without (measured: the ninth device is refused
+ * with "No 'virtio-bus' bus found", ioapic2=on or not).
+ */
+#define MICROVM_TRANSPORTS_ACPI	   24
+#define MICROVM_TRANSPORTS_NO_ACPI 8
 
 /* A value for a QEMU option list: "a,b" becomes "a,,b". */
 static char *opt_escape(const char *s)
@@ -65,6 +71,11 @@ static int check(const struct domain_def *def, const struct drv_command_ctx *ctx
 		return vs_error_set(err, 0, "domain `%s`: no QMP socket to hand to QEMU", name);
 	if (def->n_channels > 0 && ctx->channel_fds == NULL)
 		return vs_error_set(err, 0, "domain `%s`: no sockets for its channels", name);
+	for (size_t i = 0; i < def->n_nets; i++)
+		if (def->nets[i].type == DRV_NET_ETHERNET &&
+		    (ctx->net_fds == NULL || ctx->net_fds[i] < 0))
+			return vs_error_set(err, 0, "domain `%s`: no descriptor for tap `%s`", name,
+					    def->nets[i].target);
 	if (def->name == NULL || def->kernel == NULL || def->memory_kib == 0 || def->vcpus == 0)
 		return vs_error_set(
 		    err, 0, "domain `%s`: a name, memory, vCPUs and a kernel are required", name);
@@ -82,11 +93,18 @@ static int check(const struct domain_def *def, const struct drv_command_ctx *ctx
 	if (def->on_reboot == DRV_ACTION_PRESERVE)
 		return vs_error_set(err, 0, "domain `%s`: on_reboot='preserve' is not supported",
 				    name);
-	if (def->machine == DRV_MACHINE_MICROVM && virtio_device_count(def) > MICROVM_TRANSPORTS)
+	if (def->machine == DRV_MACHINE_MICROVM && def->acpi &&
+	    virtio_device_count(def) > MICROVM_TRANSPORTS_ACPI)
 		return vs_error_set(err, 0,
 				    "domain `%s` needs %zu virtio devices, more than the %d "
-				    "slots of a microvm",
-				    name, virtio_device_count(def), MICROVM_TRANSPORTS);
+				    "slots of a microvm with ACPI",
+				    name, virtio_device_count(def), MICROVM_TRANSPORTS_ACPI);
+	if (def->machine == DRV_MACHINE_MICROVM && !def->acpi &&
+	    virtio_device_count(def) > MICROVM_TRANSPORTS_NO_ACPI)
+		return vs_error_set(err, 0,
+				    "domain `%s` needs %zu virtio devices, more than the %d "
+				    "slots of a microvm without ACPI",
+				    name, virtio_device_count(def), MICROVM_TRANSPORTS_NO_ACPI);
 	return 0;
 }
 
@@ -255,17 +273,29 @@ static void build_filesystems(const struct domain_def *def, const char *sfx, str
 	}
 }
 
-static void build_nets(const struct domain_def *def, const char *sfx, struct vs_strv *argv)
+/*
+ * -netdev user (slirp) or tap on the descriptor the caller handed over (no
+ * ifname: QEMU opens nothing; vhost stays off), and a virtio-net NIC with
+ * the MAC and, when given, host_mtu (the guest's largest MTU).
+ */
+static void build_nets(const struct domain_def *def, const struct drv_command_ctx *ctx,
+		       const char *sfx, struct vs_strv *argv)
 {
 	for (size_t i = 0; i < def->n_nets; i++) {
+		const struct drv_net *net = &def->nets[i];
+		cleanup_free char *mac =
+		    net->mac[0] != '\0' ? vs_xasprintf(",mac=%s", net->mac) : vs_xstrdup("");
+		cleanup_free char *mtu =
+		    net->mtu != 0 ? vs_xasprintf(",host_mtu=%u", net->mtu) : vs_xstrdup("");
+
 		vs_strv_push(argv, "-netdev");
-		vs_strv_pushf(argv, "user,id=hostnet%zu", i);
-		vs_strv_push(argv, "-device");
-		if (def->nets[i].mac[0] != '\0')
-			vs_strv_pushf(argv, "virtio-net-%s,netdev=hostnet%zu,id=net%zu,mac=%s", sfx,
-				      i, i, def->nets[i].mac);
+		if (net->type == DRV_NET_ETHERNET)
+			vs_strv_pushf(argv, "tap,id=hostnet%zu,fd=%d", i, ctx->net_fds[i]);
 		else
-			vs_strv_pushf(argv, "virtio-net-%s,netdev=hostnet%zu,id=net%zu", sfx, i, i);
+			vs_strv_pushf(argv, "user,id=hostnet%zu", i);
+		vs_strv_push(argv, "-device");
+		vs_strv_pushf(argv, "virtio-net-%s,netdev=hostnet%zu,id=net%zu%s%s", sfx, i, i, mac,
+			      mtu);
 	}
 }
 
@@ -373,7 +403,7 @@ int drv_command_build(const struct domain_def *def, const struct drv_command_ctx
 	build_boot(def, ctx, argv);
 	build_disks(def, sfx, argv);
 	build_filesystems(def, sfx, argv);
-	build_nets(def, sfx, argv);
+	build_nets(def, ctx, sfx, argv);
 	build_serial(def, ctx, argv);
 	build_virtio_serial(def, ctx, sfx, argv);
 	build_misc(def, sfx, argv);

@@ -35,6 +35,7 @@ struct drv_command_ctx {
 	 * stands for it); 0: QEMU binds the path itself.
 	 */
 	int serial_fd;
+	const int *net_fds; /* per def->nets[i]: the tap of an ethernet one, else -1 */
 };
 
 /*
@@ -42,7 +43,9 @@ struct drv_command_ctx {
  * else qemu-system-x86_64 from PATH), to argv.  Under TCG the kernel command
  * line gets DRV_TCG_CMDLINE.  Refuses, appending nothing,
  * what QEMU 7.2 here cannot do: virtiofs shares, on_poweroff='restart',
- * on_reboot='preserve', more than 24 virtio devices on a microvm.
+ * on_reboot='preserve', more than 24 virtio devices on a microvm with ACPI
+ * (8 without); and an
+ * ethernet interface without a descriptor in ctx->net_fds.
  */
 int drv_command_build(const struct domain_def *def, const struct drv_command_ctx *ctx,
 		      struct vs_strv *argv, struct vs_error **err);

@@ -75,6 +75,8 @@ void drv_domain_def_free(struct domain_def *def)
 		free(def->disks[i].target);
 	}
 	free(def->disks);
+	for (size_t i = 0; i < def->n_nets; i++)
+		free(def->nets[i].target);
 	free(def->nets);
 	free(def);
 }

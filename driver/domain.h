@@ -18,6 +18,9 @@
 
 #include "common/error.h"
 
+/* Devices of one kind (disks, filesystems, interfaces) a definition has at most. */
+#define DRV_DOMAIN_DEVICES_MAX 64
+
 /* Namespace of vshim's own <metadata> child, for what libvirt has no element for. */
 #define DRV_METADATA_NS "http://vshim.dev/xmlns/domain/1.0"
 
@@ -94,8 +97,24 @@ struct drv_disk {
 	bool readonly;
 };
 
+enum drv_net_type {
+	DRV_NET_USER,	  /* <interface type='user'>: QEMU's user-mode network (slirp) */
+	DRV_NET_ETHERNET, /* <interface type='ethernet'>: a tap the caller hands over */
+};
+
+/*
+ * <interface type='user|ethernet'><mac/><target dev= managed='no'/>
+ * <model type='virtio'/><mtu size=/>.  An ethernet interface's tap is made
+ * by the caller (in its network namespace) and handed to
+ * drv_domain_create_with_files() as a descriptor under the name of its
+ * target; the driver never creates or configures a device itself
+ * (managed='no').  No vhost: this host has no /dev/vhost-net.
+ */
 struct drv_net {
-	char mac[18]; /* "52:54:00:xx:xx:xx", empty when not given */
+	enum drv_net_type type;
+	char mac[18];	  /* "52:54:00:xx:xx:xx", empty when not given */
+	char *target;	  /* ethernet: the tap's name; NULL for user */
+	unsigned int mtu; /* <mtu size=>: the NIC's (virtio host_mtu); 0 when not given */
 };
 
 enum drv_hugepages {

@@ -134,11 +134,25 @@ static void w_filesystems(struct vs_xmlw *x, const struct domain_def *def)
 static void w_interfaces(struct vs_xmlw *x, const struct domain_def *def)
 {
 	for (size_t i = 0; i < def->n_nets; i++) {
+		const struct drv_net *net = &def->nets[i];
+
 		vs_xmlw_start(x, "interface");
-		vs_xmlw_attr(x, "type", "user");
-		if (def->nets[i].mac[0] != '\0')
-			w_empty_attr(x, "mac", "address", def->nets[i].mac);
+		vs_xmlw_attr(x, "type", drv_domain_xml_net_types[net->type]);
+		if (net->mac[0] != '\0')
+			w_empty_attr(x, "mac", "address", net->mac);
+		if (net->target != NULL) {
+			vs_xmlw_start(x, "target");
+			vs_xmlw_attr(x, "dev", net->target);
+			vs_xmlw_attr(x, "managed", "no");
+			vs_xmlw_end(x);
+		}
 		w_empty_attr(x, "model", "type", "virtio");
+		if (net->mtu != 0) {
+			char size[16];
+
+			snprintf(size, sizeof(size), "%u", net->mtu);
+			w_empty_attr(x, "mtu", "size", size);
+		}
 		vs_xmlw_end(x);
 	}
 }

@@ -15,7 +15,8 @@
 #define TAG_MAX_LEN	     31 /* QEMU refuses longer 9p mount tags */
 #define CHANNEL_NAME_MAX_LEN 127
 #define CHANNELS_MAX	     30 /* virtio-serial ports 1..30; port 0 is the console's */
-#define DEVICES_MAX	     64 /* per kind: disks, filesystems, interfaces */
+#define DEVICES_MAX	     DRV_DOMAIN_DEVICES_MAX
+#define IFNAME_MAX_LEN	     15 /* IFNAMSIZ - 1 */
 
 /* A required path attribute; *out is left alone when it fails. */
 static int path_attr(struct drv_domain_xml *p, xmlNodePtr node, const char *name, bool required,
@@ -264,24 +265,89 @@ static int parse_net_model(struct drv_domain_xml *p, xmlNodePtr node, void *obj)
 						"only virtio is supported");
 }
 
+/* <target dev='vstap0' managed='no'/>: the tap the caller hands over. */
+static int parse_net_target(struct drv_domain_xml *p, xmlNodePtr node, void *obj)
+{
+	static const char *const attrs[] = { "dev", "managed", NULL };
+	struct drv_net *net = obj;
+	cleanup_free char *dev = drv_domain_xml_attr(node, "dev");
+	cleanup_free char *managed = drv_domain_xml_attr(node, "managed");
+
+	if (drv_domain_xml_check_attrs(p, node, attrs) < 0 ||
+	    drv_domain_xml_expect_empty(p, node) < 0)
+		return -1;
+	if (dev == NULL)
+		return drv_domain_xml_fail_missing_attr(p, node, "dev");
+	if (!drv_domain_xml_is_word(dev, DRV_DOMAIN_XML_WORD_CHARS, IFNAME_MAX_LEN))
+		return drv_domain_xml_fail_attr_value(
+		    p, node, "dev",
+		    "must be an interface name: 1 to %d characters of [A-Za-z0-9_.-]",
+		    IFNAME_MAX_LEN);
+	if (drv_domain_xml_expect_attr_value(p, node, "managed", managed, "no",
+					     "the driver never creates a tap: it must be no") < 0)
+		return -1;
+	net->target = steal_pointer(&dev);
+	return 0;
+}
+
+static int parse_net_mtu(struct drv_domain_xml *p, xmlNodePtr node, void *obj)
+{
+	static const char *const attrs[] = { "size", NULL };
+	struct drv_net *net = obj;
+	cleanup_free char *size = drv_domain_xml_attr(node, "size");
+	uint64_t mtu;
+
+	if (drv_domain_xml_check_attrs(p, node, attrs) < 0 ||
+	    drv_domain_xml_expect_empty(p, node) < 0)
+		return -1;
+	if (size == NULL)
+		return drv_domain_xml_fail_missing_attr(p, node, "size");
+	if (!drv_domain_xml_parse_u64(size, &mtu) || mtu < 68 || mtu > 65535)
+		return drv_domain_xml_fail_attr_value(p, node, "size",
+						      "must be a number between 68 and 65535");
+	net->mtu = (unsigned int)mtu;
+	return 0;
+}
+
 static int parse_interface(struct drv_domain_xml *p, xmlNodePtr node, void *obj)
 {
 	static const char *const attrs[] = { "type", NULL };
 	static const struct drv_domain_xml_rule rules[] = {
 		{ "mac", parse_net_mac, RULE_ONCE },
 		{ "model", parse_net_model, RULE_ONCE | RULE_REQUIRED },
+		{ "target", parse_net_target, RULE_ONCE },
+		{ "mtu", parse_net_mtu, RULE_ONCE },
 	};
 	cleanup_free char *type = drv_domain_xml_attr(node, "type");
+	struct drv_net *net;
+	int kind;
 
 	if (drv_domain_xml_check_attrs(p, node, attrs) < 0)
 		return -1;
-	if (drv_domain_xml_expect_attr_value(p, node, "type", type, "user",
-					     "only user networking is supported") < 0)
-		return -1;
+	if (type == NULL)
+		return drv_domain_xml_fail_missing_attr(p, node, "type");
+	kind = drv_domain_xml_lookup(type, drv_domain_xml_net_types,
+				     VS_ARRAY_SIZE(drv_domain_xml_net_types));
+	if (kind < 0)
+		return drv_domain_xml_fail_attr_value(
+		    p, node, "type", "only user and ethernet interfaces are supported");
 	if (p->def->n_nets == DEVICES_MAX)
 		return drv_domain_xml_fail_node(p, node, "more than %d interfaces", DEVICES_MAX);
-	return drv_domain_xml_children(p, node, rules, VS_ARRAY_SIZE(rules),
-				       drv_domain_def_add_net(p->def), NULL);
+	net = drv_domain_def_add_net(p->def);
+	net->type = (enum drv_net_type)kind;
+	if (drv_domain_xml_children(p, node, rules, VS_ARRAY_SIZE(rules), net, NULL) < 0)
+		return -1;
+	if (net->type == DRV_NET_ETHERNET && net->target == NULL)
+		return drv_domain_xml_fail_missing_child(p, node, "target");
+	if (net->type == DRV_NET_USER && net->target != NULL)
+		return drv_domain_xml_fail_node(p, node,
+						"a user interface has no <target>: QEMU makes it");
+	for (size_t i = 0; net->target != NULL && i + 1 < p->def->n_nets; i++)
+		if (p->def->nets[i].target != NULL &&
+		    strcmp(p->def->nets[i].target, net->target) == 0)
+			return drv_domain_xml_fail_node(p, node, "target `%s` is used twice",
+							net->target);
+	return 0;
 }
 
 /* <source> of a <serial> or <console>: its attributes depend on the type. */

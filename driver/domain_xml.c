@@ -27,6 +27,7 @@ const char *const drv_domain_xml_accels[3] = { "auto", "kvm", "tcg" };
 const char *const drv_domain_xml_actions[3] = { "destroy", "restart", "preserve" };
 const char *const drv_domain_xml_fs_accesses[3] = { "passthrough", "mapped", "squash" };
 const char *const drv_domain_xml_chr_types[4] = { "null", "file", "pty", "unix" };
+const char *const drv_domain_xml_net_types[2] = { "user", "ethernet" };
 
 const char *drv_accel_name(enum drv_accel accel)
 {

@@ -31,6 +31,7 @@ extern const char *const drv_domain_xml_accels[3];	/* enum drv_accel */
 extern const char *const drv_domain_xml_actions[3];	/* enum drv_action */
 extern const char *const drv_domain_xml_fs_accesses[3]; /* enum drv_fs_access */
 extern const char *const drv_domain_xml_chr_types[4];	/* enum drv_chr_type */
+extern const char *const drv_domain_xml_net_types[2];	/* enum drv_net_type */
 
 /* One document being read. */
 struct drv_domain_xml {

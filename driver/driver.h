@@ -46,6 +46,22 @@ enum drv_create_flags {
 /* Starts QEMU stopped, waits for QMP, then continues it unless PAUSED. */
 struct drv_domain *drv_domain_create(struct drv_conn *conn, const struct domain_def *def,
 				     unsigned int flags, struct vs_error **err);
+
+/* A descriptor handed to QEMU for a device of the definition (libvirt's CreateXMLWithFiles). */
+struct drv_file {
+	const char *name; /* what it is for: the <target dev> of an ethernet <interface> */
+	int fd;		  /* the caller's; QEMU gets a copy, the caller closes it when it likes */
+};
+
+/*
+ * drv_domain_create() for a definition whose devices need descriptors
+ * only the caller can open: the tap of each <interface type='ethernet'>
+ * (made in the caller's network namespace), found by its target's name.
+ * An ethernet interface without its file is an error naming the target.
+ */
+struct drv_domain *drv_domain_create_with_files(struct drv_conn *conn, const struct domain_def *def,
+						const struct drv_file *files, size_t n_files,
+						unsigned int flags, struct vs_error **err);
 /* A domain of this connection (started or reconnected), or NULL. */
 struct drv_domain *drv_domain_lookup(struct drv_conn *conn, const char *name);
 

@@ -298,14 +298,25 @@ static void read_output(struct drv_domain *dom)
 	}
 }
 
-static int spawn_qemu(struct drv_domain *dom, struct vs_error **err)
+/* The file the caller handed over for name, or -1. */
+static int file_for(const struct drv_file *files, size_t n_files, const char *name)
+{
+	for (size_t i = 0; i < n_files; i++)
+		if (strcmp(files[i].name, name) == 0)
+			return files[i].fd;
+	return -1;
+}
+
+static int spawn_qemu(struct drv_domain *dom, const struct drv_file *files, size_t n_files,
+		      struct vs_error **err)
 {
 	struct domain_def *def = dom->def;
 	cleanup_strv struct vs_strv argv = { 0 };
 	cleanup_close int log_fd = -1, out_w = -1;
+	cleanup_free int *net_fds = vs_xcalloc(def->n_nets + 1, sizeof(int));
 	const struct drv_chr *serial = serial_backend(def);
-	int fds[1 + 16 + 1];
-	size_t n_fds = 0;
+	int fds[1 + 16 + 1], pass[1 + 16 + 1 + DRV_DOMAIN_DEVICES_MAX], channel_fds[16];
+	size_t n_fds = 0, n_pass;
 	int caps[8], serial_fd = 0;
 	int r = -1;
 
@@ -337,10 +348,33 @@ static int spawn_qemu(struct drv_domain *dom, struct vs_error **err)
 		serial_fd = 3 + (int)n_fds - 1;
 	}
 
-	/* In the child, the QMP socket is fd 3, the channels follow, then the serial port. */
-	int channel_fds[16];
+	/*
+	 * In the child, the QMP socket is fd 3, the channels follow, then the
+	 * serial port, then the taps of the ethernet interfaces in their order.
+	 */
+	memcpy(pass, fds, n_fds * sizeof(*fds));
+	n_pass = n_fds;
 	for (size_t i = 0; i < def->n_channels; i++)
 		channel_fds[i] = 4 + (int)i;
+	for (size_t i = 0; i < def->n_nets; i++) {
+		const struct drv_net *net = &def->nets[i];
+		int fd = net->type == DRV_NET_ETHERNET ? file_for(files, n_files, net->target) : -1;
+
+		net_fds[i] = -1;
+		if (net->type != DRV_NET_ETHERNET)
+			continue;
+		if (fd < 0) {
+			vs_error_set(err, EBADF,
+				     "domain `%s`: no descriptor was handed over for tap `%s`",
+				     def->name, net->target);
+			goto out;
+		}
+		vs_debug("driver", "tap `%s` on descriptor %d becomes %zu in QEMU", net->target, fd,
+			 3 + n_pass);
+		net_fds[i] = 3 + (int)n_pass;
+		pass[n_pass++] = fd;
+	}
+
 	struct drv_command_ctx ctx = {
 		.emulator = def->emulator ? def->emulator : drv_default_emulator(),
 		.accel = dom->accel,
@@ -348,6 +382,7 @@ static int spawn_qemu(struct drv_domain *dom, struct vs_error **err)
 		.channel_fds = channel_fds,
 		.serial_fd = serial_fd,
 		.pidfile = dom->pid_path,
+		.net_fds = net_fds,
 	};
 	vs_debug("driver", "building the QEMU command line (accel %s)", drv_accel_name(dom->accel));
 	if (drv_command_build(def, &ctx, &argv, err) < 0)
@@ -358,8 +393,8 @@ static int spawn_qemu(struct drv_domain *dom, struct vs_error **err)
 
 	struct drv_spawn spawn = {
 		.argv = argv.v,
-		.pass_fds = fds,
-		.n_pass_fds = n_fds,
+		.pass_fds = pass,
+		.n_pass_fds = n_pass,
 		.log_fd = out_w,
 		.keep_caps = caps,
 		.n_keep_caps = caps_for(def, caps),
@@ -410,6 +445,13 @@ static void abandon(struct drv_domain *dom)
 struct drv_domain *drv_domain_create(struct drv_conn *conn, const struct domain_def *def,
 				     unsigned int flags, struct vs_error **err)
 {
+	return drv_domain_create_with_files(conn, def, NULL, 0, flags, err);
+}
+
+struct drv_domain *drv_domain_create_with_files(struct drv_conn *conn, const struct domain_def *def,
+						const struct drv_file *files, size_t n_files,
+						unsigned int flags, struct vs_error **err)
+{
 	struct drv_domain *dom;
 	struct domain_def *live;
 	enum drv_accel accel;
@@ -428,7 +470,7 @@ struct drv_domain *drv_domain_create(struct drv_conn *conn, const struct domain_
 	dom = drv_domain_new(conn, live);
 	dom->accel = accel;
 
-	if (spawn_qemu(dom, err) < 0)
+	if (spawn_qemu(dom, files, n_files, err) < 0)
 		goto fail;
 	vs_debug("driver", "waiting for QMP");
 	if (drv_domain_attach_monitor(dom, QMP_CONNECT_TIMEOUT_MS, err) < 0)

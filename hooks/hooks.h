@@ -2,8 +2,8 @@
 /*
  * The OCI hooks runner: config.md "POSIX-platform Hooks" of the runtime spec.
  *
- * Each hook runs as a child of the caller, in the caller's namespaces and
- * working directory:
+ * Each hook runs as a child of the caller, in the caller's namespaces (but
+ * the network namespace hooks_set_netns() names) and working directory:
  *   - execve(path, args, env): args[0] as given (path when args is empty),
  *     exactly the given environment (empty when there is none);
  *   - stdin is a pipe carrying the container's state JSON, closed once it is
@@ -42,6 +42,16 @@
 
 #include "common/error.h"
 #include "oci/spec.h"
+
+/*
+ * The network namespace every hook started from now on enters before it
+ * execs: the runtime's own, for a caller (the monitor) that moved into a
+ * container's (hooks run on the host, in the runtime's namespace).  fd
+ * stays the caller's and must stay open; -1 (the default): the caller's
+ * namespace.  A hook that cannot enter it fails ("cannot prepare the
+ * process of hook ...").
+ */
+void hooks_set_netns(int fd);
 
 /* How much of a hook's stdout and of its stderr is kept (the last bytes). */
 #define HOOKS_OUTPUT_TAIL 4096

@@ -6,7 +6,8 @@
  * reaps the hook at once), one through which it reports a failed execve.
  * Between fork and execve the child only makes async-signal-safe calls (the
  * caller may have threads): it leads a new process group, puts every signal
- * back to its default disposition, moves the pipes onto 0, 1 and 2, marks
+ * back to its default disposition, enters the network namespace of
+ * hooks_set_netns(), moves the pipes onto 0, 1 and 2, marks
  * every other descriptor close-on-exec (close_range), and clears its signal
  * mask.
  *
@@ -18,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/pidfd.h>
@@ -107,7 +109,16 @@ struct spawn_plan {
 	int report_fd;		   /* CLOEXEC: closes itself on a successful execve */
 	long max_fd;		   /* for kernels without close_range(CLOSE_RANGE_CLOEXEC) */
 	pid_t parent;		   /* the hook dies with it (a monitor killed by delete --force) */
+	int netns_fd;		   /* the network namespace to enter, or -1 */
 };
+
+/* hooks_set_netns(): the runtime's network namespace, or -1. */
+static int hooks_netns = -1;
+
+void hooks_set_netns(int fd)
+{
+	hooks_netns = fd;
+}
 
 /*
  * An all-zero kernel struct sigaction means SIG_DFL, no flags, an empty mask,
@@ -150,8 +161,10 @@ static _Noreturn void child_exec(const struct spawn_plan *plan)
 	while (read(plan->go_fd, &c, 1) < 0 && errno == EINTR)
 		;
 	/* All of in_fd, out_fd, err_fd are above 2, and dup2() clears CLOEXEC. */
-	if (setpgid(0, 0) == 0 && dup2(plan->in_fd, STDIN_FILENO) >= 0 &&
-	    dup2(plan->out_fd, STDOUT_FILENO) >= 0 && dup2(plan->err_fd, STDERR_FILENO) >= 0) {
+	if (setpgid(0, 0) == 0 &&
+	    (plan->netns_fd < 0 || setns(plan->netns_fd, CLONE_NEWNET) == 0) &&
+	    dup2(plan->in_fd, STDIN_FILENO) >= 0 && dup2(plan->out_fd, STDOUT_FILENO) >= 0 &&
+	    dup2(plan->err_fd, STDERR_FILENO) >= 0) {
 		child_mark_cloexec(plan->max_fd);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
@@ -256,6 +269,7 @@ int hooks_spawn(const struct oci_hook *hook, struct hooks_child *child, struct v
 		.report_fd = rep_w,
 		.parent = getpid(),
 		.max_fd = sysconf(_SC_OPEN_MAX),
+		.netns_fd = hooks_netns,
 	};
 	pid = spawn_fork(&plan);
 	if (pid < 0)

@@ -15,46 +15,10 @@
  */
 #pragma once
 
-#include <net/if.h>
-#include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
 
 #include "common/error.h"
-
-/* Bounds of what net_scan() accepts; beyond them it fails, naming the bound. */
-#define NET_MAX_IFACES 16
-#define NET_MAX_ADDRS  64 /* per interface */
-#define NET_MAX_ROUTES 64 /* per interface */
-
-/* The size of the virtio-net header on every frame of a tap's descriptor. */
-#define NET_VNET_HDR_LEN 12
-
-struct net_addr {
-	int family;	     /* AF_INET or AF_INET6 */
-	uint8_t addr[16];    /* network byte order; 4 bytes used for AF_INET */
-	unsigned int prefix; /* prefix length */
-};
-
-struct net_route {
-	int family;	     /* AF_INET or AF_INET6 */
-	uint8_t dst[16];     /* the destination network; all zero for a default route */
-	unsigned int prefix; /* its prefix length; 0 for a default route */
-	bool has_gateway;    /* false: the destination is on the link */
-	uint8_t gateway[16];
-	uint32_t metric;
-};
-
-struct net_iface {
-	char name[IFNAMSIZ];
-	int ifindex;
-	uint8_t mac[6];
-	unsigned int mtu;
-	size_t n_addrs;
-	struct net_addr addrs[NET_MAX_ADDRS];
-	size_t n_routes;
-	struct net_route routes[NET_MAX_ROUTES];
-};
+#include "common/netcfg.h"
 
 /* The interfaces of a network namespace worth giving to a VM. */
 struct net_config {
@@ -116,6 +80,12 @@ int net_redirect_del(int ifindex, struct vs_error **err);
  * -netdev tap,fd=N.  On failure nothing is left behind.
  */
 int net_wire(const struct net_iface *iface, const char *tap_name, struct vs_error **err);
+/*
+ * Wires iface to the tap that already exists as interface index tap (made
+ * before iface appeared): the tap gets iface's MTU, then a redirect in each
+ * direction.  On failure no redirect is left behind.
+ */
+int net_join(const struct net_iface *iface, int tap, struct vs_error **err);
 /*
  * Undoes net_wire() for the interface ifindex and the tap tap_name (which
  * disappears with its last descriptor; a tap that is gone is fine).  Both

@@ -6,11 +6,12 @@
 
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "net/link.h"
+#include "net/nl.h"
 
 int net_wire(const struct net_iface *iface, const char *tap_name, struct vs_error **err)
 {
 	cleanup_close int fd = -1;
-	cleanup_error struct vs_error *undo = NULL;
 	int tap = 0;
 
 	vs_debug("net", "wiring interface `%s` (index %d) to tap `%s`", iface->name, iface->ifindex,
@@ -18,15 +19,25 @@ int net_wire(const struct net_iface *iface, const char *tap_name, struct vs_erro
 	fd = net_tap_create(tap_name, iface->mtu, &tap, err);
 	if (fd < 0)
 		return vs_error_prefix(err, "cannot wire interface `%s` to a VM", iface->name);
-	if (net_redirect_add(iface->ifindex, tap, err) < 0)
+	if (net_join(iface, tap, err) < 0)
 		return vs_error_prefix(err, "cannot wire interface `%s` to tap `%s`", iface->name,
 				       tap_name);
+	return steal_fd(&fd); /* the caller (QEMU's -netdev tap,fd=N) owns the tap from here */
+}
+
+int net_join(const struct net_iface *iface, int tap, struct vs_error **err)
+{
+	cleanup_net_nl struct net_nl nl = { .sock = NULL };
+	cleanup_error struct vs_error *undo = NULL;
+
+	if (net_nl_open(&nl, err) < 0 || net_link_set_mtu(&nl, tap, iface->mtu, err) < 0 ||
+	    net_redirect_add(iface->ifindex, tap, err) < 0)
+		return -1;
 	if (net_redirect_add(tap, iface->ifindex, err) < 0) {
 		net_redirect_del(iface->ifindex, &undo);
-		return vs_error_prefix(err, "cannot wire tap `%s` to interface `%s`", tap_name,
-				       iface->name);
+		return -1;
 	}
-	return steal_fd(&fd); /* the caller (QEMU's -netdev tap,fd=N) owns the tap from here */
+	return 0;
 }
 
 int net_unwire(int ifindex, const char *tap_name, struct vs_error **err)

@@ -24,7 +24,7 @@
 #define MAX_LOG_RATE (64ull << 20)
 
 const char *const oci_annotation_names[] = {
-	"memory", "vcpus", "kernel", "accel", "machine", "tb-cache", "hugepages",
+	"memory", "vcpus", "kernel", "accel", "machine", "tb-cache", "hugepages", "network",
 };
 const size_t oci_annotation_count = VS_ARRAY_SIZE(oci_annotation_names);
 const char *const oci_annotation_help[] = {
@@ -35,6 +35,7 @@ const char *const oci_annotation_help[] = {
 	"microvm or q35",
 	"TCG translation cache in MiB",
 	"auto, on or off: transparent huge pages for guest memory",
+	"auto, none or user: the caller's network namespace, only lo, or QEMU's user-mode network",
 };
 _Static_assert(VS_ARRAY_SIZE(oci_annotation_help) == VS_ARRAY_SIZE(oci_annotation_names),
 	       "every annotation has its help");
@@ -54,6 +55,7 @@ void oci_hostconf_defaults(struct oci_hostconf *conf)
 		.vcpus = 1,
 		.accel = vs_xstrdup("auto"),
 		.machine = vs_xstrdup("microvm"),
+		.network_mode = vs_xstrdup("auto"),
 		.max_memory_mib = OCI_VM_MAX_MEMORY_MIB,
 		.max_vcpus = OCI_VM_MAX_VCPUS,
 		/* Every annotation but the kernel, which needs kernel_dirs. */
@@ -70,6 +72,7 @@ void oci_hostconf_clear(struct oci_hostconf *conf)
 	free(conf->initrd);
 	free(conf->accel);
 	free(conf->machine);
+	free(conf->network_mode);
 	for (size_t i = 0; i < conf->n_kernel_dirs; i++)
 		free(conf->kernel_dirs[i]);
 	free(conf->kernel_dirs);
@@ -204,7 +207,7 @@ static int allow_word(struct parse *p, const char *w)
 	}
 	return problem(p,
 		       "[annotations] allow: unknown annotation \"%s\" (known: memory, vcpus, "
-		       "kernel, accel, machine, tb-cache, hugepages)",
+		       "kernel, accel, machine, tb-cache, hugepages, network)",
 		       w);
 }
 
@@ -252,6 +255,14 @@ static int handle_console(struct parse *p, const char *key, const char *value)
 	return problem(p, "[console] %s: unknown setting", key);
 }
 
+static int handle_network(struct parse *p, const char *key, const char *value)
+{
+	if (strcmp(key, "mode") == 0)
+		return set_choice(p, "network", key, value, "auto", "none", "user",
+				  &p->conf->network_mode);
+	return problem(p, "[network] %s: unknown setting", key);
+}
+
 static int handler(void *user, const char *section, const char *key, const char *value)
 {
 	struct parse *p = user;
@@ -264,6 +275,8 @@ static int handler(void *user, const char *section, const char *key, const char 
 		return handle_vm(p, key, value);
 	if (strcmp(section, "annotations") == 0)
 		return handle_annotations(p, key, value);
+	if (strcmp(section, "network") == 0)
+		return handle_network(p, key, value);
 	if (strcmp(section, "console") == 0)
 		return handle_console(p, key, value);
 	return problem(p, "[%s]: unknown section", section);

@@ -4,7 +4,7 @@
  * named by $VSHIM_CONFIG), what the machine's administrator decides and a
  * container's config.json may not: VM defaults and limits, which io.vshim.*
  * annotations a container may use and where guest kernels may come from,
- * and the console log's cap.
+ * the VM's network by default, and the console log's cap.
  *
  * The format is INI (libinih), a subset of the TOML that Kata Containers'
  * configuration.toml uses: `[section]` lines and `key = value` lines,
@@ -33,6 +33,7 @@ enum oci_vm_annotation {
 	OCI_ANN_MACHINE = 1u << 4,
 	OCI_ANN_TB_CACHE = 1u << 5,
 	OCI_ANN_HUGEPAGES = 1u << 6,
+	OCI_ANN_NETWORK = 1u << 7,
 };
 
 /* The short names used in [annotations] allow, in bit order: "memory", ... */
@@ -58,6 +59,9 @@ struct oci_hostconf {
 	unsigned int allowed; /* enum oci_vm_annotation bits */
 	char **kernel_dirs;   /* io.vshim.kernel must be a file under one of these */
 	size_t n_kernel_dirs;
+
+	/* [network] */
+	char *network_mode; /* auto | none | user: when io.vshim.network is not set */
 
 	/* [console] */
 	uint64_t console_log_size; /* bytes per console log file; one previous file is kept */

@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "driver/domain.h"
+#include "oci/network.h"
 
 #define MIB (1024ull * 1024ull)
 
@@ -320,6 +321,37 @@ static void fill_head(struct domain_def *def, const struct oci_translate_ctx *ct
 	def->on_crash = DRV_ACTION_DESTROY;
 }
 
+/* The NICs of the network plan: the monitor's taps, or QEMU's user-mode network. */
+static int add_nics(struct domain_def *def, const struct oci_spec *spec,
+		    const struct oci_translate_ctx *ctx, const struct oci_hostconf *conf,
+		    struct vs_error **err)
+{
+	struct oci_network_plan plan;
+	const char *ann;
+
+	if (annotation(spec, conf, OCI_ANN_NETWORK, OCI_ANNOTATION_NETWORK, &ann, err) < 0 ||
+	    oci_network_plan(spec, conf->network_mode, &plan, err) < 0)
+		return -1;
+	if (plan.nics != OCI_NETWORK_NAMESPACE && ctx->n_nics > 0)
+		return vs_error_set(err, 0,
+				    "taps were made for a VM whose network is not a namespace's");
+	if (plan.nics == OCI_NETWORK_USER) {
+		struct drv_net *net = drv_domain_def_add_net(def);
+
+		net->type = DRV_NET_USER;
+		strcpy(net->mac, OCI_NET_USER_MAC);
+	}
+	for (size_t i = 0; i < ctx->n_nics; i++) {
+		struct drv_net *net = drv_domain_def_add_net(def);
+
+		net->type = DRV_NET_ETHERNET;
+		net->target = vs_xstrdup(ctx->nics[i].tap);
+		snprintf(net->mac, sizeof(net->mac), "%s", ctx->nics[i].mac);
+		net->mtu = ctx->nics[i].mtu;
+	}
+	return 0;
+}
+
 /* The console's socket, the agent's channel, no balloon, a virtio RNG. */
 static void add_devices_tail(struct domain_def *def, const struct oci_translate_ctx *ctx)
 {
@@ -381,6 +413,8 @@ char *oci_translate(const struct oci_spec *spec, const struct oci_translate_ctx 
 	fill_head(def, ctx, &plan);
 	add_share(def, ctx->rootfs, OCI_ROOTFS_TAG, spec->root_readonly);
 	add_share(def, volumes, OCI_VOLUMES_TAG, false);
+	if (add_nics(def, spec, ctx, conf, err) < 0)
+		goto out;
 	add_devices_tail(def, ctx);
 	xml = drv_domain_format(def, err);
 out:

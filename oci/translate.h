@@ -39,6 +39,9 @@
  *   io.vshim.hugepages auto | on | off: whether QEMU may use transparent huge
  *                    pages (<vshim:hugepages>); auto: off under TCG, on under
  *                    KVM (driver/domain.h)
+ *   io.vshim.network auto | none | user: the VM's NICs (oci/network.h):
+ *                    <interface type='ethernet'> for each of ctx->nics, or
+ *                    one <interface type='user'>, or none
  *
  * TCG's translation cache (<features><tcg><tb-cache>) is an eighth of the
  * VM's memory, at least OCI_VM_MIN_TB_CACHE_MIB: QEMU 7.2's own default is
@@ -81,6 +84,13 @@
 #define OCI_ANNOTATION_TB_CACHE	 "io.vshim.tb-cache"
 #define OCI_ANNOTATION_HUGEPAGES "io.vshim.hugepages"
 
+/* A NIC wired to a tap in the container's network namespace (made by the monitor). */
+struct oci_nic {
+	const char *tap;  /* the tap's name: <target dev> */
+	char mac[18];	  /* "xx:xx:xx:xx:xx:xx" */
+	unsigned int mtu; /* <mtu size>, the guest's largest MTU; 0: not given */
+};
+
 struct oci_translate_ctx {
 	const char *name;      /* domain name (the container ID) */
 	const char *rootfs;    /* root.path, resolved by the caller: the root share */
@@ -101,6 +111,8 @@ struct oci_translate_ctx {
 	 * over the two above.
 	 */
 	const struct oci_hostconf *conf;
+	const struct oci_nic *nics; /* when the network plan is a namespace's: its NICs */
+	size_t n_nics;
 };
 
 /*

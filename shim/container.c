@@ -15,6 +15,7 @@
 #include "common/util.h"
 #include "driver/driver.h"
 #include "hooks/hooks.h"
+#include "shim/network.h"
 
 #define STATE_MAX_SIZE (64u << 10)
 
@@ -245,6 +246,8 @@ void shim_container_remove(const char *dir, const char *id, const char *bundle,
 		drv_close(conn);
 		vs_error_free(steal_pointer(&e));
 	}
+	/* A monitor killed with SIGKILL left its redirects on the caller's interfaces. */
+	shim_network_cleanup(dir);
 	if (spec == NULL && bundle != NULL && bundle[0] != '\0') {
 		stored = shim_container_config(dir, &e);
 		if (stored == NULL) {

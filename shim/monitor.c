@@ -63,6 +63,7 @@ static void cleanup(struct monitor *m)
 	while (m->procs != NULL)
 		monitor_proc_free(m, m->procs);
 	shim_vm_teardown(&m->vm);
+	shim_network_teardown(&m->net);
 	proto_buf_clear(&m->out);
 	proto_host_free(m->host);
 	vs_error_free(m->fatal);
@@ -79,6 +80,7 @@ int monitor_run(const struct monitor_opts *o, struct vs_error **err)
 			 .rootfs = (char *)o->rootfs,
 			 .exit_status = -1 },
 		.vm = { .agent_fd = -1 },
+		.net = { .runtime_ns = -1 },
 		.host = proto_host_new(),
 		.out = PROTO_BUF_INIT,
 		.ctl = -1,

@@ -85,8 +85,15 @@ int monitor_create(struct monitor *m, struct vs_error **err)
 {
 	const struct monitor_opts *o = m->o;
 	int in = o->in, out = o->out, err_fd = o->err, console = -1;
+	cleanup_free struct proto_bind *binds = NULL;
+	struct proto_network guest_net;
 	struct proc *init;
+	size_t n_binds = 0;
+	int r;
 
+	/* First: QEMU, and the pid clients get, live in the container's network namespace. */
+	if (shim_network_enter(&m->net, o->spec, o->dir, o->conf, err) < 0)
+		return -1;
 	m->rec.pid = getpid();
 	m->rec.pid_start = vs_proc_start_time(m->rec.pid);
 	if (monitor_save(m, SHIM_CREATING) < 0)
@@ -101,17 +108,19 @@ int monitor_create(struct monitor *m, struct vs_error **err)
 	init->tty = console >= 0 ? console : o->tty;
 	init->console = console >= 0;
 
-	if (shim_vm_boot(&m->vm, o->dir, o->id, o->bundle, o->rootfs, o->spec, o->conf, err) < 0)
+	if (shim_vm_boot(&m->vm, o->dir, o->id, o->bundle, o->rootfs, o->spec, o->conf, &m->net,
+			 err) < 0)
 		return -1;
+	shim_network_release_taps(&m->net);
 
-	cleanup_free struct proto_bind *binds = NULL;
-	size_t n_binds = 0;
-	int r = shim_vm_binds(&m->vm, o->bundle, &binds, &n_binds, err);
-
+	r = shim_vm_binds(&m->vm, o->bundle, &binds, &n_binds, err);
 	if (r == 0) {
+		bool has_net = shim_network_guest(&m->net, &guest_net);
+
 		vs_debug("monitor", "sending CREATE for `%s`", o->id);
 		r = proto_host_create(m->host, &m->out, o->id, o->config, o->config_len, binds,
-				      n_binds, &m->create_tag, err);
+				      n_binds, has_net ? &guest_net : NULL, &m->create_tag, err);
+		proto_network_clear(&guest_net);
 	}
 	if (r < 0 || monitor_agent_flush(m, err) < 0 || wait_created(m, err) < 0)
 		return -1;

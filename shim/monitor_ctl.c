@@ -102,13 +102,31 @@ void monitor_ctl_close(struct monitor *m)
 
 /* The start of the init. */
 
+/*
+ * Before START: an interface that appeared in the namespace since create
+ * (CNI ADD between create and start) is wired, and the guest configures it
+ * (NETWORK); START follows its OK.  Returns 1 when NETWORK went.
+ */
+static int late_network(struct monitor *m, struct vs_error **err)
+{
+	struct proto_network late;
+	int r = shim_network_late(&m->net, &late, err);
+
+	if (r > 0 && proto_host_network(m->host, &m->out, &late, &m->net_tag, err) < 0)
+		r = -1;
+	proto_network_clear(&late);
+	return r;
+}
+
 int monitor_ctl_start(struct monitor *m, struct client *c, struct vs_error **err)
 {
+	int r;
+
 	if (m->rec.status != SHIM_CREATED)
 		return vs_error_set(err, EINVAL,
 				    "cannot start container `%s`: it is %s, not created", m->o->id,
 				    shim_status_name(m->rec.status));
-	if (m->start_tag != 0)
+	if (m->start_tag != 0 || m->net_tag != 0)
 		return vs_error_set(err, EBUSY, "cannot start container `%s`: it is being started",
 				    m->o->id);
 	if (monitor_run_hooks(m, OCI_HOOK_START_CONTAINER, "created", err) < 0) {
@@ -116,8 +134,14 @@ int monitor_ctl_start(struct monitor *m, struct client *c, struct vs_error **err
 		return -1;
 	}
 	/* What the caller set on its console since create, before the process writes. */
-	if (monitor_proc_sync_onlcr(m, monitor_proc_find(m, PROTO_INIT_ID), err) < 0 ||
-	    proto_host_start(m->host, &m->out, &m->start_tag, err) < 0)
+	if (monitor_proc_sync_onlcr(m, monitor_proc_find(m, PROTO_INIT_ID), err) < 0)
+		return -1;
+	r = late_network(m, err);
+	if (r < 0)
+		m->destroy = true;
+	else if (r == 0 && proto_host_start(m->host, &m->out, &m->start_tag, err) < 0)
+		r = -1;
+	if (r < 0)
 		return -1;
 	m->start_client = c;
 	return 0;
@@ -137,20 +161,18 @@ static void started(struct monitor *m)
 	m->start_client = NULL;
 }
 
-static void start_failed(struct monitor *m, const struct proto_host_msg *msg)
+/* The start failed with text; status 126 or 127 (the exec's), or 0. */
+static void start_failed(struct monitor *m, const char *text, int status)
 {
-	cleanup_free char *text =
-	    vs_xasprintf("the container's process could not start: %s", msg->error.message);
-
 	m->start_done = true;
 	if (m->start_client != NULL)
 		ctl_send_error(m->start_client->fd, text);
 	m->start_client = NULL;
 	if (m->fatal == NULL) {
 		vs_error_set(&m->fatal, 0, "%s", text);
-		m->fatal->errnum = msg->error.status; /* 126/127: run exits with it */
+		m->fatal->errnum = status; /* 126/127: run exits with it */
 	}
-	m->init_status = msg->error.status ? msg->error.status : 127;
+	m->init_status = status ? status : 127;
 }
 
 /* Requests. */
@@ -338,8 +360,15 @@ void monitor_ctl_on_pid(struct monitor *m, const struct proto_host_msg *msg)
 
 void monitor_ctl_on_ok(struct monitor *m, const struct proto_host_msg *msg)
 {
-	if (msg->tag == m->start_tag)
+	cleanup_error struct vs_error *e = NULL;
+
+	if (msg->tag == m->start_tag) {
 		started(m);
+	} else if (msg->tag == m->net_tag) {
+		m->net_tag = 0;
+		if (proto_host_start(m->host, &m->out, &m->start_tag, &e) < 0)
+			start_failed(m, e->msg, 0);
+	}
 }
 
 void monitor_ctl_on_ps(struct monitor *m, const struct proto_host_msg *msg)
@@ -365,7 +394,19 @@ void monitor_ctl_on_error(struct monitor *m, const struct proto_host_msg *msg)
 	struct client *c = client_by_tag(m, msg->tag);
 
 	if (msg->tag != 0 && msg->tag == m->start_tag) {
-		start_failed(m, msg);
+		cleanup_free char *text =
+		    vs_xasprintf("the container's process could not start: %s", msg->error.message);
+
+		start_failed(m, text, msg->error.status);
+		return;
+	}
+	if (msg->tag != 0 && msg->tag == m->net_tag) {
+		cleanup_free char *text =
+		    vs_xasprintf("the container's network could not be configured in the VM: %s",
+				 msg->error.message);
+
+		m->net_tag = 0;
+		start_failed(m, text, 0);
 		return;
 	}
 	if (c == NULL) {

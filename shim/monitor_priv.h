@@ -22,6 +22,7 @@
 #include "oci/spec.h"
 #include "shim/container.h"
 #include "shim/monitor.h"
+#include "shim/network.h"
 #include "shim/vm.h"
 
 /* A process of the container: the init (id 1) or an exec. */
@@ -54,12 +55,14 @@ struct monitor {
 	const struct monitor_opts *o;
 	struct shim_container rec;
 	struct shim_vm vm;
+	struct shim_network net;
 	struct proto_host *host;
 	struct proto_buf out; /* requests for the agent, written by the loop */
 	int ctl;
 	struct client *clients;
 	struct proc *procs;
 	uint32_t create_tag, start_tag;
+	uint32_t net_tag; /* NETWORK before START, when the namespace filled after create */
 	struct client *start_client;
 	bool start_done;
 	bool destroy;

@@ -43,8 +43,10 @@ static int enter_own_mount_ns(struct vs_error **err)
 
 int shim_vm_boot(struct shim_vm *vm, const char *state_dir, const char *id, const char *bundle,
 		 const char *rootfs, const struct oci_spec *spec, const struct oci_hostconf *conf,
-		 struct vs_error **err)
+		 const struct shim_network *net, struct vs_error **err)
 {
+	const struct drv_file *files = NULL;
+	size_t n_files = 0;
 	cleanup_free char *kernel = NULL, *initrd = NULL, *xml = NULL;
 	cleanup_free char *console = vs_xasprintf("%s/console.sock", state_dir);
 	cleanup_free char *console_log = vs_xasprintf("%s/console.log", state_dir);
@@ -77,6 +79,7 @@ int shim_vm_boot(struct shim_vm *vm, const char *state_dir, const char *id, cons
 		.agent_socket = NULL, /* the driver puts it under its root */
 		.conf = conf,
 	};
+	shim_network_vm(net, &tctx, &files, &n_files);
 	vs_debug("shim", "translating config.json to domain XML");
 	xml = oci_translate(spec, &tctx, err);
 	if (xml == NULL) {
@@ -99,7 +102,8 @@ int shim_vm_boot(struct shim_vm *vm, const char *state_dir, const char *id, cons
 	if (vs_caplog_open(&vm->console, console_log, conf->console_log_size,
 			   conf->console_log_rate, vs_now_ns(), err) < 0)
 		goto fail;
-	vm->dom = drv_domain_create(vm->conn, def, DRV_CREATE_PAUSED, err);
+	vm->dom =
+	    drv_domain_create_with_files(vm->conn, def, files, n_files, DRV_CREATE_PAUSED, err);
 	if (vm->dom == NULL)
 		goto fail;
 	/*

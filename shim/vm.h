@@ -13,6 +13,7 @@
 #include "guest/proto/host.h"
 #include "oci/hostconf.h"
 #include "oci/spec.h"
+#include "shim/network.h"
 
 struct shim_vm {
 	struct drv_conn *conn;
@@ -27,15 +28,16 @@ struct shim_vm {
 
 /*
  * Translates spec (of bundle, whose root.path create resolved to rootfs)
- * into STATE/domain.xml under the host configuration conf, moves this
- * process (the monitor) into a mount namespace of its own with the volumes
- * at STATE/vol (oci/mounts.h), opens the driver at STATE/vm, starts the VM
- * and connects the agent channel and the console.  On failure nothing is
- * left running or mounted and STATE holds no VM files.
+ * into STATE/domain.xml under the host configuration conf, with the NICs
+ * of net, moves this process (the monitor) into a mount namespace of its
+ * own with the volumes at STATE/vol (oci/mounts.h), opens the driver at
+ * STATE/vm, starts the VM (handing it net's taps) and connects the agent
+ * channel and the console.  On failure nothing is left running or mounted
+ * and STATE holds no VM files.
  */
 int shim_vm_boot(struct shim_vm *vm, const char *state_dir, const char *id, const char *bundle,
 		 const char *rootfs, const struct oci_spec *spec, const struct oci_hostconf *conf,
-		 struct vs_error **err);
+		 const struct shim_network *net, struct vs_error **err);
 /* Destroys the VM (if running), closes the driver, unmounts the volumes. */
 void shim_vm_teardown(struct shim_vm *vm);
 

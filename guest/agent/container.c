@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "guest/agent/channel.h"
+#include "guest/agent/net.h"
 #include "guest/agent/ns.h"
 #include "guest/agent/process.h"
 
@@ -44,6 +45,9 @@ void agent_container_create(struct agent *a, const struct proto_request *req)
 	spec = oci_spec_parse(req->create.config, req->create.config_len, "config.json", &err);
 	if (spec != NULL && (spec->process == NULL || spec->process->n_args == 0))
 		vs_error_set(&err, EINVAL, "config.json: process.args is required");
+	/* The VM's NICs first: the container shares the VM's network namespace. */
+	if (err == NULL && req->create.has_network)
+		agent_net_configure(&req->create.network, -1, &err);
 	if (err != NULL) {
 		reply_error(a, req, err->errnum ? err->errnum : EINVAL, err->msg);
 		oci_spec_free(spec);
@@ -51,7 +55,7 @@ void agent_container_create(struct agent *a, const struct proto_request *req)
 	}
 	c = vs_xcalloc(1, sizeof(*c));
 	c->spec = spec;
-	agent_ns_plan(&c->ns, spec->linux_);
+	agent_ns_plan(&c->ns, spec->linux_, req->create.has_network);
 	c->id = vs_xstrdup(req->create.container_id);
 	c->binds = vs_xcalloc(req->create.n_binds, sizeof(*c->binds));
 	if (req->create.n_binds > 0)
@@ -85,6 +89,28 @@ void agent_container_start(struct agent *a, const struct proto_request *req)
 	vs_debug("agent", "starting container `%s`", a->ctr->id);
 	if (agent_process_start(a, p, req->tag, &err) < 0)
 		reply_error(a, req, err->errnum, err->msg);
+}
+
+void agent_container_network(struct agent *a, const struct proto_request *req)
+{
+	cleanup_error struct vs_error *err = NULL;
+	struct agent_process *p = agent_process_find(a, PROTO_INIT_ID);
+
+	if (a->ctr == NULL || p == NULL || p->state != AGENT_PROC_CREATED) {
+		reply_error(a, req, EBUSY, "the container process is not waiting to start");
+		return;
+	}
+	if (a->ctr->ns.fds[AGENT_NS_NET] < 0) {
+		reply_error(a, req, EINVAL,
+			    "the container has no network namespace of its own to put NICs in");
+		return;
+	}
+	vs_debug("agent", "configuring %zu NICs in the network namespace of `%s`", req->network.n,
+		 a->ctr->id);
+	if (agent_net_configure(&req->network, a->ctr->ns.fds[AGENT_NS_NET], &err) < 0)
+		reply_error(a, req, err->errnum, err->msg);
+	else
+		proto_guest_ok(&a->ch->out, req->tag, req->id);
 }
 
 void agent_container_exec(struct agent *a, const struct proto_request *req)

@@ -62,6 +62,9 @@ static void handle_request(void *opaque, struct proto_request *req)
 	case PROTO_START:
 		agent_container_start(a, req);
 		break;
+	case PROTO_NETWORK:
+		agent_container_network(a, req);
+		break;
 	case PROTO_EXEC:
 		agent_container_exec(a, req);
 		break;

@@ -22,7 +22,7 @@ static const struct {
 	[AGENT_NS_PID] = { "pid", CLONE_NEWPID }, [AGENT_NS_MNT] = { "mnt", CLONE_NEWNS },
 };
 
-void agent_ns_plan(struct agent_ns_set *ns, const struct oci_linux *lx)
+void agent_ns_plan(struct agent_ns_set *ns, const struct oci_linux *lx, bool vm_network)
 {
 	memset(ns, 0, sizeof(*ns));
 	for (int kind = 0; kind < AGENT_NS_COUNT; kind++)
@@ -43,8 +43,9 @@ void agent_ns_plan(struct agent_ns_set *ns, const struct oci_linux *lx)
 			kind = AGENT_NS_UTS;
 			break;
 		case OCI_NS_NETWORK:
-			kind = AGENT_NS_NET;
-			break;
+			/* The namespace of the path is the VM's, or a new one with only lo. */
+			ns->own[AGENT_NS_NET] = !vm_network;
+			continue;
 		case OCI_NS_CGROUP:
 			kind = AGENT_NS_CGROUP;
 			break;

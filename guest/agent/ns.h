@@ -6,10 +6,13 @@
  * EXEC: the pid namespace by the agent before the fork (a process enters
  * a pid namespace only through its children), the others by the child.
  *
- * Mount always; pid, ipc, uts, network and cgroup when linux.namespaces
- * asks for them.  A namespace given by path, the user and the time
- * namespace are not made: the VM is the isolation boundary and host paths
- * mean nothing in the guest (a warning is logged).
+ * Mount always; pid, ipc, uts and cgroup when linux.namespaces asks for
+ * them; network when it asks for one, by path or not, unless the container
+ * shares the VM's network (the host configured its NICs in CREATE: the
+ * namespace the caller prepared is the VM's).  Any other namespace given by
+ * path, the user and the time namespace are not made: the VM is the
+ * isolation boundary and host paths mean nothing in the guest (a warning
+ * is logged).
  */
 #pragma once
 
@@ -20,8 +23,11 @@
 #include "guest/agent/agent.h"
 #include "oci/spec.h"
 
-/* Which namespaces the container gets of its own, from lx (may be NULL); no descriptors yet. */
-void agent_ns_plan(struct agent_ns_set *ns, const struct oci_linux *lx);
+/*
+ * Which namespaces the container gets of its own, from lx (may be NULL)
+ * and whether it shares the VM's network; no descriptors yet.
+ */
+void agent_ns_plan(struct agent_ns_set *ns, const struct oci_linux *lx, bool vm_network);
 
 /* In the init process's child: makes its namespaces but the pid one (entered before the fork). */
 int agent_ns_unshare(const struct agent_ns_set *ns, struct vs_error **err);

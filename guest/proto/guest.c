@@ -14,8 +14,12 @@
 
 void proto_request_clear(struct proto_request *req)
 {
-	if (req->type == PROTO_CREATE)
+	if (req->type == PROTO_CREATE) {
 		free(req->create.binds);
+		proto_network_clear(&req->create.network);
+	}
+	if (req->type == PROTO_NETWORK)
+		proto_network_clear(&req->network);
 	if (req->json != NULL)
 		yajl_tree_free(req->json);
 	proto_frame_clear(&req->frame);
@@ -25,6 +29,7 @@ void proto_request_clear(struct proto_request *req)
 static int decode_create(struct proto_request *req, struct vs_error **err)
 {
 	yajl_val binds = NULL;
+	int has_network;
 
 	if (proto_json_get_string(req->json, "CREATE", "container_id", true, PROTO_MAX_STRING,
 				  &req->create.container_id, err) < 0 ||
@@ -32,6 +37,10 @@ static int decode_create(struct proto_request *req, struct vs_error **err)
 				  &req->create.config, err) < 0 ||
 	    proto_json_get_array(req->json, "CREATE", "binds", false, MAX_BINDS, &binds, err) < 0)
 		return -1;
+	has_network = proto_network_get(req->json, "CREATE", "network", &req->create.network, err);
+	if (has_network < 0)
+		return -1;
+	req->create.has_network = has_network > 0;
 	req->create.config_len = strlen(req->create.config);
 	if (req->create.container_id[0] == '\0' || req->create.config_len == 0)
 		return vs_error_set(err, 0, "agent message CREATE has an empty field");
@@ -67,6 +76,10 @@ static int decode_payload(struct proto_request *req, struct vs_error **err)
 		if (req->id != PROTO_INIT_ID)
 			return vs_error_set(err, 0, "agent message START must name process 1");
 		return 0;
+	case PROTO_NETWORK:
+		if (req->id != PROTO_INIT_ID)
+			return vs_error_set(err, 0, "agent message NETWORK must name process 1");
+		return proto_network_decode(req->json, "NETWORK", &req->network, err) < 0 ? -1 : 0;
 	case PROTO_EXEC:
 		if (req->id <= PROTO_INIT_ID)
 			return vs_error_set(err, 0, "agent message EXEC has process id %u",

@@ -32,7 +32,10 @@ struct proto_request {
 			size_t config_len;
 			struct proto_bind *binds; /* owned array */
 			size_t n_binds;
+			bool has_network;	      /* the container shares the VM's network */
+			struct proto_network network; /* owned: its NICs */
 		} create;
+		struct proto_network network; /* NETWORK, owned */
 		struct {
 			const char *process; /* the process JSON text */
 			size_t len;

@@ -134,7 +134,8 @@ static void add_pending(struct proto_host *h, uint32_t tag, uint16_t type, uint3
 
 int proto_host_create(struct proto_host *h, struct proto_buf *out, const char *container_id,
 		      const char *config, size_t config_len, const struct proto_bind *binds,
-		      size_t n_binds, uint32_t *tag, struct vs_error **err)
+		      size_t n_binds, const struct proto_network *net, uint32_t *tag,
+		      struct vs_error **err)
 {
 	cleanup_yajl_gen yajl_gen g = NULL;
 	uint32_t t;
@@ -143,6 +144,8 @@ int proto_host_create(struct proto_host *h, struct proto_buf *out, const char *c
 		return vs_error_set(err, EEXIST, "the container was already created in the VM");
 	if (container_id[0] == '\0' || strlen(container_id) > PROTO_MAX_STRING)
 		return vs_error_set(err, EINVAL, "invalid container id for the agent");
+	if (net != NULL && proto_network_check(net, err) < 0)
+		return vs_error_prefix(err, "cannot send the network to the agent");
 	if (next_tag(h, &t, err) < 0)
 		return -1;
 	g = proto_json_begin();
@@ -156,6 +159,12 @@ int proto_host_create(struct proto_host *h, struct proto_buf *out, const char *c
 		yajl_gen_map_close(g);
 	}
 	yajl_gen_array_close(g);
+	if (net != NULL) {
+		proto_json_key(g, "network");
+		yajl_gen_map_open(g);
+		proto_network_put(g, net);
+		yajl_gen_map_close(g);
+	}
 	if (proto_json_finish(steal_pointer(&g), out, PROTO_CREATE, PROTO_INIT_ID, t, err) < 0)
 		return vs_error_prefix(err, "cannot send config.json to the agent");
 	add_proc(h, PROTO_INIT_ID);
@@ -176,6 +185,27 @@ int proto_host_start(struct proto_host *h, struct proto_buf *out, uint32_t *tag,
 		return -1;
 	p->state = HP_STARTING;
 	add_pending(h, t, PROTO_START, PROTO_INIT_ID, tag);
+	return 0;
+}
+
+int proto_host_network(struct proto_host *h, struct proto_buf *out, const struct proto_network *net,
+		       uint32_t *tag, struct vs_error **err)
+{
+	cleanup_yajl_gen yajl_gen g = NULL;
+	struct hproc *p = find_proc(h, PROTO_INIT_ID);
+	uint32_t t;
+
+	if (p == NULL || p->state != HP_CREATED)
+		return vs_error_set(err, EINVAL, "the container's process is not waiting to start");
+	if (proto_network_check(net, err) < 0)
+		return vs_error_prefix(err, "cannot send the network to the agent");
+	if (next_tag(h, &t, err) < 0)
+		return -1;
+	g = proto_json_begin();
+	proto_network_put(g, net);
+	if (proto_json_finish(steal_pointer(&g), out, PROTO_NETWORK, PROTO_INIT_ID, t, err) < 0)
+		return -1;
+	add_pending(h, t, PROTO_NETWORK, PROTO_INIT_ID, tag);
 	return 0;
 }
 

@@ -27,6 +27,7 @@
 #include "common/error.h"
 #include "guest/proto/buf.h"
 #include "guest/proto/frame.h"
+#include "guest/proto/network.h"
 #include "guest/proto/wire.h"
 
 /* Requests waiting for their reply, at most. */
@@ -99,10 +100,21 @@ const struct proto_hello *proto_host_hello(const struct proto_host *h);
  * refuse and on requests about processes the host does not know.
  */
 
-/* CREATE: container id, the whole config.json text, and the shared bind mounts. */
+/*
+ * CREATE: container id, the whole config.json text, the shared bind mounts,
+ * and the VM's network (NULL: none; else the container shares the VM's
+ * network namespace, where the agent configures these NICs first).
+ */
 int proto_host_create(struct proto_host *h, struct proto_buf *out, const char *container_id,
 		      const char *config, size_t config_len, const struct proto_bind *binds,
-		      size_t n_binds, uint32_t *tag, struct vs_error **err);
+		      size_t n_binds, const struct proto_network *net, uint32_t *tag,
+		      struct vs_error **err);
+/*
+ * NETWORK: NICs that the agent moves into the created (not yet started)
+ * container's network namespace and configures there.
+ */
+int proto_host_network(struct proto_host *h, struct proto_buf *out, const struct proto_network *net,
+		       uint32_t *tag, struct vs_error **err);
 /* START the created init process. */
 int proto_host_start(struct proto_host *h, struct proto_buf *out, uint32_t *tag,
 		     struct vs_error **err);

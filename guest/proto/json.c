@@ -154,6 +154,20 @@ int proto_json_get_string(yajl_val obj, const char *what, const char *key, bool 
 	return 1;
 }
 
+int proto_json_get_object(yajl_val obj, const char *what, const char *key, bool required,
+			  yajl_val *out, struct vs_error **err)
+{
+	yajl_val v = get(obj, key);
+
+	if (v == NULL)
+		return absent(what, key, required, err);
+	if (!YAJL_IS_OBJECT(v))
+		return vs_error_set(err, 0, "agent message %s: \"%s\" must be an object", what,
+				    key);
+	*out = v;
+	return 1;
+}
+
 int proto_json_get_array(yajl_val obj, const char *what, const char *key, bool required, size_t max,
 			 yajl_val *out, struct vs_error **err)
 {

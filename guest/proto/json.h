@@ -41,6 +41,9 @@ int proto_json_get_number(yajl_val obj, const char *what, const char *key, bool 
 /* A string of at most max bytes (*out points into the tree). */
 int proto_json_get_string(yajl_val obj, const char *what, const char *key, bool required,
 			  size_t max, const char **out, struct vs_error **err);
+/* An object. */
+int proto_json_get_object(yajl_val obj, const char *what, const char *key, bool required,
+			  yajl_val *out, struct vs_error **err);
 /* An array of at most max entries. */
 int proto_json_get_array(yajl_val obj, const char *what, const char *key, bool required, size_t max,
 			 yajl_val *out, struct vs_error **err);

@@ -25,14 +25,14 @@
 #include <stdint.h>
 
 /* Bumped on every incompatible change; HELLO carries it. */
-#define PROTO_VERSION 1
+#define PROTO_VERSION 2
 
 #define PROTO_HEADER_SIZE 16u
 /* No payload is ever larger, whatever its type. */
 #define PROTO_MAX_PAYLOAD (1u << 20)
 /* STDIN, STDOUT and STDERR chunks. */
 #define PROTO_MAX_STDIO (64u << 10)
-/* JSON payloads other than CREATE, EXEC and PS_REPLY. */
+/* JSON payloads other than CREATE, EXEC, NETWORK and PS_REPLY. */
 #define PROTO_MAX_CONTROL (64u << 10)
 /* Nesting of any JSON payload. */
 #define PROTO_MAX_JSON_DEPTH 8
@@ -57,6 +57,7 @@ enum proto_type {
 	PROTO_PS = 0x0106,
 	PROTO_SHUTDOWN = 0x0107,
 	PROTO_TERMIOS = 0x0108,
+	PROTO_NETWORK = 0x0109,
 	/* host -> guest: stream data (tag 0, no reply) */
 	PROTO_STDIN = 0x0120,
 	PROTO_STDIN_CLOSE = 0x0121,

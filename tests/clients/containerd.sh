@@ -16,6 +16,8 @@ set -uo pipefail
 need containerd containerd
 need ctr containerd
 need containerd-shim-runc-v2 containerd
+[ -x /usr/lib/cni/bridge ] && [ -x /usr/lib/cni/host-local ] ||
+	abort "CNI's bridge and host-local are not installed (Debian package containernetworking-plugins): run contrib/install-deps.sh"
 clients_init "$1"
 REAL_VSHIM=$(readlink -f "$1")
 
@@ -43,6 +45,7 @@ stop_containerd() {
 		timeout 20 "$REAL_VSHIM" --root "$RUNC_ROOT" delete --force "$id" || true
 	done
 	rmdir "$RUNC_ROOT" 2>/dev/null
+	ip link del "$CNI_BRIDGE" 2>/dev/null
 	# The sockets of shims that were killed: made during the test, nobody listening.
 	find /run/containerd/s /tmp/pty*/ -maxdepth 1 -type s -newer "$T/calls.log.start" 2>/dev/null |
 		while read -r sock; do
@@ -97,6 +100,37 @@ done
 "${CTR[@]}" version >/dev/null 2>&1 || { tail -20 "$CD/containerd.log" >&2; abort "containerd's socket did not answer"; }
 "${CTR[@]}" images import "$T/image.tar" >/dev/null || abort "ctr images import failed"
 say "containerd $(containerd --version | awk '{print $3}'), namespace $NS, image $IMAGE imported (${SECONDS}s)"
+
+# ctr run --cni runs CNI ADD itself, with the configuration in /etc/cni/net.d
+# and the plugins in /opt/cni/bin (go-cni's defaults; ctr 1.6 has no flag
+# for either).  cni_ctr runs ctr in a mount namespace of its own where /etc
+# and /opt are overlays on a tmpfs: the test's configuration alone in
+# /etc/cni/net.d, Debian's plugins (/usr/lib/cni) at /opt/cni/bin; the
+# host's /etc and /opt are never written.  host-local keeps its leases
+# under $T.  The bridge (a vsn* name, so host-state.sh would notice it) is
+# removed by the scenario.
+CNI_BRIDGE=vsnbr$RUN_ID
+CNI_BRIDGE=${CNI_BRIDGE:0:15}
+mkdir -p "$T/cni-mnt" "$T/cni-ipam"
+cat >"$T/10-vshim-test.conflist" <<EOF
+{"cniVersion": "0.4.0", "name": "vshim-test", "plugins": [{"type": "bridge",
+  "bridge": "$CNI_BRIDGE", "isGateway": true, "ipMasq": false,
+  "ipam": {"type": "host-local", "subnet": "10.199.$((RANDOM % 250)).0/24",
+           "dataDir": "$T/cni-ipam", "routes": [{"dst": "0.0.0.0/0"}]}}]}
+EOF
+cni_ctr() {
+	unshare -m sh -c 'set -e
+		mount -t tmpfs tmpfs "$1"
+		mkdir "$1/etc.u" "$1/etc.w" "$1/opt.u" "$1/opt.w"
+		mount -t overlay overlay -o "lowerdir=/etc,upperdir=$1/etc.u,workdir=$1/etc.w" /etc
+		mount -t overlay overlay -o "lowerdir=/opt,upperdir=$1/opt.u,workdir=$1/opt.w" /opt
+		rm -rf /etc/cni/net.d
+		mkdir -p /etc/cni/net.d /opt/cni/bin
+		cp "$2" /etc/cni/net.d/
+		mount --bind /usr/lib/cni /opt/cni/bin
+		shift 2
+		exec "$@"' cni_ctr "$T/cni-mnt" "$T/10-vshim-test.conflist" "$@"
+}
 
 # The STATUS column of `ctr task ls` for a task.
 task_status() {
@@ -238,5 +272,42 @@ scenario "ctr run -d, task exec, ps, pause, resume, kill SIGTERM, delete, task s
 scenario "ctr run -d, kill SIGTERM ignored, SIGKILL" sc_kill
 scenario "ctr task exec -t" sc_exec_tty
 scenario "ctr run -t (interactive)" sc_run_tty
+# ctr run --cni: CNI ADD on /proc/PID/ns/net between create and start, PID
+# being vshim's monitor: the interface it made there reaches the VM, and the
+# container answers on its address.
+sc_cni() {
+	local id=vsc-$RUN_ID-cni pid ip out ctr_pid rc=0
+	register "$id" "$RUNC_ROOT"
+	echo "+ ctr run --cni ... $id (in the background)" >&2
+	cni_ctr timeout -k 5 120 "${CTR[@]}" run "${FIFO[@]}" --rm --cni --runc-binary "$VSHIM" "$IMAGE" "$id" \
+		sh -c 'mkdir -p /www && echo vshim-cni >/www/index.html && exec httpd -f -p 80 -h /www' \
+		>"$T/cni.out" 2>&1 &
+	ctr_pid=$!
+	wait_for 60 "task $id running" task_is "$id" RUNNING
+	pid=$("${CTR[@]}" task ls | awk -v id="$id" '$1 == id { print $2 }')
+	in_netns "$pid" /proc/self/ns/net && die "pid $pid (vshim's monitor) is in the host's network namespace"
+	ip=$(netns_address "$pid")
+	[ -n "$ip" ] || die "CNI gave the namespace of pid $pid no address: $(cat "$T/cni.out")"
+	out=$(run "${CTR[@]}" task exec --exec-id addr "$id" ip -o -4 addr show dev eth0)
+	expect_match "the container's eth0" " inet $ip/" "$out"
+	wait_for 20 "httpd answering on $ip" http_get "http://$ip/"
+	expect_eq "the page from the host, at $ip" vshim-cni "$(http_get "http://$ip/")"
+	expect_status "ctr task kill" 0 "${CTR[@]}" task kill -s SIGKILL "$id"
+	wait "$ctr_pid" || rc=$?
+	expect_eq "exit status of ctr run --cni" 137 "$rc"
+	ip link del "$CNI_BRIDGE" || die "CNI's bridge $CNI_BRIDGE is gone: was it ever made?"
+}
+
+# Plain ctr run: a network namespace nobody fills; the container has only lo.
+sc_no_cni() {
+	local id=vsc-$RUN_ID-nocni out
+	register "$id" "$RUNC_ROOT"
+	out=$(run "${CTR[@]}" run "${FIFO[@]}" --rm --runc-binary "$VSHIM" "$IMAGE" "$id" \
+		sh -c 'ip -o link | cut -d: -f2') || die "ctr run failed: $out"
+	expect_eq "interfaces without --cni" lo "$(echo $out)"
+}
+
 scenario "contrib/containerd/config.toml" sc_config_snippet
+scenario "ctr run --cni (a bridge and host-local): the container answers on its address" sc_cni
+scenario "ctr run without --cni: only lo" sc_no_cni
 clients_finish containerd

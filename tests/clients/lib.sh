@@ -155,6 +155,50 @@ EOF
 	VSHIM=$dir/vshim
 }
 
+# The host's network as the containers must leave it: its named network
+# namespaces, and the ingress qdiscs of its interfaces (a redirect to a VM's
+# tap is one).  Interfaces the clients make and remove (podman0, veths)
+# come and go; host-state.sh, around the whole script, compares the rest.
+host_network_state() {
+	ip netns list 2>/dev/null | awk '{ print "netns", $1 }' | sort
+	tc qdisc show 2>/dev/null | grep ingress | sort
+	ip -o link show 2>/dev/null | awk -F': ' '$2 ~ /^vstap/ { print "tap", $2 }'
+}
+
+# Nothing of a scenario's network is left: no netns, no redirect, no tap.
+assert_network_clean() {
+	local now i
+	for ((i = 0; i < 50; i++)); do
+		now=$(host_network_state)
+		[ "$now" = "$(cat "$T/network.before")" ] && return 0
+		sleep 0.1
+	done
+	die "the host's network is not as it was:
+$(diff <(cat "$T/network.before") <(echo "$now"))"
+}
+
+# The address of interface DEV (default eth0) in the network namespace of PID.
+netns_address() {
+	nsenter --net="/proc/$1/ns/net" ip -o -4 addr show dev "${2:-eth0}" 2>/dev/null |
+		awk '{ sub(/\/.*/, "", $4); print $4; exit }'
+}
+
+# The body of an HTTP GET of URL, stripped, within 5 seconds; fails otherwise.
+http_get() {
+	python3 -c 'import sys, urllib.request
+print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode().strip())' "$1" 2>/dev/null
+}
+
+# A TCP port nobody listens on now, on 127.0.0.1.
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Whether process PID lives in the network namespace at path NS.
+in_netns() {
+	[ "$(stat -L -c %i "/proc/$1/ns/net" 2>/dev/null)" = "$(stat -L -c %i "$2" 2>/dev/null)" ]
+}
+
 # clients_init VSHIM_BINARY: the temp dir, the wrapper, the image.
 clients_init() {
 	local real
@@ -172,6 +216,7 @@ clients_init() {
 	: >"$T/calls.log"
 	touch "$T/calls.log.start"
 	"$MKIMAGE" "$T/image.tar" "$IMAGE" || abort "cannot build the test image"
+	host_network_state >"$T/network.before"
 	HOST_KERNEL=$(uname -r)
 	SECONDS=0
 }
@@ -207,6 +252,7 @@ scenario() {
 			while read -r id root pattern; do
 				assert_clean "$id" "$root" "$pattern"
 			done <"$T/ids"
+			assert_network_clean
 		) || rc=$?
 	fi
 	# What a failed scenario left, removed by force so the next one starts clean.

@@ -6,16 +6,23 @@
 #
 #   podman.sh VSHIM_BINARY
 #
-# podman calls vshim without --root: its state is under /run/vshim.  The VM
-# has no network yet: every run passes --network none.  podman's rlimits are
-# set by the guest agent, as root of the VM: unlike runc, vshim needs no
-# CAP_SYS_RESOURCE on the host for podman's default nofile limit.
+# podman calls vshim without --root: its state is under /run/vshim.  Its
+# containers get podman's default network (netavark, a bridge podman0):
+# vshim wires the veth podman puts in each container's namespace to its VM.
+# podman's rlimits are set by the guest agent, as root of the VM: unlike
+# runc, vshim needs no CAP_SYS_RESOURCE on the host for podman's default
+# nofile limit.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 [ $# = 1 ] || abort "usage: podman.sh VSHIM_BINARY"
 need podman podman
 need conmon conmon
+# podman's network stack, which Debian installs out of PATH.
+for helper in netavark aardvark-dns; do
+	[ -x "/usr/lib/podman/$helper" ] ||
+		abort "/usr/lib/podman/$helper is missing (Debian package $helper): run contrib/install-deps.sh"
+done
 clients_init "$1"
 REAL_VSHIM=$(readlink -f "$1")
 VSHIM_ROOT=/run/vshim
@@ -24,7 +31,7 @@ PD=$T/podman
 PODMAN_BASE=(podman --root "$PD/storage" --runroot "$PD/run" --tmpdir "$PD/tmp"
 	--storage-driver overlay --cgroup-manager cgroupfs --events-backend file)
 PODMAN=("${PODMAN_BASE[@]}" --runtime "$VSHIM")
-LIMITS=(--network none)
+LIMITS=()
 
 finish() {
 	local id
@@ -241,6 +248,49 @@ sc_build() {
 	assert_no_rootfs_mounts
 }
 
+# The default network: the address podman reports is the container's, httpd
+# answers on it and through -p, a second container reaches it, the pid
+# podman holds lives in the container's namespace, /etc/hosts names it.
+sc_network() {
+	local id ip sandbox pid port out
+	port=$(free_port)
+	run "${PODMAN[@]}" run -d --cidfile "$T/web.cid" -p "127.0.0.1:$port:80" "$IMAGE" \
+		sh -c 'mkdir -p /www && echo vshim-web >/www/index.html && exec httpd -f -p 80 -h /www' \
+		>/dev/null || die "podman run -d httpd failed"
+	id=$(register_cid "$T/web.cid")
+	ip=$(run "${PODMAN_BASE[@]}" inspect -f '{{.NetworkSettings.IPAddress}}' "$id")
+	[ -n "$ip" ] || die "podman inspect reports no address for the container"
+	out=$(run "${PODMAN_BASE[@]}" exec "$id" ip -o -4 addr show dev eth0)
+	expect_match "the container's eth0" " inet $ip/" "$out"
+	expect_match "/etc/hosts in the container" "^$ip" \
+		"$(run "${PODMAN_BASE[@]}" exec "$id" grep -F "$ip" /etc/hosts)"
+	expect_match "/etc/resolv.conf in the container" '^nameserver ' \
+		"$(run "${PODMAN_BASE[@]}" exec "$id" cat /etc/resolv.conf)"
+
+	sandbox=$(run "${PODMAN_BASE[@]}" inspect -f '{{.NetworkSettings.SandboxKey}}' "$id")
+	pid=$(run "${PODMAN_BASE[@]}" inspect -f '{{.State.Pid}}' "$id")
+	in_netns "$pid" "$sandbox" || die "pid $pid (vshim's monitor) is not in the container's namespace $sandbox"
+	in_netns "$pid" /proc/self/ns/net && die "pid $pid is in the host's network namespace"
+
+	wait_for 20 "httpd answering on $ip" http_get "http://$ip/"
+	expect_eq "the page from the host, at $ip" vshim-web "$(http_get "http://$ip/")"
+	expect_eq "the page through -p 127.0.0.1:$port:80" vshim-web "$(http_get "http://127.0.0.1:$port/")"
+	out=$(run "${PODMAN[@]}" run --rm --cidfile "$T/peer.cid" "$IMAGE" wget -q -O - "http://$ip/") ||
+		die "a second container could not fetch the page from $ip: $out"
+	register_cid "$T/peer.cid" >/dev/null
+	expect_eq "the page from a second container" vshim-web "$out"
+	expect_status "podman rm -f" 0 "${PODMAN_BASE[@]}" rm -f -t 0 "$id"
+}
+
+# --network none: only the loopback, no NIC of the VM's in sight.
+sc_network_none() {
+	local out
+	out=$(run "${PODMAN[@]}" run --rm --cidfile "$T/none.cid" --network none "$IMAGE" \
+		sh -c 'ip -o link | cut -d: -f2') || die "podman run --network none failed: $out"
+	register_cid "$T/none.cid" >/dev/null
+	expect_eq "interfaces with --network none" lo "$(echo $out)"
+}
+
 scenario "podman run --rm (output, exit status, guest kernel)" sc_run_rm
 scenario "podman run -v HOSTDIR:/data (both ways)" sc_volume
 scenario "podman run --read-only" sc_read_only
@@ -251,4 +301,6 @@ scenario "podman exec -it" sc_exec_tty
 scenario "podman run -it (interactive)" sc_run_tty
 scenario "contrib/podman/containers.conf" sc_containers_conf
 scenario "podman build (RUN steps), then the built image runs" sc_build
+scenario "the default network: its address, httpd on it and through -p, a second container" sc_network
+scenario "--network none: only lo" sc_network_none
 clients_finish podman

@@ -74,13 +74,19 @@ static const int golden_channel_fds[] = { 4,  5,  6,  7,  8,  9,  10, 11, 12, 13
 					  14, 15, 16, 17, 18, 19, 20, 21, 22, 23,
 					  24, 25, 26, 27, 28, 29, 30, 31, 32, 33 };
 
+/* The taps of ethernet interfaces: descriptor 40 + i for def->nets[i]. */
+static int golden_net_fds[DRV_DOMAIN_DEVICES_MAX];
+
 void dt_golden_ctx(const struct domain_def *def, struct drv_command_ctx *ctx)
 {
+	for (int i = 0; i < DRV_DOMAIN_DEVICES_MAX; i++)
+		golden_net_fds[i] = 40 + i;
 	*ctx = (struct drv_command_ctx){
 		.emulator = "/usr/bin/qemu-system-x86_64",
 		.accel = def->accel == DRV_ACCEL_KVM ? DRV_ACCEL_KVM : DRV_ACCEL_TCG,
 		.qmp_fd = 3,
 		.channel_fds = golden_channel_fds,
+		.net_fds = golden_net_fds,
 	};
 }
 

@@ -331,9 +331,14 @@ Test(command, microvm_slots)
 	}
 	cleanup_free char *xml = vs_xasprintf(HEAD "<devices>%s</devices></domain>", devices);
 	cleanup_free char *msg = command_error(xml, DRV_ACCEL_TCG);
+	cleanup_free char *acpi = vs_xasprintf(
+	    HEAD "<features><acpi/></features><devices>%s</devices></domain>", devices);
+	cleanup_free char *acpi_msg = command_error(acpi, DRV_ACCEL_TCG);
 
-	cr_assert_str_eq(msg, "domain `c` needs 25 virtio devices, more than the 24 slots of a "
-			      "microvm");
+	cr_assert_str_eq(msg, "domain `c` needs 25 virtio devices, more than the 8 slots of a "
+			      "microvm without ACPI");
+	cr_assert_str_eq(acpi_msg, "domain `c` needs 25 virtio devices, more than the 24 slots of "
+				   "a microvm with ACPI");
 }
 
 Test(command, appends_to_existing_argv)

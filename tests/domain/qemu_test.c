@@ -8,17 +8,23 @@
  * never runs), an initrd, shared directories, raw and qcow2 images.  QEMU
  * is started with the argv of drv_command_build() (TCG: /dev/kvm here is
  * nested PVM), the QMP socket on fd 3 and the channel sockets after it, as
- * the driver passes them.  It has accepted the whole command line once its
+ * the driver passes them, then a tap for each ethernet interface (made in a
+ * network namespace of the test's own).  It has accepted the whole command
+ * line once its
  * monitor answers: then query-status must say "prelaunch" (-S), and quit
  * must end it.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -296,6 +302,19 @@ static bool qmp_session(int mon, struct qemu *q, const char *name, const struct 
 	return true;
 }
 
+/* A tap device called name, as the monitor makes it (goes away with its descriptor). */
+static int make_tap(const char *name)
+{
+	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR };
+	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+
+	cr_assert_geq(fd, 0, "cannot open /dev/net/tun for tap `%s`: %s", name, strerror(errno));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	cr_assert_eq(ioctl(fd, TUNSETIFF, &ifr), 0, "cannot create tap `%s`: %s", name,
+		     strerror(errno));
+	return fd;
+}
+
 /* Starts QEMU with the command line of def; true when it accepted it. */
 static bool run_one(const char *qemu_path, const char *name, struct domain_def *def,
 		    const char *dir, char **why)
@@ -304,7 +323,7 @@ static bool run_one(const char *qemu_path, const char *name, struct domain_def *
 	cleanup_free char *log = vs_xasprintf("%s/qemu.log", dir);
 	cleanup_error struct vs_error *err = NULL;
 	cleanup_strv struct vs_strv argv = { 0 };
-	int fds[1 + 30], channel_fds[30];
+	int fds[1 + 30 + DRV_DOMAIN_DEVICES_MAX], channel_fds[30], net_fds[DRV_DOMAIN_DEVICES_MAX];
 	struct qemu q = { .log = log };
 	size_t n_fds = 0;
 	cleanup_close int mon = -1;
@@ -321,11 +340,19 @@ static bool run_one(const char *qemu_path, const char *name, struct domain_def *
 		channel_fds[i] = 4 + (int)i;
 		n_fds++;
 	}
+	for (size_t i = 0; i < def->n_nets; i++) {
+		net_fds[i] = -1;
+		if (def->nets[i].type != DRV_NET_ETHERNET)
+			continue;
+		fds[n_fds] = make_tap(def->nets[i].target);
+		net_fds[i] = 3 + (int)n_fds++;
+	}
 	struct drv_command_ctx ctx = {
 		.emulator = qemu_path,
 		.accel = DRV_ACCEL_TCG,
 		.qmp_fd = 3,
 		.channel_fds = channel_fds,
+		.net_fds = net_fds,
 	};
 	cr_assert_eq(drv_command_build(def, &ctx, &argv, &err), 0, "%s: %s", name,
 		     err ? err->msg : "");
@@ -365,6 +392,10 @@ Test(qemu, accepts_golden_command_lines, .timeout = 600)
 	char **names = dt_list("golden", ".xml", &n);
 
 	cr_assert_geq(n, 12);
+	/* The taps of ethernet interfaces live and die in a namespace of this test's own. */
+	cr_assert_eq(unshare(CLONE_NEWNET), 0,
+		     "cannot make a network namespace for the taps (run as root): %s",
+		     strerror(errno));
 	for (size_t i = 0; i < n; i++) {
 		cleanup_free char *path = dt_path("golden", names[i], ".xml");
 		cleanup_domain_def struct domain_def *def = dt_parse_ok(path);

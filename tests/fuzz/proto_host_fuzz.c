@@ -13,7 +13,7 @@ static void requests(struct proto_host *h, struct proto_buf *out)
 	struct proto_bind bind = { 3 };
 	uint32_t id;
 
-	proto_host_create(h, out, "fuzz", config, sizeof(config) - 1, &bind, 1, NULL, NULL);
+	proto_host_create(h, out, "fuzz", config, sizeof(config) - 1, &bind, 1, NULL, NULL, NULL);
 	proto_host_exec(h, out, process, sizeof(process) - 1, &id, NULL, NULL);
 	proto_host_exec(h, out, process, sizeof(process) - 1, &id, NULL, NULL);
 	proto_host_ps(h, out, NULL, NULL);

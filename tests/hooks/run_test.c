@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
@@ -590,4 +591,35 @@ Test(hooks_run, sigchld_ignored_is_a_clear_error)
 
 	signal(SIGCHLD, SIG_IGN);
 	cr_assert_str_eq(run1(&h, "{}"), want);
+}
+
+/* A caller that moved into a container's network namespace still runs hooks in its own. */
+Test(hooks_run, hooks_run_in_the_runtimes_network_namespace)
+{
+	char *out = test_path("ns");
+	struct oci_hook h = hook_at(test_script("netns", "readlink /proc/self/ns/net >%s", out));
+	int runtime = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	char want[64] = "", got[64] = "";
+	FILE *f;
+
+	cr_assert_geq(runtime, 0, "%m");
+	cr_assert_gt(readlink("/proc/self/ns/net", want, sizeof(want) - 1), 0);
+	cr_assert_eq(unshare(CLONE_NEWNET), 0, "cannot make a network namespace (run as root): %m");
+	hooks_set_netns(runtime);
+	cr_assert_null(run1(&h, NULL));
+	f = fopen(out, "r");
+	cr_assert_not_null(f);
+	cr_assert_not_null(fgets(got, sizeof(got), f));
+	fclose(f);
+	got[strcspn(got, "\n")] = '\0';
+	cr_assert_str_eq(got, want, "the hook ran in the container's namespace");
+
+	/* Without it, a hook runs where its caller is. */
+	hooks_set_netns(-1);
+	cr_assert_null(run1(&h, NULL));
+	f = fopen(out, "r");
+	cr_assert_not_null(fgets(got, sizeof(got), f));
+	fclose(f);
+	cr_assert_str_neq(got, want);
+	close(runtime);
 }

@@ -351,3 +351,42 @@ Test(wire, a_second_wiring_of_one_interface_is_refused)
 	cr_assert(has_ingress(FX_VETH), "the first wiring was undone");
 	vs_error_release(&err);
 }
+
+Test(wire, join_wires_a_tap_made_before_the_interface)
+{
+	struct vs_error *err = NULL;
+	struct net_iface iface;
+	int tap = 0;
+	cleanup_close int fd = net_tap_create(FX_TAP, 1500, &tap, &err);
+	char *link;
+
+	cr_assert_geq(fd, 0, "%s", err ? err->msg : "");
+	fx_veth_pair();
+	iface = veth_iface();
+	cr_assert_eq(net_join(&iface, tap, &err), 0, "%s", err ? err->msg : "");
+	link = fx_sh_out(-1, "ip -o link show dev " FX_TAP);
+	cr_assert_not_null(strstr(link, "mtu 1400"), "the tap kept its MTU: %s", link);
+	cr_assert(has_ingress(FX_VETH));
+	cr_assert(has_ingress(FX_TAP));
+	cr_assert_eq(net_unwire(iface.ifindex, FX_TAP, &err), 0, "%s", err ? err->msg : "");
+	cr_assert_not(has_ingress(FX_VETH));
+	cr_assert_not(has_ingress(FX_TAP));
+	free(link);
+}
+
+Test(wire, join_to_a_vanished_interface_leaves_no_redirect)
+{
+	struct vs_error *err = NULL;
+	struct net_iface iface;
+	int tap = 0;
+	cleanup_close int fd = net_tap_create(FX_TAP, 1500, &tap, &err);
+
+	cr_assert_geq(fd, 0, "%s", err ? err->msg : "");
+	fx_veth_pair();
+	iface = veth_iface();
+	fx_sh("ip link del " FX_VETH);
+	cr_assert_eq(net_join(&iface, tap, &err), -1);
+	fx_assert_error(err, ENODEV, FX_WORDS("cannot add an ingress qdisc to interface"));
+	cr_assert_not(has_ingress(FX_TAP), "a redirect was left on the tap");
+	vs_error_release(&err);
+}

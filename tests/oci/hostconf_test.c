@@ -44,6 +44,8 @@ Test(hostconf, defaults)
 		     "administrator's leave");
 	cr_assert_neq(c.allowed & OCI_ANN_MEMORY, 0);
 	cr_assert_neq(c.allowed & OCI_ANN_HUGEPAGES, 0);
+	cr_assert_neq(c.allowed & OCI_ANN_NETWORK, 0);
+	cr_assert_str_eq(c.network_mode, "auto");
 	cr_assert_eq(c.console_log_size, 1u << 20);
 	cr_assert_eq(c.console_log_rate, 64u << 10);
 	oci_hostconf_clear(&c);
@@ -67,6 +69,8 @@ Test(hostconf, every_setting)
 		 "[annotations]\n"
 		 "allow = memory kernel, hugepages\n"
 		 "kernel_dirs = /opt/k /usr/share/vshim\n"
+		 "[network]\n"
+		 "mode = user\n"
 		 "[console]\n"
 		 "log_size = 65536\n"
 		 "log_rate = 2048\n",
@@ -83,6 +87,7 @@ Test(hostconf, every_setting)
 	cr_assert_eq(c.n_kernel_dirs, 2);
 	cr_assert_str_eq(c.kernel_dirs[0], "/opt/k");
 	cr_assert_str_eq(c.kernel_dirs[1], "/usr/share/vshim");
+	cr_assert_str_eq(c.network_mode, "user");
 	cr_assert_eq(c.console_log_size, 65536);
 	cr_assert_eq(c.console_log_rate, 2048);
 	cr_assert_str_eq(c.path, "test.conf");
@@ -119,7 +124,11 @@ Test(hostconf, bad_lines)
 		    "test.conf:2: [vm] machine: must be microvm or q35, not \"pc\"");
 	parse_fails("[annotations]\nallow = memory gpu\n",
 		    "test.conf:2: [annotations] allow: unknown annotation \"gpu\" (known: memory, "
-		    "vcpus, kernel, accel, machine, tb-cache, hugepages)");
+		    "vcpus, kernel, accel, machine, tb-cache, hugepages, network)");
+	parse_fails("[network]\nmode = bridge\n",
+		    "test.conf:2: [network] mode: must be auto, none or user, not \"bridge\"");
+	parse_fails("[network]\nbackend = tap\n",
+		    "test.conf:2: [network] backend: unknown setting");
 	parse_fails("[annotations]\nkernel_dirs = boot\n",
 		    "test.conf:2: [annotations] kernel_dirs: \"boot\" is not an absolute path");
 	parse_fails("[console]\nlog_size = 10\n",
@@ -217,8 +226,9 @@ Test(hostconf, annotation_names)
 {
 	cr_assert_str_eq(oci_annotation_name(OCI_ANN_TB_CACHE), "tb-cache");
 	cr_assert_str_eq(oci_annotation_name(OCI_ANN_HUGEPAGES), "hugepages");
+	cr_assert_str_eq(oci_annotation_name(OCI_ANN_NETWORK), "network");
 	cr_assert_null(oci_annotation_name(0));
-	cr_assert_eq(oci_annotation_count, 7);
+	cr_assert_eq(oci_annotation_count, 8);
 }
 
 /* contrib/vshim.conf documents the defaults: it must say exactly what they are. */
@@ -239,6 +249,7 @@ Test(hostconf, the_documented_file_is_the_defaults)
 	cr_assert_eq(file.kernel, builtin.kernel);
 	cr_assert_eq(file.allowed, builtin.allowed);
 	cr_assert_eq(file.n_kernel_dirs, builtin.n_kernel_dirs);
+	cr_assert_str_eq(file.network_mode, builtin.network_mode);
 	cr_assert_eq(file.console_log_size, builtin.console_log_size);
 	cr_assert_eq(file.console_log_rate, builtin.console_log_rate);
 	oci_hostconf_clear(&file);

@@ -20,9 +20,21 @@
 
 struct golden {
 	const char *name;
-	bool no_agent_socket; /* ctx.agent_socket = NULL */
-	bool bare;	      /* no initrd, no console */
-	const char *conf;     /* the host configuration's text; NULL: the built-in defaults */
+	bool no_agent_socket;	    /* ctx.agent_socket = NULL */
+	bool bare;		    /* no initrd, no console */
+	const char *conf;	    /* the host configuration's text; NULL: the built-in defaults */
+	const struct oci_nic *nics; /* the monitor's taps */
+	size_t n_nics;
+};
+
+/* What the monitor makes of a podman-style namespace with two interfaces. */
+static const struct oci_nic namespace_nics[] = {
+	{ .tap = "vstap0", .mac = "0a:58:0a:58:00:05", .mtu = 1500 },
+	{ .tap = "vstap1", .mac = "02:42:ac:11:00:02", .mtu = 9000 },
+};
+/* A namespace still empty at create: one tap for what CNI may add before start. */
+static const struct oci_nic spare_nic[] = {
+	{ .tap = "vstap0", .mac = "02:56:53:00:00:01" },
 };
 
 /* A host that lets config.json choose every setting, its kernel from /opt/vshim. */
@@ -46,6 +58,11 @@ static const struct golden goldens[] = {
 	{ .name = "guest-mounts" },
 	{ .name = "annotations", .conf = CONF_ALLOW_ALL },
 	{ .name = "no-agent-socket", .no_agent_socket = true, .bare = true },
+	{ .name = "network-namespace", .nics = namespace_nics, .n_nics = 2 },
+	{ .name = "network-new-namespace", .nics = spare_nic, .n_nics = 1 },
+	{ .name = "network-none" },
+	{ .name = "network-user" },
+	{ .name = "network-host" },
 };
 
 #define GOLDEN_HOST_CPUS 4
@@ -78,6 +95,8 @@ static char *translate_golden(const struct golden *g, const struct oci_spec *spe
 		.console_socket = g->bare ? NULL : console,
 		.agent_socket = g->no_agent_socket ? NULL : agent,
 		.host_cpus = GOLDEN_HOST_CPUS,
+		.nics = g->nics,
+		.n_nics = g->n_nics,
 	};
 
 	if (g->conf != NULL) {
@@ -206,6 +225,8 @@ Test(translate, errors)
 		  "this host (1048576 MiB with 64 MiB for the guest's own use)" },
 		{ "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"root\\u0001fs\"}}",
 		  "root.path: contains a control character" },
+		{ BASE "\"annotations\":{\"io.vshim.network\":\"bridge\"}}",
+		  "annotations[\"io.vshim.network\"]: must be auto, none or user, not \"bridge\"" },
 	};
 
 	for (size_t i = 0; i < VS_ARRAY_SIZE(cases); i++) {
@@ -302,6 +323,52 @@ Test(translate, host_defaults)
 	cr_assert_not_null(strstr(plain_xml, "<kernel>/usr/share/vshim/vmlinux</kernel>"), "%s",
 			   plain_xml);
 	oci_hostconf_clear(&conf);
+}
+
+/* The host's [network] mode when no annotation says otherwise, and taps without a namespace. */
+Test(translate, network_mode_of_the_host)
+{
+	static const struct oci_nic nic = { .tap = "vstap0", .mac = "02:00:00:00:00:01" };
+	cleanup_oci_spec struct oci_spec *spec = test_parse_ok(BASE "\"hostname\":\"x\"}");
+	struct oci_hostconf conf;
+	struct oci_translate_ctx ctx = {
+		.name = "net",
+		.rootfs = "/bundle/rootfs",
+		.state_dir = "/run/vshim/net",
+		.kernel = "/vmlinux",
+		.host_cpus = 2,
+		.conf = &conf,
+	};
+	struct vs_error *err = NULL;
+	cleanup_free char *none = NULL, *user = NULL;
+
+	parse_conf("[network]\nmode = none\n", &conf);
+	none = oci_translate(spec, &ctx, &err);
+	cr_assert_not_null(none, "%s", err ? err->msg : "");
+	cr_assert_null(strstr(none, "<interface"), "mode none gave the VM a NIC:\n%s", none);
+	oci_hostconf_clear(&conf);
+	ctx.conf =
+	    NULL; /* the defaults: auto, and no network namespace means the user-mode network */
+	user = oci_translate(spec, &ctx, &err);
+	cr_assert_not_null(user, "%s", err ? err->msg : "");
+	cr_assert_not_null(strstr(user, "<interface type='user'>"), "%s", user);
+	ctx.nics = &nic;
+	ctx.n_nics = 1;
+	cr_assert_null(oci_translate(spec, &ctx, &err));
+	cr_assert_str_eq(err->msg, "taps were made for a VM whose network is not a namespace's");
+	vs_error_release(&err);
+}
+
+/* io.vshim.network is the host's to allow. */
+Test(translate, network_annotation_needs_the_hosts_leave)
+{
+	cleanup_free char *msg =
+	    translate_error_conf(BASE "\"annotations\":{\"io.vshim.network\":\"none\"}}",
+				 "/vmlinux", "[annotations]\nallow = memory\n");
+
+	cr_assert_str_eq(msg, "annotations[\"io.vshim.network\"]: not allowed on this host; the "
+			      "administrator allows it with \"network\" in [annotations] allow of "
+			      "test.conf");
 }
 
 Test(translate, no_kernel)

@@ -452,7 +452,7 @@ Test(agent, bind_mounts_of_directory_and_file_volumes)
 	fputs("from a file\n", f);
 	fclose(f);
 	cr_assert_eq(proto_host_create(t.host, &t.to_agent, "test", config, strlen(config), binds,
-				       2, &tag, NULL),
+				       2, NULL, &tag, NULL),
 		     0);
 	m = harness_reply(&t, tag);
 	cr_assert_eq(m.type, PROTO_PID, "%s", m.type == PROTO_ERROR ? m.error.message : "");

@@ -52,7 +52,7 @@ static void make_rootfs(struct harness *t)
 {
 	static const char *const dirs[] = { "bin",  "etc",  "proc",	 "sys", "dev", "tmp",
 					    "root", "home", "home/user", "mnt", NULL };
-	static const char *const applets[] = { "sh", NULL };
+	static const char *const applets[] = { "sh", "ip", NULL };
 
 	ts_make_rootfs(t->rootfs, ts_env_or("VSHIM_TESTHELPER", VSHIM_TESTHELPER_PATH), dirs,
 		       applets);
@@ -239,11 +239,17 @@ const char *harness_stderr(struct harness *t, uint32_t id)
 
 struct proto_host_msg harness_create(struct harness *t, const char *config)
 {
+	return harness_create_network(t, config, NULL);
+}
+
+struct proto_host_msg harness_create_network(struct harness *t, const char *config,
+					     const struct proto_network *net)
+{
 	struct vs_error *err = NULL;
 	uint32_t tag;
 
 	cr_assert_eq(proto_host_create(t->host, &t->to_agent, "test", config, strlen(config), NULL,
-				       0, &tag, &err),
+				       0, net, &tag, &err),
 		     0, "%s", err ? err->msg : "");
 	return harness_reply(t, tag);
 }

@@ -66,6 +66,9 @@ const char *harness_stderr(struct harness *t, uint32_t id);
 
 /* CREATE with config; returns the reply (PID or ERROR). */
 struct proto_host_msg harness_create(struct harness *t, const char *config);
+/* CREATE with config and the VM's network (may be NULL). */
+struct proto_host_msg harness_create_network(struct harness *t, const char *config,
+					     const struct proto_network *net);
 /* CREATE and START that must both succeed. */
 void harness_run(struct harness *t, const char *config);
 /* EXEC of a process JSON object; *id gets its id; returns the reply. */

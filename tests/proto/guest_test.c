@@ -7,29 +7,7 @@
 #include "common/error.h"
 #include "guest/proto/guest.h"
 #include "guest/proto/host.h"
-
-/* Decodes the single frame queued in b. */
-static int decode(struct proto_buf *b, struct proto_request *r, char **msg)
-{
-	struct proto_decoder d;
-	struct proto_frame f;
-	struct vs_error *err = NULL;
-	int ret;
-
-	proto_decoder_init(&d, PROTO_TO_GUEST);
-	cr_assert_eq(proto_decoder_feed(&d, proto_buf_peek(b), proto_buf_pending(b), &f, NULL),
-		     (ssize_t)proto_buf_pending(b));
-	cr_assert_neq(f.type, 0);
-	ret = proto_guest_decode(&f, r, &err);
-	if (ret < 0) {
-		*msg = strdup(err->msg);
-		vs_error_free(err);
-		proto_request_clear(r);
-	}
-	proto_decoder_clear(&d);
-	proto_buf_clear(b);
-	return ret;
-}
+#include "decode.h"
 
 static char *refused(uint16_t type, uint32_t id, uint32_t tag, const char *json)
 {
@@ -38,7 +16,7 @@ static char *refused(uint16_t type, uint32_t id, uint32_t tag, const char *json)
 	char *msg = NULL;
 
 	cr_assert_eq(proto_frame_append(&b, type, id, tag, json, json ? strlen(json) : 0, NULL), 0);
-	cr_assert_eq(decode(&b, &r, &msg), -1, "accepted %s", json ? json : "");
+	cr_assert_eq(test_guest_decode(&b, &r, &msg), -1, "accepted %s", json ? json : "");
 	return msg;
 }
 
@@ -51,7 +29,7 @@ Test(guest, requests_from_the_host_encoders)
 	char *msg = NULL;
 
 	cr_assert_eq(proto_host_exec(h, &b, "{\"args\":[\"sh\"]}", 15, &id, &tag, NULL), 0);
-	cr_assert_eq(decode(&b, &r, &msg), 0);
+	cr_assert_eq(test_guest_decode(&b, &r, &msg), 0);
 	cr_assert_eq(r.type, PROTO_EXEC);
 	cr_assert_eq(r.id, 2);
 	cr_assert_eq(r.exec.len, 15);
@@ -59,37 +37,37 @@ Test(guest, requests_from_the_host_encoders)
 	proto_request_clear(&r);
 
 	cr_assert_eq(proto_host_resize(h, &b, 2, 40, 132, &tag, NULL), 0);
-	cr_assert_eq(decode(&b, &r, &msg), 0);
+	cr_assert_eq(test_guest_decode(&b, &r, &msg), 0);
 	cr_assert_eq(r.resize.rows, 40);
 	cr_assert_eq(r.resize.cols, 132);
 	cr_assert_eq(r.tag, tag);
 	proto_request_clear(&r);
 
 	cr_assert_eq(proto_host_termios(h, &b, 2, false, &tag, NULL), 0);
-	cr_assert_eq(decode(&b, &r, &msg), 0);
+	cr_assert_eq(test_guest_decode(&b, &r, &msg), 0);
 	cr_assert_eq(r.type, PROTO_TERMIOS);
 	cr_assert_eq(r.id, 2);
 	cr_assert_not(r.onlcr);
 	proto_request_clear(&r);
 	cr_assert_eq(proto_host_termios(h, &b, 2, true, &tag, NULL), 0);
-	cr_assert_eq(decode(&b, &r, &msg), 0);
+	cr_assert_eq(test_guest_decode(&b, &r, &msg), 0);
 	cr_assert(r.onlcr);
 	proto_request_clear(&r);
 
 	cr_assert_eq(proto_host_signal(h, &b, 0, 15, &tag, NULL), 0);
-	cr_assert_eq(decode(&b, &r, &msg), 0);
+	cr_assert_eq(test_guest_decode(&b, &r, &msg), 0);
 	cr_assert_eq(r.signo, 15);
 	cr_assert_eq(r.id, 0);
 	proto_request_clear(&r);
 
 	cr_assert_eq(proto_host_stdin(h, &b, 2, "in", 2, NULL), 0);
-	cr_assert_eq(decode(&b, &r, &msg), 0);
+	cr_assert_eq(test_guest_decode(&b, &r, &msg), 0);
 	cr_assert_eq(r.stdin_data.len, 2);
 	cr_assert_eq(memcmp(r.stdin_data.data, "in", 2), 0);
 	proto_request_clear(&r);
 
 	cr_assert_eq(proto_host_shutdown(h, &b, &tag, NULL), 0);
-	cr_assert_eq(decode(&b, &r, &msg), 0);
+	cr_assert_eq(test_guest_decode(&b, &r, &msg), 0);
 	cr_assert_eq(r.type, PROTO_SHUTDOWN);
 	proto_request_clear(&r);
 	proto_host_free(h);

@@ -105,7 +105,7 @@ static uint32_t created(void)
 	uint32_t tag;
 
 	hello();
-	cr_assert_eq(proto_host_create(h, &req, "c1", "{}", 2, NULL, 0, &tag, NULL), 0);
+	cr_assert_eq(proto_host_create(h, &req, "c1", "{}", 2, NULL, 0, NULL, &tag, NULL), 0);
 	proto_guest_pid(&in, tag, 1, 42);
 	take(&m);
 	cr_assert_eq(m.type, PROTO_PID);
@@ -169,9 +169,9 @@ Test(host, create_request_round_trips_through_the_guest_decoder)
 	struct proto_request r;
 	uint32_t tag;
 
-	cr_assert_eq(
-	    proto_host_create(h, &req, "ctr", "{\"a\":\"\\\"x\\\"\"}", 13, binds, 2, &tag, NULL),
-	    0);
+	cr_assert_eq(proto_host_create(h, &req, "ctr", "{\"a\":\"\\\"x\\\"\"}", 13, binds, 2, NULL,
+				       &tag, NULL),
+		     0);
 	proto_decoder_init(&d, PROTO_TO_GUEST);
 	cr_assert_eq(
 	    proto_decoder_feed(&d, proto_buf_peek(&req), proto_buf_pending(&req), &f, NULL),
@@ -195,18 +195,18 @@ Test(host, create_refuses_bad_arguments_and_oversize_config)
 	size_t big = PROTO_MAX_PAYLOAD;
 	char *config = malloc(big);
 
-	cr_assert_eq(proto_host_create(h, &req, "", "{}", 2, NULL, 0, NULL, &err), -1);
+	cr_assert_eq(proto_host_create(h, &req, "", "{}", 2, NULL, 0, NULL, NULL, &err), -1);
 	cr_assert_str_eq(err->msg, "invalid container id for the agent: Invalid argument");
 	vs_error_release(&err);
 	memset(config, 'a', big);
-	cr_assert_eq(proto_host_create(h, &req, "c", config, big, NULL, 0, NULL, &err), -1);
+	cr_assert_eq(proto_host_create(h, &req, "c", config, big, NULL, 0, NULL, NULL, &err), -1);
 	cr_assert(strstr(err->msg, "cannot send config.json to the agent"), "%s", err->msg);
 	vs_error_release(&err);
 	free(config);
 	cr_assert_eq(proto_buf_pending(&req), 0);
 	/* Still possible after the refusals. */
-	cr_assert_eq(proto_host_create(h, &req, "c", "{}", 2, NULL, 0, NULL, NULL), 0);
-	cr_assert_eq(proto_host_create(h, &req, "c", "{}", 2, NULL, 0, NULL, &err), -1);
+	cr_assert_eq(proto_host_create(h, &req, "c", "{}", 2, NULL, 0, NULL, NULL, NULL), 0);
+	cr_assert_eq(proto_host_create(h, &req, "c", "{}", 2, NULL, 0, NULL, NULL, &err), -1);
 	vs_error_release(&err);
 }
 
@@ -225,20 +225,20 @@ Test(host, second_hello)
 
 Test(host, hello_with_other_protocol_version)
 {
-	raw(PROTO_HELLO, 0, 0, "{\"protocol\":2,\"agent\":\"9\"}");
-	refused("protocol version 2");
+	raw(PROTO_HELLO, 0, 0, "{\"protocol\":3,\"agent\":\"9\"}");
+	refused("protocol version 3");
 }
 
 Test(host, hello_with_hostile_agent_string)
 {
-	raw(PROTO_HELLO, 0, 0, "{\"protocol\":1,\"agent\":\"\\u001b[31m\"}");
+	raw(PROTO_HELLO, 0, 0, "{\"protocol\":2,\"agent\":\"\\u001b[31m\"}");
 	refused("not a version string");
 }
 
 Test(host, hello_agent_too_long)
 {
 	raw(PROTO_HELLO, 0, 0,
-	    "{\"protocol\":1,\"agent\":"
+	    "{\"protocol\":2,\"agent\":"
 	    "\"0123456789012345678901234567890123456789012345678901234567890123\"}");
 	refused("longer than 63 bytes");
 }
@@ -251,13 +251,13 @@ Test(host, hello_wrong_types)
 
 Test(host, hello_missing_field)
 {
-	raw(PROTO_HELLO, 0, 0, "{\"protocol\":1}");
+	raw(PROTO_HELLO, 0, 0, "{\"protocol\":2}");
 	refused("\"agent\" is required");
 }
 
 Test(host, hello_negative_time)
 {
-	raw(PROTO_HELLO, 0, 0, "{\"protocol\":1,\"agent\":\"1\",\"agent_ms\":-1}");
+	raw(PROTO_HELLO, 0, 0, "{\"protocol\":2,\"agent\":\"1\",\"agent_ms\":-1}");
 	refused("\"agent_ms\" must be a number");
 }
 
@@ -269,7 +269,7 @@ Test(host, json_not_an_object)
 
 Test(host, json_invalid)
 {
-	raw(PROTO_HELLO, 0, 0, "{\"protocol\":1,");
+	raw(PROTO_HELLO, 0, 0, "{\"protocol\":2,");
 	refused("not valid JSON");
 }
 
@@ -287,7 +287,7 @@ Test(host, json_with_nul)
 
 Test(host, json_invalid_utf8)
 {
-	raw(PROTO_HELLO, 0, 0, "{\"protocol\":1,\"agent\":\"\xff\xfe\"}");
+	raw(PROTO_HELLO, 0, 0, "{\"protocol\":2,\"agent\":\"\xff\xfe\"}");
 	refused("not valid JSON");
 }
 
@@ -296,7 +296,7 @@ Test(host, pid_negative)
 	uint32_t tag;
 
 	hello();
-	cr_assert_eq(proto_host_create(h, &req, "c", "{}", 2, NULL, 0, &tag, NULL), 0);
+	cr_assert_eq(proto_host_create(h, &req, "c", "{}", 2, NULL, 0, NULL, &tag, NULL), 0);
 	raw(PROTO_PID, 1, tag, "{\"pid\":-5}");
 	refused("\"pid\" must be an integer between 1 and 4194304");
 }
@@ -306,7 +306,7 @@ Test(host, pid_huge)
 	uint32_t tag;
 
 	hello();
-	cr_assert_eq(proto_host_create(h, &req, "c", "{}", 2, NULL, 0, &tag, NULL), 0);
+	cr_assert_eq(proto_host_create(h, &req, "c", "{}", 2, NULL, 0, NULL, &tag, NULL), 0);
 	raw(PROTO_PID, 1, tag, "{\"pid\":99999999999999999999999}");
 	refused("\"pid\" must be an integer");
 }
@@ -316,7 +316,7 @@ Test(host, pid_as_float)
 	uint32_t tag;
 
 	hello();
-	cr_assert_eq(proto_host_create(h, &req, "c", "{}", 2, NULL, 0, &tag, NULL), 0);
+	cr_assert_eq(proto_host_create(h, &req, "c", "{}", 2, NULL, 0, NULL, &tag, NULL), 0);
 	raw(PROTO_PID, 1, tag, "{\"pid\":1.5}");
 	refused("\"pid\" must be an integer");
 }
@@ -350,7 +350,7 @@ Test(host, reply_names_another_process)
 	uint32_t tag;
 
 	hello();
-	cr_assert_eq(proto_host_create(h, &req, "c", "{}", 2, NULL, 0, &tag, NULL), 0);
+	cr_assert_eq(proto_host_create(h, &req, "c", "{}", 2, NULL, 0, NULL, &tag, NULL), 0);
 	proto_guest_pid(&in, tag, 9, 5);
 	refused("names process 9, its request process 1");
 }
