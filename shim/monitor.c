@@ -79,6 +79,7 @@ int monitor_run(const struct monitor_opts *o, struct vs_error **err)
 			 .rootfs = (char *)o->rootfs,
 			 .exit_status = -1 },
 		.vm = { .agent_fd = -1 },
+		.handle = { .pid = -1, .pidfd = -1, .control = -1 },
 		.host = proto_host_new(),
 		.out = PROTO_BUF_INIT,
 		.ctl = -1,
@@ -130,6 +131,8 @@ out:
 	cleanup(&m);
 	m.rec.exit_status = status;
 	monitor_save(&m, SHIM_STOPPED);
+	/* Then the clients' pid ends, with the container's status. */
+	shim_handle_exit(&m.handle, status >= 0 ? status : 255);
 	return status;
 }
 

@@ -21,6 +21,7 @@
 #include "guest/proto/host.h"
 #include "oci/spec.h"
 #include "shim/container.h"
+#include "shim/handle.h"
 #include "shim/monitor.h"
 #include "shim/vm.h"
 
@@ -48,6 +49,7 @@ struct monitor {
 	const struct monitor_opts *o;
 	struct shim_container rec;
 	struct shim_vm vm;
+	struct shim_handle handle; /* the container's process on the host, once created */
 	struct proto_host *host;
 	struct proto_buf out; /* requests for the agent, written by the loop */
 	int ctl;
