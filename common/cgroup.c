@@ -347,6 +347,40 @@ int vs_cgroup_join(const struct vs_cgroup *cg, pid_t pid, struct vs_error **err)
 	return 0;
 }
 
+/* Whether dir's cgroup.procs lists pid (a decimal string). */
+static bool holds(const char *dir, const char *pid)
+{
+	cleanup_free char *path = vs_xasprintf("%s/cgroup.procs", dir);
+	cleanup_free char *procs = NULL;
+	char *save = NULL;
+
+	if (vs_read_file(path, 1 << 20, &procs, NULL, NULL) < 0)
+		return false;
+	for (char *line = strtok_r(procs, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save))
+		if (strcmp(line, pid) == 0)
+			return true;
+	return false;
+}
+
+int vs_cgroup_leave(const struct vs_cgroup *cg, struct vs_error **err)
+{
+	char text[32];
+
+	snprintf(text, sizeof(text), "%d", (int)getpid());
+	for (size_t i = 0; i < cg->n_dirs; i++) {
+		cleanup_free char *parent =
+		    vs_xstrndup(cg->dirs[i], (size_t)(strrchr(cg->dirs[i], '/') - cg->dirs[i]));
+
+		if (!holds(cg->dirs[i], text))
+			continue;
+		if (write_file(parent, "cgroup.procs", text) < 0)
+			return vs_error_set(err, errno, "cannot move process %s into cgroup `%s`",
+					    text, parent);
+	}
+	return 0;
+}
+
 int vs_cgroup_remove(const struct vs_cgroup *cg, int timeout_ms, struct vs_error **err)
 {
 	uint64_t deadline = vs_now_ns() + (uint64_t)timeout_ms * 1000000u;

@@ -60,6 +60,11 @@ int vs_cgroup_create(const struct vs_cgroup *cg, const struct vs_cgroup_limits *
 /* Moves pid (0: this process) into the cgroup, in every hierarchy. */
 int vs_cgroup_join(const struct vs_cgroup *cg, pid_t pid, struct vs_error **err);
 /*
+ * Moves this process, where it is in the cgroup, into the parent of the
+ * cgroup's directory (so that the cgroup can be removed).
+ */
+int vs_cgroup_leave(const struct vs_cgroup *cg, struct vs_error **err);
+/*
  * Removes the directories, waiting up to timeout_ms for their processes to
  * be gone; directories already gone are fine.
  */

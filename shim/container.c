@@ -10,6 +10,7 @@
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
+#include "common/cgroup.h"
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -142,7 +143,13 @@ struct shim_container *shim_container_load(const struct shim_ctx *ctx, const cha
 	c->rootfs = vs_xstrdup((s = get_string(tree, "rootfs")) ? s : "");
 	snprintf(c->created, sizeof(c->created), "%s", (s = get_string(tree, "created")) ? s : "");
 	c->pid = (pid_t)get_int(tree, "pid", 0);
-	c->pid_start = (unsigned long long)get_int(tree, "pid_start", 0);
+	c->monitor = (pid_t)get_int(tree, "monitor", 0);
+	c->monitor_start = (unsigned long long)get_int(tree, "monitor_start", 0);
+	/* Written by a vshim whose monitor was the container's pid. */
+	if (c->monitor == 0) {
+		c->monitor = c->pid;
+		c->monitor_start = (unsigned long long)get_int(tree, "pid_start", 0);
+	}
 	c->guest_pid = (pid_t)get_int(tree, "guest_pid", 0);
 	c->exit_status = (int)get_int(tree, "exit_status", -1);
 	c->status = SHIM_STOPPED;
@@ -152,8 +159,9 @@ struct shim_container *shim_container_load(const struct shim_ctx *ctx, const cha
 			c->status = (enum shim_status)i;
 	yajl_tree_free(tree);
 
-	/* The monitor is the container: when it is gone, so is the container. */
-	if (c->status != SHIM_STOPPED && c->pid > 0 && !monitor_alive(c->pid, c->pid_start))
+	/* The monitor owns the VM: when it is gone, so is the container. */
+	if (c->status != SHIM_STOPPED && c->monitor > 0 &&
+	    !monitor_alive(c->monitor, c->monitor_start))
 		c->status = SHIM_STOPPED;
 	return c;
 }
@@ -179,8 +187,10 @@ int shim_container_save(const struct shim_container *c, struct vs_error **err)
 	gen_str(g, status_names[c->status]);
 	gen_str(g, "pid");
 	yajl_gen_integer(g, c->pid);
-	gen_str(g, "pid_start");
-	yajl_gen_integer(g, (long long)c->pid_start);
+	gen_str(g, "monitor");
+	yajl_gen_integer(g, c->monitor);
+	gen_str(g, "monitor_start");
+	yajl_gen_integer(g, (long long)c->monitor_start);
 	gen_str(g, "guest_pid");
 	yajl_gen_integer(g, c->guest_pid);
 	gen_str(g, "created");
@@ -229,6 +239,24 @@ struct oci_spec *shim_container_config(const char *dir, struct vs_error **err)
 	return oci_spec_parse(text, len, path, err);
 }
 
+/*
+ * The container's host cgroup, once its processes are gone: `run`, which
+ * was the monitor, is still in it and leaves first.
+ */
+static void remove_cgroup(const struct oci_spec *spec)
+{
+	const char *path = spec && spec->linux_ ? spec->linux_->cgroups_path : NULL;
+	cleanup_error struct vs_error *e = NULL;
+	struct vs_cgroup cg;
+
+	if (path == NULL || path[0] == '\0' || strchr(path, ':') != NULL ||
+	    vs_cgroup_open(path, &cg, &e) < 0)
+		return;
+	if (vs_cgroup_leave(&cg, &e) < 0 || vs_cgroup_remove(&cg, 5000, &e) < 0)
+		vs_warn("shim", "%s", e->msg);
+	vs_cgroup_clear(&cg);
+}
+
 void shim_container_remove(const char *dir, const char *id, const char *bundle,
 			   const struct oci_spec *spec)
 {
@@ -248,15 +276,16 @@ void shim_container_remove(const char *dir, const char *id, const char *bundle,
 	}
 	/* A monitor killed with SIGKILL left its redirects on the caller's interfaces. */
 	shim_network_cleanup(dir);
-	if (spec == NULL && bundle != NULL && bundle[0] != '\0') {
+	if (spec == NULL) {
 		stored = shim_container_config(dir, &e);
-		if (stored == NULL) {
+		if (stored == NULL && bundle != NULL && bundle[0] != '\0')
 			vs_warn("shim", "no poststop hooks: %s", e->msg);
-			vs_error_free(steal_pointer(&e));
-		}
+		vs_error_free(steal_pointer(&e));
 		spec = stored;
 	}
-	if (spec != NULL && spec->hooks.n[OCI_HOOK_POSTSTOP] > 0) {
+	remove_cgroup(spec);
+	/* A container that never got its config stored never ran a hook either. */
+	if (spec != NULL && bundle != NULL && spec->hooks.n[OCI_HOOK_POSTSTOP] > 0) {
 		cleanup_free char *state =
 		    hooks_state_json(spec->oci_version, id, "stopped", 0, bundle, spec->annotations,
 				     spec->n_annotations);

@@ -33,8 +33,9 @@ struct shim_container {
 	char *bundle; /* absolute */
 	char *rootfs; /* root.path as create resolved it */
 	enum shim_status status;
-	pid_t pid; /* the monitor: containerd and conmon wait on it */
-	unsigned long long pid_start;
+	pid_t pid;     /* the container's process on the host (shim/handle.h): what clients hold */
+	pid_t monitor; /* the monitor: when it is gone, so is the container */
+	unsigned long long monitor_start;
 	pid_t guest_pid;  /* the container's init inside the VM */
 	char created[40]; /* RFC 3339 */
 	int exit_status;  /* once stopped; -1 before */
@@ -48,7 +49,7 @@ int shim_root_prepare(struct shim_ctx *ctx, struct vs_error **err);
 /*
  * Reads ROOT/ID/state.json.  A missing container is "container `ID` does not
  * exist" (the phrase clients match).  The status is corrected to stopped when
- * the monitor is gone (pid and start time checked).
+ * the monitor is gone (its pid and start time checked).
  */
 struct shim_container *shim_container_load(const struct shim_ctx *ctx, const char *id,
 					   struct vs_error **err);

@@ -59,23 +59,23 @@ int cmd_delete(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **er
 	}
 	if (c->status == SHIM_CREATING) {
 		/* No control socket yet: only the monitor's end stops a creation. */
-		if (vs_proc_alive(c->pid, c->pid_start))
-			kill(c->pid, SIGKILL);
-		shim_verb_wait_gone(c->pid, c->pid_start, 5000);
+		if (vs_proc_alive(c->monitor, c->monitor_start))
+			kill(c->monitor, SIGKILL);
+		shim_verb_wait_gone(c->monitor, c->monitor_start, 5000);
 	} else if (c->status != SHIM_STOPPED) {
 		yajl_gen req = proto_json_begin();
 
 		ctl_put_str(req, "op", "destroy");
 		yajl_tree_free(ctl_call(c->dir, id, req, NULL, 0, NULL, &e));
 		/* The monitor tears the VM down and exits; one that hangs is killed. */
-		if (!shim_verb_wait_gone(c->pid, c->pid_start, 10000) &&
-		    vs_proc_alive(c->pid, c->pid_start)) {
-			kill(c->pid, SIGKILL);
-			shim_verb_wait_gone(c->pid, c->pid_start, 5000);
+		if (!shim_verb_wait_gone(c->monitor, c->monitor_start, 10000) &&
+		    vs_proc_alive(c->monitor, c->monitor_start)) {
+			kill(c->monitor, SIGKILL);
+			shim_verb_wait_gone(c->monitor, c->monitor_start, 5000);
 		}
-	} else if (c->pid > 0 && c->pid_start != 0) {
+	} else if (c->monitor > 0 && c->monitor_start != 0) {
 		/* "stopped" is written before the VM is gone: wait for the monitor's end. */
-		shim_verb_wait_gone(c->pid, c->pid_start, 10000);
+		shim_verb_wait_gone(c->monitor, c->monitor_start, 10000);
 	}
 	shim_container_remove(c->dir, id, c->bundle, NULL);
 	return 0;

@@ -84,6 +84,6 @@ int cmd_kill(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err)
 	yajl_tree_free(reply);
 	/* The init is killed (a paused VM kills it once resumed): its monitor ends with it. */
 	if (signo == SIGKILL && c->status != SHIM_PAUSED)
-		shim_verb_wait_gone(c->pid, c->pid_start, KILL_WAIT_MS);
+		shim_verb_wait_gone(c->monitor, c->monitor_start, KILL_WAIT_MS);
 	return 0;
 }

@@ -152,9 +152,11 @@ void shim_launch_clear(struct shim_launch *a)
 	free(a->dir);
 }
 
-struct monitor_opts shim_launch_monitor_opts(const struct shim_launch *a)
+struct monitor_opts shim_launch_monitor_opts(const struct shim_ctx *ctx,
+					     const struct shim_launch *a)
 {
 	return (struct monitor_opts){
+		.systemd_cgroup = ctx->systemd_cgroup,
 		.id = a->id,
 		.dir = a->dir,
 		.bundle = a->bundle,
@@ -179,7 +181,7 @@ __attribute__((noreturn)) static void monitor_child(struct shim_ctx *ctx, struct
 {
 	struct vs_error *err = NULL;
 	FILE *log = ctx->log_path != NULL ? vs_log_open(ctx->log_path) : fopen("/dev/null", "ae");
-	struct monitor_opts o = shim_launch_monitor_opts(a);
+	struct monitor_opts o = shim_launch_monitor_opts(ctx, a);
 	int status;
 
 	o.start = a->detach;

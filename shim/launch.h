@@ -47,7 +47,8 @@ int shim_launch_prepare(struct shim_ctx *ctx, struct shim_launch *a, bool foregr
 			struct vs_error **err);
 void shim_launch_clear(struct shim_launch *a);
 /* The monitor of a's container on this process's stdio, not started, without a tty. */
-struct monitor_opts shim_launch_monitor_opts(const struct shim_launch *a);
+struct monitor_opts shim_launch_monitor_opts(const struct shim_ctx *ctx,
+					     const struct shim_launch *a);
 /*
  * Prepares the container and forks its monitor; returns once the monitor
  * says the container is created (started, with a->detach).  On failure the

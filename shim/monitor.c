@@ -81,6 +81,7 @@ int monitor_run(const struct monitor_opts *o, struct vs_error **err)
 			 .exit_status = -1 },
 		.vm = { .agent_fd = -1 },
 		.net = { .runtime_ns = -1 },
+		.handle = { .pid = -1, .pidfd = -1, .control = -1 },
 		.host = proto_host_new(),
 		.out = PROTO_BUF_INIT,
 		.ctl = -1,
@@ -132,6 +133,8 @@ out:
 	cleanup(&m);
 	m.rec.exit_status = status;
 	monitor_save(&m, SHIM_STOPPED);
+	/* Then the clients' pid ends, with the container's status. */
+	shim_handle_exit(&m.handle, status >= 0 ? status : 255);
 	return status;
 }
 

@@ -23,6 +23,7 @@ struct monitor_opts {
 	const char *rootfs; /* root.path resolved */
 	const struct oci_spec *spec;
 	const struct oci_hostconf *conf; /* the host's configuration */
+	bool systemd_cgroup;		 /* --systemd-cgroup */
 	const char *config;		 /* config.json as read, for the agent */
 	size_t config_len;
 	int in, out, err;	    /* the init's stdio on the host; in may be -1 */

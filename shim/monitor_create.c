@@ -61,12 +61,38 @@ static int wait_created(struct monitor *m, struct vs_error **err)
 	return 0;
 }
 
-static int write_pid_file(const char *path, struct vs_error **err)
+/*
+ * The container's process on the host (shim/handle.h), whose pid the
+ * clients get: a sibling of this monitor for create (its caller's
+ * subreaper waits on it), its child for run in the foreground.
+ */
+static int start_handle(struct monitor *m, struct vs_error **err)
 {
-	char pid[32];
-	int n = snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	const struct monitor_opts *o = m->o;
+	cleanup_free char *work = vs_xasprintf("%s/root", o->dir);
+	struct shim_handle_view view = {
+		.rootfs = o->rootfs,
+		.readonly = o->spec->root_readonly,
+		.volumes = m->vm.volumes,
+		.spec = o->spec,
+		.bundle = o->bundle,
+		.work = work,
+		.cwd = o->spec->process->cwd,
+		.sibling = o->notify_fd >= 0,
+	};
 
-	return vs_write_file_atomic(path, pid, (size_t)n, 0644, err);
+	if (shim_handle_start(&m->handle, &view, err) < 0)
+		return vs_error_prefix(err, "container `%s`", o->id);
+	m->rec.pid = m->handle.pid;
+	return 0;
+}
+
+static int write_pid_file(const char *path, pid_t pid, struct vs_error **err)
+{
+	char text[32];
+	int n = snprintf(text, sizeof(text), "%d", (int)pid);
+
+	return vs_write_file_atomic(path, text, (size_t)n, 0644, err);
 }
 
 void monitor_create_notify(struct monitor *m, const char *error)
@@ -94,8 +120,8 @@ int monitor_create(struct monitor *m, struct vs_error **err)
 	/* First: QEMU, and the pid clients get, live in the container's network namespace. */
 	if (shim_network_enter(&m->net, o->spec, o->dir, o->conf, err) < 0)
 		return -1;
-	m->rec.pid = getpid();
-	m->rec.pid_start = vs_proc_start_time(m->rec.pid);
+	m->rec.monitor = getpid();
+	m->rec.monitor_start = vs_proc_start_time(m->rec.monitor);
 	if (monitor_save(m, SHIM_CREATING) < 0)
 		return vs_error_set(err, 0, "cannot write the state of `%s`", o->id);
 	if (o->console_socket != NULL) {
@@ -109,7 +135,7 @@ int monitor_create(struct monitor *m, struct vs_error **err)
 	init->console = console >= 0;
 
 	if (shim_vm_boot(&m->vm, o->dir, o->id, o->bundle, o->rootfs, o->spec, o->conf, &m->net,
-			 err) < 0)
+			 o->systemd_cgroup, err) < 0)
 		return -1;
 	shim_network_release_taps(&m->net);
 
@@ -122,7 +148,8 @@ int monitor_create(struct monitor *m, struct vs_error **err)
 				      n_binds, has_net ? &guest_net : NULL, &m->create_tag, err);
 		proto_network_clear(&guest_net);
 	}
-	if (r < 0 || monitor_agent_flush(m, err) < 0 || wait_created(m, err) < 0)
+	if (r < 0 || monitor_agent_flush(m, err) < 0 || wait_created(m, err) < 0 ||
+	    start_handle(m, err) < 0)
 		return -1;
 	/* The container exists, its process waits: the create-time hooks, in spec order. */
 	if (monitor_run_hooks(m, OCI_HOOK_PRESTART, "creating", err) < 0 ||
@@ -133,7 +160,7 @@ int monitor_create(struct monitor *m, struct vs_error **err)
 		return -1;
 	if (monitor_save(m, SHIM_CREATED) < 0)
 		return vs_error_set(err, 0, "cannot write the state of `%s`", o->id);
-	if (o->pid_file != NULL && write_pid_file(o->pid_file, err) < 0)
+	if (o->pid_file != NULL && write_pid_file(o->pid_file, m->rec.pid, err) < 0)
 		return -1;
 	return 0;
 }

@@ -4,8 +4,9 @@
  * the descriptors it watches (monitor_loop_watch(), each with the handler
  * its events go to), polls them, and calls the handlers of the ready ones.
  * A new source is a function of its own file added to sources[].  The loop
- * owns three sources itself: the driver, whose events say when the VM ends,
- * the signals meant for the init, and the guest's console.
+ * owns four sources itself: the driver, whose events say when the VM ends,
+ * the signals meant for the init, the guest's console, and the container's
+ * process on the host.
  */
 #include <errno.h>
 #include <poll.h>
@@ -111,6 +112,37 @@ static void watch_signals(struct monitor *m, struct monitor_poll *set)
 		monitor_loop_watch(set, m->o->sigfd, POLLIN, read_signal, NULL);
 }
 
+/*
+ * The container's process on the host: a signal it received goes to the
+ * init; its death (killed: a client's SIGKILL to the container's pid) is
+ * the container's.
+ */
+static int handle_ready(struct monitor *m, void *what, short revents, struct vs_error **err)
+{
+	int sig;
+
+	if (what == &m->handle.pidfd) {
+		vs_debug("monitor",
+			 "the container's process on the host died: killing the container");
+		m->destroy = true;
+		close(steal_fd(&m->handle.pidfd));
+		return 0;
+	}
+	sig = shim_handle_read_signal(&m->handle);
+	if (sig == 0 || !proto_host_process_known(m->host, PROTO_INIT_ID))
+		return 0;
+	vs_debug("monitor", "forwarding signal %d sent to the container's pid", sig);
+	return proto_host_signal(m->host, &m->out, PROTO_INIT_ID, sig, NULL, err);
+}
+
+static void watch_handle(struct monitor *m, struct monitor_poll *set)
+{
+	if (m->handle.pidfd >= 0)
+		monitor_loop_watch(set, m->handle.pidfd, POLLIN, handle_ready, &m->handle.pidfd);
+	if (m->handle.control >= 0)
+		monitor_loop_watch(set, m->handle.control, POLLIN, handle_ready, NULL);
+}
+
 static int read_console(struct monitor *m, void *what, short revents, struct vs_error **err)
 {
 	shim_vm_console_read(&m->vm);
@@ -126,8 +158,8 @@ static void watch_console(struct monitor *m, struct monitor_poll *set)
 
 /* Every source of events, in the order a round handles them. */
 static const monitor_source_fn sources[] = {
-	monitor_agent_watch, watch_driver,	 watch_signals,
-	monitor_ctl_watch,   monitor_proc_watch, watch_console,
+	monitor_agent_watch, watch_driver,  watch_signals, monitor_ctl_watch,
+	monitor_proc_watch,  watch_console, watch_handle,
 };
 
 int monitor_loop_step(struct monitor *m, uint64_t deadline_ns, struct vs_error **err)

@@ -21,6 +21,7 @@
 #include "guest/proto/host.h"
 #include "oci/spec.h"
 #include "shim/container.h"
+#include "shim/handle.h"
 #include "shim/monitor.h"
 #include "shim/network.h"
 #include "shim/vm.h"
@@ -56,6 +57,7 @@ struct monitor {
 	struct shim_container rec;
 	struct shim_vm vm;
 	struct shim_network net;
+	struct shim_handle handle; /* the container's process on the host, once created */
 	struct proto_host *host;
 	struct proto_buf out; /* requests for the agent, written by the loop */
 	int ctl;

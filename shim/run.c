@@ -24,7 +24,7 @@ static int run_foreground(struct shim_ctx *ctx, struct shim_launch *a, struct vs
 	if (tty && tcgetattr(a->tty, &saved) < 0)
 		tty = false;
 	sigfd = monitor_signalfd(tty || a->console_socket != NULL);
-	struct monitor_opts o = shim_launch_monitor_opts(a);
+	struct monitor_opts o = shim_launch_monitor_opts(ctx, a);
 
 	o.tty = tty ? a->tty : -1;
 	o.start = true;

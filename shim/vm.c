@@ -41,9 +41,55 @@ static int enter_own_mount_ns(struct vs_error **err)
 	return 0;
 }
 
+/* linux.cgroupsPath made with the VM's limits, and joined by this process. */
+static int join_cgroup(struct shim_vm *vm, const struct oci_spec *spec,
+		       const struct domain_def *def, bool systemd, struct vs_error **err)
+{
+	const char *path = spec->linux_ ? spec->linux_->cgroups_path : NULL;
+	const struct oci_resources *res = spec->linux_ ? &spec->linux_->resources : NULL;
+	struct vs_cgroup_limits limits = {
+		.memory_bytes =
+		    def->memory_kib * 1024 + def->tb_cache_kib * 1024 + SHIM_VM_HOST_OVERHEAD,
+	};
+
+	if (path == NULL || path[0] == '\0')
+		return 0;
+	/* containerd's and CRI-O's systemd form: slice:prefix:name. */
+	if (systemd || strchr(path, ':') != NULL) {
+		if (access("/run/systemd/system", F_OK) < 0)
+			return vs_error_set(
+			    err, 0,
+			    "linux.cgroupsPath `%s`: a systemd cgroup needs systemd, "
+			    "which does not run on this host (use the cgroupfs manager)",
+			    path);
+		return vs_error_set(err, 0,
+				    "linux.cgroupsPath `%s`: systemd cgroups are not supported yet "
+				    "(use the cgroupfs manager)",
+				    path);
+	}
+	if (res != NULL && res->has_cpu_quota && res->cpu_quota > 0) {
+		limits.cpu_quota_us = (uint64_t)res->cpu_quota;
+		limits.cpu_period_us = res->has_cpu_period ? res->cpu_period : 0;
+	}
+	vs_debug("shim", "joining cgroup `%s`", path);
+	if (vs_cgroup_open(path, &vm->cgroup, err) < 0)
+		return -1;
+	if (vs_cgroup_create(&vm->cgroup, &limits, err) < 0 ||
+	    vs_cgroup_join(&vm->cgroup, 0, err) < 0) {
+		cleanup_error struct vs_error *undo = NULL;
+
+		if (vs_cgroup_leave(&vm->cgroup, &undo) < 0 ||
+		    vs_cgroup_remove(&vm->cgroup, 0, &undo) < 0)
+			vs_debug("shim", "%s", undo->msg);
+		vs_cgroup_clear(&vm->cgroup);
+		return -1;
+	}
+	return 0;
+}
+
 int shim_vm_boot(struct shim_vm *vm, const char *state_dir, const char *id, const char *bundle,
 		 const char *rootfs, const struct oci_spec *spec, const struct oci_hostconf *conf,
-		 const struct shim_network *net, struct vs_error **err)
+		 const struct shim_network *net, bool systemd_cgroup, struct vs_error **err)
 {
 	const struct drv_file *files = NULL;
 	size_t n_files = 0;
@@ -89,7 +135,7 @@ int shim_vm_boot(struct shim_vm *vm, const char *state_dir, const char *id, cons
 	if (write_domain_xml(state_dir, xml, err) < 0)
 		goto fail;
 	def = drv_domain_parse_string(xml, "domain.xml", err);
-	if (def == NULL)
+	if (def == NULL || join_cgroup(vm, spec, def, systemd_cgroup, err) < 0)
 		goto fail;
 	vs_debug("shim", "mounting the volumes in the monitor's own mount namespace");
 	if (enter_own_mount_ns(err) < 0 || oci_mounts_volumes_build(spec, bundle, volumes, err) < 0)
@@ -144,6 +190,8 @@ void shim_vm_teardown(struct shim_vm *vm)
 		vs_warn("shim", "%s", e->msg);
 	free(vm->volumes);
 	vm->volumes = NULL;
+	/* The cgroup stays for delete, which removes it once every process in it is gone. */
+	vs_cgroup_clear(&vm->cgroup);
 	free(vm->state_dir);
 	vm->state_dir = NULL;
 }

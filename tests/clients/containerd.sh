@@ -225,6 +225,33 @@ sc_kill() {
 	expect_status "ctr container rm" 0 "${CTR[@]}" container rm "$id"
 }
 
+# What containerd reads through the task's pid is the container's: its
+# cgroup (ctr task metrics: the VM's memory, within the VM's limit), its root
+# (the container's files), its network namespace (not the host's).
+sc_metrics() {
+	local id=vsc-$RUN_ID-metrics out pid usage limit
+	register "$id" "$RUNC_ROOT"
+	expect_status "ctr run -d" 0 "${CTR[@]}" run "${FIFO[@]}" -d --runc-binary "$VSHIM" "$IMAGE" "$id" \
+		sh -c 'echo from-the-guest > /made-here; exec sleep 1000'
+	pid=$("${CTR[@]}" task ls | awk -v id="$id" '$1 == id { print $2 }')
+	[ -n "$pid" ] || die "ctr task ls shows no pid for $id"
+	wait_for 20 "the container's file in /proc/$pid/root" test -s "/proc/$pid/root/made-here"
+	expect_eq "the file, read through /proc/PID/root" from-the-guest "$(cat "/proc/$pid/root/made-here")"
+	[ "$(readlink "/proc/$pid/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ] ||
+		die "the task's pid is in the host's mount namespace"
+	out=$(run "${CTR[@]}" task metrics "$id") || die "ctr task metrics failed: $out"
+	say "    ctr task metrics: $(echo "$out" | grep -E 'memory.usage_in_bytes|memory.limit_in_bytes' | tr -s ' \t' ' ' | paste -sd ';')"
+	usage=$(echo "$out" | awk '$1 == "memory.usage_in_bytes" { print $2 }')
+	limit=$(echo "$out" | awk '$1 == "memory.limit_in_bytes" { print $2 }')
+	[ -n "$usage" ] && [ "$usage" -gt 0 ] || die "ctr task metrics shows no memory use: $out"
+	[ -n "$limit" ] && [ "$limit" -lt $((4 << 30)) ] || die "ctr task metrics shows no VM-sized limit: $out"
+	[ "$usage" -le "$limit" ] || die "memory use $usage over the limit $limit"
+	expect_status "ctr task kill -s SIGKILL" 0 "${CTR[@]}" task kill -s SIGKILL "$id"
+	wait_for 20 "the task stopping" task_is "$id" STOPPED
+	expect_status "ctr task delete" 0 "${CTR[@]}" task delete "$id"
+	expect_status "ctr container rm" 0 "${CTR[@]}" container rm "$id"
+}
+
 # ctr task exec -t: a shell on a terminal in a running container.
 sc_exec_tty() {
 	local id=vsc-$RUN_ID-exectty out rc=0
@@ -270,6 +297,7 @@ sc_config_snippet() {
 scenario "ctr run --rm (output, exit status, env, guest kernel)" sc_run_rm
 scenario "ctr run -d, task exec, ps, pause, resume, kill SIGTERM, delete, task start" sc_lifecycle
 scenario "ctr run -d, kill SIGTERM ignored, SIGKILL" sc_kill
+scenario "ctr task metrics, /proc/PID/root and ns of the task's pid" sc_metrics
 scenario "ctr task exec -t" sc_exec_tty
 scenario "ctr run -t (interactive)" sc_run_tty
 # ctr run --cni: CNI ADD on /proc/PID/ns/net between create and start, PID

@@ -170,6 +170,62 @@ sc_lifecycle() {
 	assert_no_rootfs_mounts
 }
 
+# What podman does through the container's pid reaches the container, never
+# the host: cp in and out (the host's same path untouched), top (no host
+# process), stats (the VM's memory, CPU near 0 when idle), its cgroup (there
+# while it runs, gone after rm).
+sc_pid_is_the_container() {
+	local id pid out cg
+	echo "a file from the host" >"$T/cp-in"
+	[ ! -e /tmp/vshim-cp-probe ] || die "/tmp/vshim-cp-probe exists on the host before the test"
+	run "${PODMAN[@]}" run -d --cidfile "$T/pid.cid" "${LIMITS[@]}" "$IMAGE" \
+		sh -c 'echo inside > /etc/made-inside; exec sleep 1000' >/dev/null ||
+		die "podman run -d failed"
+	id=$(register_cid "$T/pid.cid")
+	wait_for 20 "the container writing /etc/made-inside" \
+		"${PODMAN_BASE[@]}" exec "$id" test -s /etc/made-inside
+
+	expect_status "podman cp into the container" 0 "${PODMAN_BASE[@]}" cp "$T/cp-in" "$id:/tmp/vshim-cp-probe"
+	[ ! -e /tmp/vshim-cp-probe ] || die "podman cp wrote the host's /tmp/vshim-cp-probe"
+	expect_eq "the file, read back with exec" "a file from the host" \
+		"$(run "${PODMAN_BASE[@]}" exec "$id" cat /tmp/vshim-cp-probe)"
+	run "${PODMAN_BASE[@]}" cp "$id:/etc/made-inside" "$T/cp-out" || die "podman cp out of the container failed"
+	expect_eq "the file podman cp took out" inside "$(cat "$T/cp-out")"
+
+	pid=$(run "${PODMAN_BASE[@]}" inspect -f '{{.State.Pid}}' "$id")
+	out=$(run "${PODMAN_BASE[@]}" top "$id" pid comm) || die "podman top failed: $out"
+	# Its /proc holds one process; the host's (this shell, conmon, podman) never show.
+	[ "$(echo "$out" | tail -n +2 | wc -l)" = 1 ] || die "podman top lists more than the container's process: $out"
+	echo "$out" | grep -qw "$$" && die "podman top lists this test's shell: $out"
+
+	cg=$(awk -F: '$2 == "memory" { print $3 }' "/proc/$pid/cgroup")
+	[ -n "$cg" ] && [ "$cg" != / ] || die "the container's pid is in no cgroup of its own: $(cat "/proc/$pid/cgroup")"
+	[ -d "/sys/fs/cgroup/memory$cg" ] || die "no cgroup /sys/fs/cgroup/memory$cg"
+	grep -qx "$(pgrep -f "guest=$id ")" "/sys/fs/cgroup/memory$cg/cgroup.procs" ||
+		die "QEMU is not in the container's cgroup $cg"
+	# podman's CPU % is the container's CPU time over its age: it falls while the VM idles.
+	local cpu1 cpu2 usage vm_limit
+	out=$(run "${PODMAN_BASE[@]}" stats --no-stream --format '{{.CPUPerc}}' "$id") || die "podman stats failed"
+	cpu1=${out%\%}
+	sleep 5
+	out=$(run "${PODMAN_BASE[@]}" stats --no-stream --format '{{.MemUsage}} {{.CPUPerc}}' "$id") ||
+		die "podman stats failed"
+	say "    podman stats: $out (CPU $cpu1% five seconds before)"
+	cpu2=$(echo "$out" | awk '{print $4}' | tr -d '%')
+	awk -v a="$cpu1" -v b="$cpu2" 'BEGIN { exit !(b < a) }' ||
+		die "podman stats CPU did not fall while the container idled: $cpu1% then $cpu2%"
+	# Its memory is the VM's: within the limit vshim gave the cgroup (guest memory and QEMU's).
+	usage=$(cat "/sys/fs/cgroup/memory$cg/memory.usage_in_bytes")
+	vm_limit=$(cat "/sys/fs/cgroup/memory$cg/memory.limit_in_bytes")
+	[ "$vm_limit" -lt $((4 << 30)) ] || die "the container's cgroup has no VM-sized limit: $vm_limit"
+	[ "$usage" -le "$vm_limit" ] || die "memory use $usage is over the VM's limit $vm_limit"
+	echo "$out" | awk '{print $1}' | grep -qE '^[0-9.]+[kMG]B$' || die "podman stats shows no memory: $out"
+
+	expect_status "podman rm -f" 0 "${PODMAN_BASE[@]}" rm -f -t 0 "$id"
+	[ ! -d "/sys/fs/cgroup/memory$cg" ] || die "the cgroup $cg outlived podman rm"
+	assert_no_rootfs_mounts
+}
+
 # podman stop of a process that exits on SIGTERM: its own exit status.
 sc_stop_term() {
 	local id
@@ -297,6 +353,7 @@ scenario "podman run --read-only" sc_read_only
 scenario "podman run -e -w -u 1000 --ulimit" sc_env_cwd_user
 scenario "podman run -d, exec, logs, pause, unpause, inspect, stop -t 2 (TERM then KILL), rm" sc_lifecycle
 scenario "podman stop (the process exits on TERM)" sc_stop_term
+scenario "podman cp, top, stats and the cgroup reach the container" sc_pid_is_the_container
 scenario "podman exec -it" sc_exec_tty
 scenario "podman run -it (interactive)" sc_run_tty
 scenario "contrib/podman/containers.conf" sc_containers_conf

@@ -181,14 +181,15 @@ Test(cgroup, one_hierarchy_at_a_root)
 	cr_assert_eq(cg.n_dirs, 1);
 	cr_assert_eq(vs_cgroup_create(&cg, NULL, &err), 0, "%s", err ? err->msg : "");
 	cr_assert_eq(vs_cgroup_join(&cg, 0, &err), 0, "%s", err ? err->msg : "");
-	/* Back to where this process was, so the cgroup can go. */
-	cleanup_free char *home = vs_xasprintf("%s/cgroup.procs", root);
-	FILE *f = fopen(home, "w");
-	cr_assert_not_null(f);
-	fprintf(f, "%d", (int)getpid());
-	fclose(f);
+	/* Not while this process is in it; out into its parent, then it goes. */
+	cr_assert_eq(vs_cgroup_remove(&cg, 20, &err), -1);
+	vs_error_release(&err);
+	cr_assert_eq(vs_cgroup_leave(&cg, &err), 0, "%s", err ? err->msg : "");
 	cr_assert_eq(vs_cgroup_remove(&cg, 2000, &err), 0, "%s", err ? err->msg : "");
 	vs_cgroup_clear(&cg);
-	cleanup_free char *parent = vs_xasprintf("%s%s", root, top);
-	rmdir(parent);
+	/* The same from the top, where this process is now. */
+	cr_assert_eq(vs_cgroup_open_at(root, VS_CGROUP_V2, top, &cg, &err), 0);
+	cr_assert_eq(vs_cgroup_leave(&cg, &err), 0, "%s", err ? err->msg : "");
+	cr_assert_eq(vs_cgroup_remove(&cg, 2000, &err), 0, "%s", err ? err->msg : "");
+	vs_cgroup_clear(&cg);
 }

@@ -82,8 +82,8 @@ Test(concurrency, twenty_parallel_creates)
 		lc_assert_ok(r, ids[i]);
 		lc_res_free(&r);
 		cleanup_free char *pid = lc_read(pid_file);
-		ctrs[i] = (struct lc_ctr){ .id = ids[i], .monitor = atoi(pid) };
-		cr_assert_gt(ctrs[i].monitor, 0);
+		ctrs[i] = (struct lc_ctr){ .id = ids[i], .pid = atoi(pid) };
+		cr_assert_gt(ctrs[i].pid, 0);
 	}
 	for (int i = 0; i < N_CTR; i++)
 		lc_assert_status(&t, ids[i], "created");
@@ -106,7 +106,7 @@ Test(concurrency, twenty_parallel_creates)
 		lc_res_free(&d);
 	}
 	for (int i = 0; i < N_CTR; i++)
-		cr_assert_eq(lc_wait_monitor(&ctrs[i], 10000), 128 + SIGKILL);
+		cr_assert_eq(lc_wait_pid(&ctrs[i], 10000), 128 + SIGKILL);
 	lc_assert_clean(&t);
 }
 
@@ -134,7 +134,7 @@ Test(concurrency, two_creates_of_one_id)
 		lc_res_free(&rb);
 
 		cleanup_free char *pid = lc_read(winner_pid);
-		struct lc_ctr c = { .id = "one", .monitor = atoi(pid) };
+		struct lc_ctr c = { .id = "one", .pid = atoi(pid) };
 		lc_assert_status(&t, "one", "created");
 		struct lc_res r = LC_RUN(&t, "start", "one");
 		lc_assert_ok(r, "start of the winner");
@@ -142,7 +142,7 @@ Test(concurrency, two_creates_of_one_id)
 		r = LC_RUN(&t, "delete", "--force", "one");
 		lc_assert_ok(r, "delete --force");
 		lc_res_free(&r);
-		cr_assert_eq(lc_wait_monitor(&c, 10000), 128 + SIGKILL);
+		cr_assert_eq(lc_wait_pid(&c, 10000), 128 + SIGKILL);
 		lc_assert_clean(&t);
 	}
 }
@@ -204,7 +204,7 @@ static void race(const char *sleep, const char *signal, int round)
 		lc_res_free(&rd);
 		lc_res_free(&rs);
 	}
-	int status = lc_wait_monitor(&c, 10000);
+	int status = lc_wait_pid(&c, 10000);
 	cr_assert(status == 5 || status == 128 + SIGKILL, "round %d: the monitor exited with %d",
 		  round, status);
 	lc_assert_clean(&t);
@@ -243,6 +243,6 @@ Test(concurrency, two_starts)
 	struct lc_res r = LC_RUN(&t, "delete", "--force", "ctr");
 	lc_assert_ok(r, "delete --force");
 	lc_res_free(&r);
-	cr_assert_eq(lc_wait_monitor(&c, 10000), 128 + SIGKILL);
+	cr_assert_eq(lc_wait_pid(&c, 10000), 128 + SIGKILL);
 	lc_assert_clean(&t);
 }

@@ -131,7 +131,7 @@ Test(console, create_with_console_socket)
 
 	/* stdin reaches the process; its exit is the container's. */
 	term_write(&tm, "exit 7\n");
-	cr_assert_eq(lc_wait_monitor(&c, 10000), 7);
+	cr_assert_eq(lc_wait_pid(&c, 10000), 7);
 	close(tm.fd);
 
 	/* Everything went through the pty: create's stdio holds nothing. */
@@ -198,7 +198,7 @@ Test(console, output_newlines_follow_the_receivers_onlcr)
 	r = LC_RUN(&t, "delete", "--force", "ctr");
 	lc_assert_ok(r, "delete --force");
 	lc_res_free(&r);
-	lc_wait_monitor(&c, 10000);
+	lc_wait_pid(&c, 10000);
 	cleanup_free char *proxy_text = lc_read(pid_file);
 	lc_wait(atoi(proxy_text), 10000);
 	lc_assert_clean(&t);
@@ -262,6 +262,6 @@ Test(console, exec_terminals)
 	r = LC_RUN(&t, "delete", "--force", "ctr");
 	lc_assert_ok(r, "delete --force");
 	lc_res_free(&r);
-	lc_wait_monitor(&c, 10000);
+	lc_wait_pid(&c, 10000);
 	lc_assert_clean(&t);
 }

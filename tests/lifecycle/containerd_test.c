@@ -19,6 +19,19 @@
 
 static struct lc t;
 
+/* The monitor of container id, from its state file (not the pid clients hold). */
+static pid_t monitor_of(struct lc *tc, const char *id)
+{
+	cleanup_free char *path = vs_xasprintf("%s/%s/state.json", tc->root, id);
+	cleanup_free char *text = lc_read(path);
+	yajl_val v = lc_json_parse(text);
+	pid_t pid = (pid_t)lc_json_int(v, "monitor", 0);
+
+	yajl_tree_free(v);
+	cr_assert_gt(pid, 0, "no monitor in %s", path);
+	return pid;
+}
+
 static void setup(void)
 {
 	lc_setup(&t);
@@ -95,20 +108,20 @@ Test(containerd, lifecycle)
 				  "trap 'echo term; exit 42' TERM; i=0; "
 				  "while :; do echo tick $i; i=$((i+1)); sleep 0.1; done\"]" });
 
-	/* create: returns once created, the monitor in the pid file and a child of ours. */
+	/* create: returns once created, the container's pid in the pid file and a child of ours. */
 	struct lc_res r =
 	    lc_create_ex(&t, &c, "ctr", &(struct lc_create_opts){ .global = global, .in_fd = -1 });
 	lc_assert_ok(r, "create");
 	lc_res_free(&r);
-	pid_t monitor = read_pid_file(c.pid_file);
-	cr_assert_eq(monitor, c.monitor);
-	cr_assert_eq(parent_of(monitor), getpid(),
-		     "the monitor is not a child of the subreaper that called create");
-	cr_assert_eq(kill(monitor, 0), 0);
+	pid_t pid = read_pid_file(c.pid_file);
+	cr_assert_eq(pid, c.pid);
+	cr_assert_eq(parent_of(pid), getpid(),
+		     "the container's pid is not a child of the subreaper that called create");
+	cr_assert_eq(kill(pid, 0), 0);
 
 	yajl_val v = lc_state(&t, "ctr");
 	cr_assert_str_eq(lc_json_str(v, "status"), "created");
-	cr_assert_eq(lc_json_int(v, "pid", 0), monitor, "state's pid is not the pid file's");
+	cr_assert_eq(lc_json_int(v, "pid", 0), pid, "state's pid is not the pid file's");
 	yajl_tree_free(v);
 
 	/* Nothing runs before start. */
@@ -165,12 +178,12 @@ Test(containerd, lifecycle)
 	cleanup_free char *next = vs_xasprintf("tick %zu\n", paused + 2);
 	lc_wait_file(c.out, next, 10000);
 
-	/* kill: the subreaper reaps the monitor with the process's status. */
+	/* kill: the subreaper reaps the container's pid with the process's status. */
 	r = lc_run(&t, (const char *const[]){ "--log", log, "--log-format", "json", "kill", "ctr",
 					      "SIGTERM", NULL });
 	lc_assert_ok(r, "kill");
 	lc_res_free(&r);
-	cr_assert_eq(lc_wait_monitor(&c, 10000), 42);
+	cr_assert_eq(lc_wait_pid(&c, 10000), 42);
 	lc_wait_file(c.out, "term\n", 1000);
 	v = lc_state(&t, "ctr");
 	cr_assert_str_eq(lc_json_str(v, "status"), "stopped");
@@ -211,7 +224,7 @@ Test(containerd, killed_by_a_signal)
 	struct lc_res r = LC_RUN(&t, "kill", "ctr", "9");
 	lc_assert_ok(r, "kill 9");
 	lc_res_free(&r);
-	cr_assert_eq(lc_wait_monitor(&c, 10000), 128 + SIGKILL);
+	cr_assert_eq(lc_wait_pid(&c, 10000), 128 + SIGKILL);
 	lc_assert_status(&t, "ctr", "stopped");
 	r = LC_RUN(&t, "kill", "ctr", "KILL");
 	lc_assert_fails_with(r, "kill of a stopped container", "container not running");
@@ -232,7 +245,7 @@ Test(containerd, signal_by_name_reaches_the_process)
 	struct lc_res r = LC_RUN(&t, "kill", "ctr", "SIGUSR2");
 	lc_assert_ok(r, "kill SIGUSR2");
 	lc_res_free(&r);
-	cr_assert_eq(lc_wait_monitor(&c, 10000), SIGUSR2);
+	cr_assert_eq(lc_wait_pid(&c, 10000), SIGUSR2);
 	lc_wait_file(c.out, "signal 12", 1000);
 	r = LC_RUN(&t, "delete", "ctr");
 	lc_assert_ok(r, "delete");
@@ -258,7 +271,8 @@ Test(containerd, sigkill_of_the_monitor)
 					.mounts = mounts });
 	lc_create_start(&t, &c, "ctr");
 	lc_wait_file(c.out, "from the host", 10000);
-	monitor_mounts = vs_xasprintf("/proc/%d/mounts", (int)c.monitor);
+	pid_t monitor = monitor_of(&t, "ctr");
+	monitor_mounts = vs_xasprintf("/proc/%d/mounts", (int)monitor);
 	pid_t qemu = lc_qemu_pid(&t, "ctr");
 	cr_assert_gt(qemu, 0, "no QEMU names the container's state directory");
 	cr_assert_eq(ts_mounts_under(dir, false), 0,
@@ -266,11 +280,13 @@ Test(containerd, sigkill_of_the_monitor)
 	cr_assert_gt(lc_count_in_file(monitor_mounts, volumes), 0,
 		     "the volumes are not mounted in the monitor's mount namespace");
 
-	cr_assert_eq(kill(c.monitor, SIGKILL), 0);
+	cr_assert_eq(kill(monitor, SIGKILL), 0);
 	/* Dead but not reaped yet (a zombie): stopped already, as kill says. */
 	usleep(300000);
 	lc_assert_status(&t, "ctr", "stopped");
-	cr_assert_eq(lc_wait_monitor(&c, 5000), 128 + SIGKILL);
+	/* The container's pid ends with it; the monitor comes back to the subreaper. */
+	cr_assert_eq(lc_wait_pid(&c, 5000), 128 + SIGKILL);
+	lc_wait(monitor, 5000);
 	/* QEMU dies with its monitor; it comes back to the subreaper to be reaped. */
 	lc_wait(qemu, 5000);
 
@@ -346,9 +362,9 @@ Test(containerd, run_detach)
 			     (const char *const[]){ "run", "--detach", "--bundle", t.bundle,
 						    "--pid-file", pid_file, "ctr", NULL });
 	cr_assert_eq(lc_wait(run, 30000), 0, "run --detach failed:\n%s", lc_read(err));
-	pid_t monitor = read_pid_file(pid_file);
-	cr_assert_eq(parent_of(monitor), getpid());
-	cr_assert_eq(lc_wait(monitor, 10000), 5);
+	pid_t pid = read_pid_file(pid_file);
+	cr_assert_eq(parent_of(pid), getpid());
+	cr_assert_eq(lc_wait(pid, 10000), 5);
 	lc_wait_file(out, "hello\n", 1000);
 	lc_assert_status(&t, "ctr", "stopped");
 	struct lc_res r = LC_RUN(&t, "delete", "ctr");
@@ -376,14 +392,14 @@ Test(containerd, relative_paths)
 	cr_assert_eq(lc_wait(create, 30000), 0, "create with relative paths failed:\n%s",
 		     lc_read(err));
 	t.no_root = false;
-	struct lc_ctr c = { .id = "ctr", .monitor = read_pid_file(pid_file) };
+	struct lc_ctr c = { .id = "ctr", .pid = read_pid_file(pid_file) };
 	yajl_val v = lc_state(&t, "ctr");
 	cr_assert_str_eq(lc_json_str(v, "bundle"), t.bundle, "the bundle is not absolute");
 	yajl_tree_free(v);
 	struct lc_res r = LC_RUN(&t, "start", "ctr");
 	lc_assert_ok(r, "start");
 	lc_res_free(&r);
-	cr_assert_eq(lc_wait_monitor(&c, 10000), 3);
+	cr_assert_eq(lc_wait_pid(&c, 10000), 3);
 	lc_wait_file(out, "hello\n", 1000);
 	r = LC_RUN(&t, "delete", "ctr");
 	lc_assert_ok(r, "delete");

@@ -85,8 +85,8 @@ static void end(struct lc_ctr *c)
 
 	lc_assert_ok(r, "delete --force");
 	lc_res_free(&r);
-	if (c->monitor > 0)
-		lc_wait_monitor(c, 10000);
+	if (c->pid > 0)
+		lc_wait_pid(c, 10000);
 	lc_assert_clean(&t);
 }
 
@@ -319,7 +319,7 @@ Test(exec, kill_all)
 	r = LC_RUN(&t, "kill", "--all", "ctr", "KILL");
 	lc_assert_ok(r, "kill --all KILL");
 	lc_res_free(&r);
-	cr_assert_eq(lc_wait_monitor(&c, 10000), 128 + SIGKILL);
+	cr_assert_eq(lc_wait_pid(&c, 10000), 128 + SIGKILL);
 	cr_assert_eq(lc_wait(b.pid, 10000), 128 + SIGKILL);
 	lc_assert_status(&t, "ctr", "stopped");
 	r = LC_RUN(&t, "kill", "--all", "ctr", "KILL");

@@ -136,7 +136,7 @@ Test(hooks, order_state_args_env)
 	r = LC_RUN(&t, "kill", "ctr", "KILL");
 	lc_assert_ok(r, "kill");
 	lc_res_free(&r);
-	cr_assert_eq(lc_wait_monitor(&c, 10000), 128 + SIGKILL);
+	cr_assert_eq(lc_wait_pid(&c, 10000), 128 + SIGKILL);
 	assert_order("prestart\ncreateRuntime\ncreateContainer\nstartContainer\npoststart\n");
 	r = LC_RUN(&t, "delete", "ctr");
 	lc_assert_ok(r, "delete");
@@ -154,8 +154,8 @@ Test(hooks, order_state_args_env)
 	assert_hook_state("prestart", "creating", 0);
 	assert_hook_state("createRuntime", "creating", 0);
 	assert_hook_state("createContainer", "creating", 0);
-	assert_hook_state("startContainer", "created", c.monitor);
-	assert_hook_state("poststart", "running", c.monitor);
+	assert_hook_state("startContainer", "created", c.pid);
+	assert_hook_state("poststart", "running", c.pid);
 	assert_hook_state("poststop", "stopped", 0);
 
 	for (size_t i = 0; i < VS_ARRAY_SIZE(kinds); i++) {
@@ -224,7 +224,7 @@ Test(hooks, failing_startContainer_fails_start)
 	lc_assert_fails_with(r, "start", "startContainer hook failed");
 	lc_res_free(&r);
 	/* "stop the container": it never ran. */
-	lc_wait_monitor(&c, 10000);
+	lc_wait_pid(&c, 10000);
 	lc_assert_status(&t, "ctr", "stopped");
 	cleanup_free char *out = lc_read(c.out);
 	cr_assert_str_eq(out, "", "the program ran:\n%s", out);
@@ -272,7 +272,7 @@ Test(hooks, poststart_and_poststop_failures_are_warnings)
 	r = LC_RUN(&t, "kill", "ctr", "KILL");
 	lc_assert_ok(r, "kill");
 	lc_res_free(&r);
-	lc_wait_monitor(&c, 10000);
+	lc_wait_pid(&c, 10000);
 	r = lc_run(&t, (const char *const[]){ "--log", log, "--log-format", "json", "delete", "ctr",
 					      NULL });
 	lc_assert_ok(r, "delete with a failing poststop hook");

@@ -245,12 +245,13 @@ void lc_config_in(const char *bundle, const struct lc_cfg *c)
 	    "\"mounts\":[%s%s%s],\n"
 	    "\"annotations\":{\"io.vshim.memory\":\"" LC_MEMORY_MIB "\"%s%s},\n"
 	    "\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"ipc\"},{\"type\":\"uts\"},"
-	    "{\"type\":\"mount\"}]}%s%s%s%s}\n",
+	    "{\"type\":\"mount\"}]%s%s}%s%s%s%s}\n",
 	    c->terminal ? "true" : "false", c->args, c->process ? "," : "",
 	    c->process ? c->process : "", default_mounts, c->mounts ? "," : "",
 	    c->mounts ? c->mounts : "", c->annotations ? "," : "",
-	    c->annotations ? c->annotations : "", c->hooks ? ",\n\"hooks\":" : "",
-	    c->hooks ? c->hooks : "", c->top ? "," : "", c->top ? c->top : "");
+	    c->annotations ? c->annotations : "", c->linux_ ? "," : "", c->linux_ ? c->linux_ : "",
+	    c->hooks ? ",\n\"hooks\":" : "", c->hooks ? c->hooks : "", c->top ? "," : "",
+	    c->top ? c->top : "");
 	lc_write(path, json, 0644);
 }
 
@@ -397,7 +398,7 @@ struct lc_res lc_create_ex(struct lc *t, struct lc_ctr *c, const char *id,
 	if (r.status == 0) {
 		cleanup_free char *pid = lc_read(c->pid_file);
 
-		c->monitor = (pid_t)atoi(pid);
+		c->pid = (pid_t)atoi(pid);
 	}
 	return r;
 }
@@ -407,7 +408,7 @@ void lc_create(struct lc *t, struct lc_ctr *c, const char *id)
 	struct lc_res r = lc_create_ex(t, c, id, NULL);
 
 	lc_assert_ok(r, "create");
-	cr_assert_gt(c->monitor, 0);
+	cr_assert_gt(c->pid, 0);
 	lc_res_free(&r);
 }
 
@@ -419,11 +420,11 @@ void lc_create_start(struct lc *t, struct lc_ctr *c, const char *id)
 	lc_res_free(&r);
 }
 
-int lc_wait_monitor(struct lc_ctr *c, int timeout_ms)
+int lc_wait_pid(struct lc_ctr *c, int timeout_ms)
 {
-	cr_assert_gt(c->monitor, 0, "no monitor to wait for");
-	int status = lc_wait(c->monitor, timeout_ms);
-	c->monitor = 0;
+	cr_assert_gt(c->pid, 0, "no container's pid to wait for");
+	int status = lc_wait(c->pid, timeout_ms);
+	c->pid = 0;
 	return status;
 }
 

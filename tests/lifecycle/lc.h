@@ -47,6 +47,7 @@ struct lc_cfg {
 	const char *hooks;	 /* the hooks object */
 	const char *annotations; /* more annotations */
 	const char *mounts;	 /* more mounts */
+	const char *linux_;	 /* more members of linux */
 	const char *top;	 /* more top-level members */
 };
 
@@ -64,10 +65,11 @@ struct lc_res {
 	char *out, *err;
 };
 
-/* A created container: its monitor and the files holding its stdio. */
+/* A created container: its pid (the pid file's) and the files holding its stdio. */
 struct lc_ctr {
 	const char *id;
-	pid_t monitor;
+	pid_t
+	    pid; /* the container's process on the host: a child of the test once create returns */
 	char pid_file[PATH_MAX / 4];
 	char out[PATH_MAX / 4];
 	char err[PATH_MAX / 4];
@@ -105,15 +107,15 @@ void lc_res_free(struct lc_res *r);
 /* Waits for a child: its exit code or 128+signal; the test fails after timeout_ms. */
 int lc_wait(pid_t pid, int timeout_ms);
 
-/* create; returns create's own result, c filled (monitor 0 when create failed). */
+/* create; returns create's own result, c filled (pid 0 when create failed). */
 struct lc_res lc_create_ex(struct lc *t, struct lc_ctr *c, const char *id,
 			   const struct lc_create_opts *o);
 /* create that must succeed. */
 void lc_create(struct lc *t, struct lc_ctr *c, const char *id);
 /* create and start that must succeed. */
 void lc_create_start(struct lc *t, struct lc_ctr *c, const char *id);
-/* The monitor's exit status (it is a child of the test). */
-int lc_wait_monitor(struct lc_ctr *c, int timeout_ms);
+/* The container's pid's exit status, the container's (it is a child of the test). */
+int lc_wait_pid(struct lc_ctr *c, int timeout_ms);
 
 /* `state ID` must succeed: its JSON (freed by the caller) and status. */
 yajl_val lc_state(struct lc *t, const char *id);

@@ -61,7 +61,7 @@ Test(states, created)
 
 	yajl_val v = lc_state(&t, "c");
 	cr_assert_str_eq(lc_json_str(v, "status"), "created");
-	cr_assert_eq(lc_json_int(v, "pid", 0), c.monitor, "state's pid is not the monitor's");
+	cr_assert_eq(lc_json_int(v, "pid", 0), c.pid, "state's pid is not the monitor's");
 	yajl_tree_free(v);
 
 	REFUSED("not paused", "c", "created", "resume", "c");
@@ -89,7 +89,7 @@ Test(states, created)
 
 	/* runc deletes a created container without --force: its process is killed. */
 	OK("delete", "c");
-	cr_assert_eq(lc_wait_monitor(&c, 10000), 128 + SIGKILL);
+	cr_assert_eq(lc_wait_pid(&c, 10000), 128 + SIGKILL);
 	lc_assert_clean(&t);
 }
 
@@ -100,7 +100,7 @@ Test(states, kill_of_created)
 	lc_config(&t, &(struct lc_cfg){ .args = LOOP });
 	lc_create(&t, &c, "c");
 	OK("kill", "c", "KILL");
-	cr_assert_eq(lc_wait_monitor(&c, 10000), 128 + SIGKILL);
+	cr_assert_eq(lc_wait_pid(&c, 10000), 128 + SIGKILL);
 	lc_assert_status(&t, "c", "stopped");
 	REFUSED("", "c", "stopped", "start", "c");
 	OK("delete", "c");
@@ -139,7 +139,7 @@ Test(states, running_then_paused)
 	OK("exec", "c", "/bin/true");
 
 	OK("delete", "--force", "c");
-	cr_assert_eq(lc_wait_monitor(&c, 10000), 128 + SIGKILL);
+	cr_assert_eq(lc_wait_pid(&c, 10000), 128 + SIGKILL);
 	lc_assert_clean(&t);
 }
 
@@ -151,7 +151,7 @@ Test(states, paused_delete_force)
 	lc_create_start(&t, &c, "c");
 	OK("pause", "c");
 	OK("delete", "--force", "c");
-	cr_assert_eq(lc_wait_monitor(&c, 10000), 128 + SIGKILL);
+	cr_assert_eq(lc_wait_pid(&c, 10000), 128 + SIGKILL);
 	lc_assert_clean(&t);
 }
 
@@ -172,7 +172,7 @@ Test(states, kill_0_checks_and_kill_then_delete_at_once)
 	/* As with runc: the process is gone when kill returns, so delete needs no --force. */
 	OK("kill", "c", "KILL");
 	OK("delete", "c");
-	cr_assert_eq(lc_wait_monitor(&c, 10000), 128 + SIGKILL);
+	cr_assert_eq(lc_wait_pid(&c, 10000), 128 + SIGKILL);
 	lc_assert_clean(&t);
 }
 
@@ -203,7 +203,7 @@ Test(states, ps_formats_and_ps_arguments)
 	lc_res_free(&r);
 
 	OK("delete", "--force", "c");
-	cr_assert_eq(lc_wait_monitor(&c, 10000), 128 + SIGKILL);
+	cr_assert_eq(lc_wait_pid(&c, 10000), 128 + SIGKILL);
 	lc_assert_clean(&t);
 }
 
@@ -223,7 +223,7 @@ Test(states, signal_right_after_start_is_not_dropped)
 	lc_create(&t, &c, "c");
 	OK("start", "c");
 	OK("kill", "c", "TERM");
-	cr_assert_eq(lc_wait_monitor(&c, 15000), 42, "the TERM sent right after start was lost");
+	cr_assert_eq(lc_wait_pid(&c, 15000), 42, "the TERM sent right after start was lost");
 	OK("delete", "c");
 	lc_assert_clean(&t);
 }
@@ -234,7 +234,7 @@ Test(states, stopped)
 
 	lc_config(&t, &(struct lc_cfg){ .args = "[" H ",\"exit\",\"3\"]" });
 	lc_create_start(&t, &c, "c");
-	cr_assert_eq(lc_wait_monitor(&c, 10000), 3, "the monitor exits with the process's code");
+	cr_assert_eq(lc_wait_pid(&c, 10000), 3, "the monitor exits with the process's code");
 
 	yajl_val v = lc_state(&t, "c");
 	cr_assert_str_eq(lc_json_str(v, "status"), "stopped");
@@ -311,9 +311,9 @@ Test(states, creating)
 	cr_assert_eq(ts_find_processes(script, hook, 1), 0, "the hook still runs");
 
 	cleanup_free char *pid = lc_read(pid_file);
-	struct lc_ctr c = { .id = "c", .monitor = atoi(pid) };
+	struct lc_ctr c = { .id = "c", .pid = atoi(pid) };
 	OK("delete", "c");
-	cr_assert_eq(lc_wait_monitor(&c, 10000), 128 + SIGKILL);
+	cr_assert_eq(lc_wait_pid(&c, 10000), 128 + SIGKILL);
 	lc_assert_clean(&t);
 }
 
@@ -332,13 +332,13 @@ Test(states, duplicate_id_changes_nothing)
 	cleanup_free char *after = lc_read(state_path);
 	cr_assert_str_eq(after, before, "a refused create changed state.json");
 	cr_assert_neq(access(pid2, F_OK), 0, "a refused create wrote its pid file");
-	cr_assert_eq(kill(c.monitor, 0), 0, "the first monitor is gone");
+	cr_assert_eq(kill(c.pid, 0), 0, "the first monitor is gone");
 
 	/* The first container is whole. */
 	OK("start", "c");
 	lc_wait_file(c.out, "started", 10000);
 	OK("delete", "--force", "c");
-	cr_assert_eq(lc_wait_monitor(&c, 10000), 128 + SIGKILL);
+	cr_assert_eq(lc_wait_pid(&c, 10000), 128 + SIGKILL);
 	lc_assert_clean(&t);
 }
 
@@ -354,6 +354,6 @@ Test(states, longest_id)
 	lc_wait_file(c.out, "started", 10000);
 	OK("exec", id, "/bin/true");
 	OK("delete", "--force", id);
-	cr_assert_eq(lc_wait_monitor(&c, 10000), 128 + SIGKILL);
+	cr_assert_eq(lc_wait_pid(&c, 10000), 128 + SIGKILL);
 	lc_assert_clean(&t);
 }

@@ -58,7 +58,7 @@ Test(vm_death, every_path_says_137)
 	cr_assert_eq(kill(qemu, SIGKILL), 0);
 
 	/* The monitor: the container's status. */
-	cr_assert_eq(lc_wait_monitor(&c, 30000), 137, "the monitor's status");
+	cr_assert_eq(lc_wait_pid(&c, 30000), 137, "the monitor's status");
 	/* The exec in flight: 137, and why. */
 	cr_assert_eq(lc_wait(exec, 30000), 137, "the exec's status; stderr:\n%s",
 		     lc_read(exec_err));

@@ -229,19 +229,28 @@ Test(process, stdio_are_pipes_without_terminal)
 	rt_result_free(&r);
 }
 
-Test(process, pid_file_holds_vshims_pid)
+/* runc writes the container's pid: here, the container's process on the host (shim/handle.h). */
+Test(process, pid_file_holds_the_containers_pid)
 {
 	cleanup_free char *pid_file = vs_xasprintf("%s/run.pid", t.dir);
 	const char *extra[] = { "--pid-file", pid_file, NULL };
-	cleanup_free char *text = NULL;
+	cleanup_free char *text = NULL, *stat = NULL, *root = NULL;
 	struct rt_proc p;
 	struct rt_result r;
+	size_t len;
 
 	rt_config(&t, &(struct rt_cfg){ .args = "[" H ",\"wait-signal\"]" });
 	rt_spawn(&t, &p, &(struct rt_opts){ .extra = extra });
 	rt_wait_stdout(&p, "ready\n", 30);
 	text = ts_read_file(pid_file, NULL);
-	cr_assert_eq(atoi(text), (int)p.pid, "pid file says `%s`, vshim is %d", text, (int)p.pid);
+	/* vshim's child, whose root is the container's. */
+	stat = vs_xasprintf("/proc/%d/stat", atoi(text));
+	cleanup_free char *fields = ts_read_file(stat, &len);
+	cr_assert_not_null(fields, "pid file says `%s`: no such process", text);
+	cr_assert_eq(atoi(strrchr(fields, ')') + 4), (int)p.pid, "pid %s is not vshim's child",
+		     text);
+	root = vs_xasprintf("/proc/%d/root/bin/vshim-testhelper", atoi(text));
+	cr_assert_eq(access(root, X_OK), 0, "the pid's root is not the container's");
 	kill(p.pid, SIGTERM);
 	r = rt_wait(&t, &p);
 	cr_assert_eq(r.status, SIGTERM, "status %d; stderr: %s", r.status, r.err);
