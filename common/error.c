@@ -2,6 +2,7 @@
 #include "error.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,8 @@ static void set_message(struct vs_error *e, char *msg)
 	e->msg = msg ? msg : oom_msg;
 }
 
-int vs_error_setv(struct vs_error **err, int errnum, const char *fmt, va_list ap)
+static int VS_PRINTF(4, 0)
+    set_error(struct vs_error **err, int errnum, bool with_strerror, const char *fmt, va_list ap)
 {
 	struct vs_error *e;
 	char *base = NULL, *full = NULL;
@@ -30,7 +32,7 @@ int vs_error_setv(struct vs_error **err, int errnum, const char *fmt, va_list ap
 	e->errnum = errnum;
 	if (vasprintf(&base, fmt, ap) < 0)
 		base = NULL;
-	if (base != NULL && errnum != 0) {
+	if (base != NULL && errnum != 0 && with_strerror) {
 		if (asprintf(&full, "%s: %s", base, strerror(errnum)) < 0)
 			full = NULL;
 		free(base);
@@ -41,12 +43,27 @@ int vs_error_setv(struct vs_error **err, int errnum, const char *fmt, va_list ap
 	return -1;
 }
 
+int vs_error_setv(struct vs_error **err, int errnum, const char *fmt, va_list ap)
+{
+	return set_error(err, errnum, true, fmt, ap);
+}
+
 int vs_error_set(struct vs_error **err, int errnum, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vs_error_setv(err, errnum, fmt, ap);
+	set_error(err, errnum, true, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int vs_error_code(struct vs_error **err, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	set_error(err, errnum, false, fmt, ap);
 	va_end(ap);
 	return -1;
 }

@@ -25,6 +25,12 @@ struct vs_error {
  */
 int vs_error_set(struct vs_error **err, int errnum, const char *fmt, ...) VS_PRINTF(3, 4);
 int vs_error_setv(struct vs_error **err, int errnum, const char *fmt, va_list ap) VS_PRINTF(3, 0);
+/*
+ * Like vs_error_set(), for a failure vshim itself classifies: errnum tells
+ * callers what kind of failure it is (ESRCH: not running, EEXIST, ...) and
+ * is not appended, since no system call failed and the message says it all.
+ */
+int vs_error_code(struct vs_error **err, int errnum, const char *fmt, ...) VS_PRINTF(3, 4);
 
 /* Prefixes "CONTEXT: " to an error already set; returns -1. */
 int vs_error_prefix(struct vs_error **err, const char *fmt, ...) VS_PRINTF(2, 3);

@@ -43,12 +43,12 @@ int vs_ns_open(const char *path, int type, struct vs_error **err)
 		return vs_error_set(err, errno, "cannot open %s namespace `%s`", want, path);
 	got = ioctl(fd, NS_GET_NSTYPE);
 	if (got < 0 && errno == ENOTTY)
-		return vs_error_set(err, EINVAL, "`%s` is not a namespace", path);
+		return vs_error_code(err, EINVAL, "`%s` is not a namespace", path);
 	if (got < 0)
 		return vs_error_set(err, errno, "cannot tell the namespace type of `%s`", path);
 	if (got != type)
-		return vs_error_set(err, EINVAL,
-				    "`%s` is a namespace of type %s, not %s %s namespace", path,
-				    type_name(got, true), type == CLONE_NEWIPC ? "an" : "a", want);
+		return vs_error_code(err, EINVAL,
+				     "`%s` is a namespace of type %s, not %s %s namespace", path,
+				     type_name(got, true), type == CLONE_NEWIPC ? "an" : "a", want);
 	return steal_fd(&fd);
 }

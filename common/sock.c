@@ -36,7 +36,7 @@ static int fill_addr(const char *path, struct sockaddr_un *addr, int *dirfd, str
 		return vs_error_set(err, errno, "cannot open directory `%s`", dir);
 	if ((size_t)snprintf(addr->sun_path, sizeof(addr->sun_path), "/proc/self/fd/%d/%s", *dirfd,
 			     base) >= sizeof(addr->sun_path))
-		return vs_error_set(err, ENAMETOOLONG, "socket name `%s` is too long", base);
+		return vs_error_code(err, ENAMETOOLONG, "socket name `%s` is too long", base);
 	return 0;
 }
 

@@ -113,7 +113,7 @@ static int rm_rf_at(int dirfd, const char *name, dev_t dev, struct vs_error **er
 		return 0;
 	}
 	if (st.st_dev != dev)
-		return vs_error_set(err, EBUSY, "refusing to remove `%s`, a mount point", name);
+		return vs_error_code(err, EBUSY, "refusing to remove `%s`, a mount point", name);
 	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return vs_error_set(err, errno, "cannot open directory `%s`", name);

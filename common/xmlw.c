@@ -12,7 +12,7 @@ int vs_xmlw_init(struct vs_xmlw *x, struct vs_error **err)
 	if (x->w == NULL) {
 		xmlBufferFree(x->buf);
 		x->buf = NULL;
-		return vs_error_set(err, ENOMEM, "cannot create an XML writer");
+		return vs_error_code(err, ENOMEM, "cannot create an XML writer");
 	}
 	vs_xmlw_ok(x, xmlTextWriterSetIndent(x->w, 1));
 	vs_xmlw_ok(x, xmlTextWriterSetIndentString(x->w, BAD_CAST "  "));

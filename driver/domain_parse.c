@@ -430,7 +430,7 @@ struct domain_def *drv_domain_parse_document(const char *xml, const char *source
 	}
 	ctxt = xmlNewParserCtxt();
 	if (ctxt == NULL) {
-		vs_error_set(err, ENOMEM, "%s: cannot create an XML parser", source);
+		vs_error_code(err, ENOMEM, "%s: cannot create an XML parser", source);
 		return NULL;
 	}
 	doc = xmlCtxtReadMemory(ctxt, xml, (int)len, NULL, NULL,

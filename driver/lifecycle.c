@@ -364,9 +364,9 @@ static int spawn_qemu(struct drv_domain *dom, const struct drv_file *files, size
 		if (net->type != DRV_NET_ETHERNET)
 			continue;
 		if (fd < 0) {
-			vs_error_set(err, EBADF,
-				     "domain `%s`: no descriptor was handed over for tap `%s`",
-				     def->name, net->target);
+			vs_error_code(err, EBADF,
+				      "domain `%s`: no descriptor was handed over for tap `%s`",
+				      def->name, net->target);
 			goto out;
 		}
 		vs_debug("driver", "tap `%s` on descriptor %d becomes %zu in QEMU", net->target, fd,
@@ -458,7 +458,7 @@ struct drv_domain *drv_domain_create_with_files(struct drv_conn *conn, const str
 
 	vs_debug("driver", "creating domain `%s`", def->name);
 	if (drv_domain_lookup(conn, def->name) != NULL) {
-		vs_error_set(err, EEXIST, "domain `%s` already exists", def->name);
+		vs_error_code(err, EEXIST, "domain `%s` already exists", def->name);
 		return NULL;
 	}
 	if (drv_accel_resolve(def->accel, &accel, err) < 0)
@@ -789,8 +789,8 @@ int drv_domain_open_channel(struct drv_domain *dom, const char *name, struct vs_
 	for (size_t i = 0; i < dom->def->n_channels; i++)
 		if (strcmp(dom->def->channels[i].target_name, name) == 0)
 			return vs_unix_connect(dom->def->channels[i].path, err);
-	return vs_error_set(err, ENOENT, "domain `%s` has no channel named `%s`", dom->def->name,
-			    name);
+	return vs_error_code(err, ENOENT, "domain `%s` has no channel named `%s`", dom->def->name,
+			     name);
 }
 
 const char *drv_domain_name(const struct drv_domain *dom)

@@ -543,9 +543,9 @@ static char *format_command(const char *command, const char *arguments_json, con
 		if (!YAJL_IS_OBJECT(args)) {
 			yajl_tree_free(args);
 			errbuf[strcspn(errbuf, "\r\n")] = '\0';
-			vs_error_set(err, EINVAL,
-				     "the arguments of QMP command `%s` are not a JSON object%s%s",
-				     command, errbuf[0] ? ": " : "", errbuf);
+			vs_error_code(err, EINVAL,
+				      "the arguments of QMP command `%s` are not a JSON object%s%s",
+				      command, errbuf[0] ? ": " : "", errbuf);
 			return NULL;
 		}
 	}
@@ -568,8 +568,8 @@ static char *format_command(const char *command, const char *arguments_json, con
 	if (s == yajl_gen_status_ok)
 		s = yajl_gen_map_close(g);
 	if (s != yajl_gen_status_ok || yajl_gen_get_buf(g, &out, &len) != yajl_gen_status_ok) {
-		vs_error_set(err, EINVAL, "cannot encode QMP command `%s` (yajl_gen status %d)",
-			     command, (int)s);
+		vs_error_code(err, EINVAL, "cannot encode QMP command `%s` (yajl_gen status %d)",
+			      command, (int)s);
 		return NULL;
 	}
 	return vs_xasprintf("%.*s\n", (int)len, (const char *)out);
@@ -755,13 +755,13 @@ const char *drv_qmp_args_json(struct drv_qmp_args *a, struct vs_error **err)
 	size_t len;
 
 	if (a->bad_key != NULL) {
-		vs_error_set(err, EINVAL, "QMP argument `%s` is not valid UTF-8", a->bad_key);
+		vs_error_code(err, EINVAL, "QMP argument `%s` is not valid UTF-8", a->bad_key);
 		return NULL;
 	}
 	if (a->json == NULL) {
 		if (yajl_gen_map_close(a->g) != yajl_gen_status_ok ||
 		    yajl_gen_get_buf(a->g, &out, &len) != yajl_gen_status_ok) {
-			vs_error_set(err, EINVAL, "cannot encode QMP arguments");
+			vs_error_code(err, EINVAL, "cannot encode QMP arguments");
 			return NULL;
 		}
 		a->json = vs_xstrndup((const char *)out, len);

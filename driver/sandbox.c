@@ -72,7 +72,7 @@ int drv_sandbox_load(struct vs_error **err)
 	int r = 0, fd;
 
 	if (ctx == NULL)
-		return vs_error_set(err, ENOMEM, "cannot make QEMU's seccomp filter");
+		return vs_error_code(err, ENOMEM, "cannot make QEMU's seccomp filter");
 	for (size_t i = 0; i < VS_ARRAY_SIZE(chmod_calls) && r == 0; i++)
 		for (size_t b = 0; b < VS_ARRAY_SIZE(bits) && r == 0; b++)
 			r = add_bit_rule(ctx, SCMP_ACT_NOTIFY, &chmod_calls[i], bits[b]);

@@ -31,8 +31,8 @@ static int attr_bytes(const struct nlattr *attr, void *out, size_t len, const ch
 		      struct vs_error **err)
 {
 	if (mnl_attr_get_payload_len(attr) != len)
-		return vs_error_set(err, EBADMSG, "%s has %u bytes instead of %zu", what,
-				    mnl_attr_get_payload_len(attr), len);
+		return vs_error_code(err, EBADMSG, "%s has %u bytes instead of %zu", what,
+				     mnl_attr_get_payload_len(attr), len);
 	memcpy(out, mnl_attr_get_payload(attr), len);
 	return 0;
 }
@@ -55,30 +55,30 @@ static int add_link(struct net_config *cfg, const struct nlmsghdr *nlh, struct v
 		return 0;
 	}
 	if (ifi->ifi_index <= 0)
-		return vs_error_set(err, EBADMSG, "link index %d is not valid", ifi->ifi_index);
+		return vs_error_code(err, EBADMSG, "link index %d is not valid", ifi->ifi_index);
 	if (tb[IFLA_IFNAME] == NULL || (name = net_nl_attr_str(tb[IFLA_IFNAME])) == NULL ||
 	    name[0] == '\0' || strlen(name) >= sizeof(link.name))
-		return vs_error_set(err, EBADMSG, "link %d has no valid name", ifi->ifi_index);
+		return vs_error_code(err, EBADMSG, "link %d has no valid name", ifi->ifi_index);
 	strcpy(link.name, name);
 	if (tb[IFLA_ADDRESS] == NULL)
-		return vs_error_set(err, EBADMSG, "link `%s` has no MAC address", name);
+		return vs_error_code(err, EBADMSG, "link `%s` has no MAC address", name);
 	if (attr_bytes(tb[IFLA_ADDRESS], link.mac, sizeof(link.mac), "the MAC address", err) < 0)
 		return vs_error_prefix(err, "link `%s`", name);
 	if (tb[IFLA_MTU] == NULL)
-		return vs_error_set(err, EBADMSG, "link `%s` has no MTU", name);
+		return vs_error_code(err, EBADMSG, "link `%s` has no MTU", name);
 	if (attr_bytes(tb[IFLA_MTU], &mtu, sizeof(mtu), "the MTU", err) < 0)
 		return vs_error_prefix(err, "link `%s`", name);
 	if (mtu < 68 || mtu > 65535)
-		return vs_error_set(err, EBADMSG, "link `%s` has an MTU of %u, outside 68-65535",
-				    name, mtu);
+		return vs_error_code(err, EBADMSG, "link `%s` has an MTU of %u, outside 68-65535",
+				     name, mtu);
 	link.mtu = mtu;
 	link.ifindex = ifi->ifi_index;
 	if (find_index(cfg, (uint32_t)link.ifindex) != NULL)
-		return vs_error_set(err, EBADMSG, "link %d (`%s`) appears twice", link.ifindex,
-				    name);
+		return vs_error_code(err, EBADMSG, "link %d (`%s`) appears twice", link.ifindex,
+				     name);
 	if (cfg->n_ifaces >= NET_MAX_LINKS)
-		return vs_error_set(err, E2BIG, "the network namespace has more than %d links",
-				    NET_MAX_LINKS);
+		return vs_error_code(err, E2BIG, "the network namespace has more than %d links",
+				     NET_MAX_LINKS);
 	cfg->ifaces = vs_xrealloc(cfg->ifaces, (cfg->n_ifaces + 1) * sizeof(*cfg->ifaces));
 	cfg->ifaces[cfg->n_ifaces++] = link;
 	return 0;
@@ -107,18 +107,18 @@ static int add_addr(struct net_config *cfg, const struct nlmsghdr *nlh, struct v
 	/* IFA_LOCAL is the address itself; IFA_ADDRESS the peer's on point-to-point links. */
 	local = tb[IFA_LOCAL] != NULL ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
 	if (local == NULL)
-		return vs_error_set(err, EBADMSG, "an address of link `%s` has no value",
-				    link->name);
+		return vs_error_code(err, EBADMSG, "an address of link `%s` has no value",
+				     link->name);
 	if (attr_bytes(local, a.addr, len, "an address", err) < 0)
 		return vs_error_prefix(err, "link `%s`", link->name);
 	if (ifa->ifa_prefixlen > len * 8)
-		return vs_error_set(err, EBADMSG, "an address of link `%s` has prefix length %u",
-				    link->name, ifa->ifa_prefixlen);
+		return vs_error_code(err, EBADMSG, "an address of link `%s` has prefix length %u",
+				     link->name, ifa->ifa_prefixlen);
 	if (ifa->ifa_family == AF_INET6 && ipv6_link_local(a.addr))
 		return 0;
 	if (link->n_addrs >= NET_MAX_ADDRS)
-		return vs_error_set(err, E2BIG, "link `%s` has more than %d addresses", link->name,
-				    NET_MAX_ADDRS);
+		return vs_error_code(err, E2BIG, "link `%s` has more than %d addresses", link->name,
+				     NET_MAX_ADDRS);
 	a.family = ifa->ifa_family;
 	a.prefix = ifa->ifa_prefixlen;
 	link->addrs[link->n_addrs++] = a;
@@ -167,12 +167,13 @@ static int add_route(struct net_config *cfg, const struct nlmsghdr *nlh, struct 
 	if (len == 0)
 		return 0;
 	if (rtm->rtm_dst_len > len * 8)
-		return vs_error_set(err, EBADMSG, "a route has prefix length %u", rtm->rtm_dst_len);
+		return vs_error_code(err, EBADMSG, "a route has prefix length %u",
+				     rtm->rtm_dst_len);
 	if (tb[RTA_DST] != NULL && attr_bytes(tb[RTA_DST], r.dst, len, "a destination", err) < 0)
 		return vs_error_prefix(err, "cannot read a route");
 	if (tb[RTA_DST] == NULL && rtm->rtm_dst_len != 0)
-		return vs_error_set(err, EBADMSG, "a route of prefix length %u has no destination",
-				    rtm->rtm_dst_len);
+		return vs_error_code(err, EBADMSG, "a route of prefix length %u has no destination",
+				     rtm->rtm_dst_len);
 	wanted = route_wanted(rtm, tb, r.dst, err);
 	if (wanted <= 0)
 		return wanted < 0 ? vs_error_prefix(err, "cannot read a route") : 0;
@@ -204,8 +205,8 @@ static int add_route(struct net_config *cfg, const struct nlmsghdr *nlh, struct 
 	    attr_u32(tb[RTA_PRIORITY], &r.metric, "the metric", err) < 0)
 		return vs_error_prefix(err, "a route of link `%s`", link->name);
 	if (link->n_routes >= NET_MAX_ROUTES)
-		return vs_error_set(err, E2BIG, "link `%s` has more than %d routes", link->name,
-				    NET_MAX_ROUTES);
+		return vs_error_code(err, E2BIG, "link `%s` has more than %d routes", link->name,
+				     NET_MAX_ROUTES);
 	r.family = rtm->rtm_family;
 	r.prefix = rtm->rtm_dst_len;
 	link->routes[link->n_routes++] = r;
@@ -222,8 +223,8 @@ int net_config_add(struct net_config *cfg, const struct nlmsghdr *nlh, struct vs
 	case RTM_NEWROUTE:
 		return add_route(cfg, nlh, err);
 	default:
-		return vs_error_set(err, EPROTO, "unexpected netlink message of type %u in a dump",
-				    nlh->nlmsg_type);
+		return vs_error_code(err, EPROTO, "unexpected netlink message of type %u in a dump",
+				     nlh->nlmsg_type);
 	}
 }
 
@@ -235,10 +236,10 @@ int net_config_finish(struct net_config *cfg, struct vs_error **err)
 		if (cfg->ifaces[i].n_addrs == 0)
 			continue;
 		if (kept == NET_MAX_IFACES)
-			return vs_error_set(err, E2BIG,
-					    "the network namespace has more than %d interfaces "
-					    "with addresses",
-					    NET_MAX_IFACES);
+			return vs_error_code(err, E2BIG,
+					     "the network namespace has more than %d interfaces "
+					     "with addresses",
+					     NET_MAX_IFACES);
 		if (kept != i)
 			cfg->ifaces[kept] = cfg->ifaces[i];
 		kept++;

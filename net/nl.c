@@ -56,11 +56,11 @@ int net_nl_attrs(const void *payload, size_t len, const struct nlattr **tb, uint
 
 	memset(tb, 0, (max + 1) * sizeof(*tb));
 	if (len > INT32_MAX)
-		return vs_error_set(err, EMSGSIZE, "netlink attributes of %zu bytes are too long",
-				    len);
+		return vs_error_code(err, EMSGSIZE, "netlink attributes of %zu bytes are too long",
+				     len);
 	while (rem > 0) {
 		if (!mnl_attr_ok(attr, rem))
-			return vs_error_set(
+			return vs_error_code(
 			    err, EBADMSG, "a netlink attribute is truncated (%d bytes left)", rem);
 		if (mnl_attr_get_type(attr) <= max)
 			tb[mnl_attr_get_type(attr)] = attr;
@@ -76,7 +76,7 @@ int net_nl_msg_attrs(const struct nlmsghdr *nlh, size_t hdrlen, const struct nla
 	size_t len = mnl_nlmsg_get_payload_len(nlh);
 
 	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN || len < hdrlen)
-		return vs_error_set(
+		return vs_error_code(
 		    err, EBADMSG,
 		    "netlink message of type %u is too short for its header (%u bytes)",
 		    nlh->nlmsg_type, nlh->nlmsg_len);
@@ -131,7 +131,7 @@ static int read_error(const struct nlmsghdr *nlh, struct vs_error **err)
 	size_t hdrlen = sizeof(*e);
 
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*e))
-		return vs_error_set(err, EBADMSG, "a netlink error message is truncated");
+		return vs_error_code(err, EBADMSG, "a netlink error message is truncated");
 	if (e->error == 0)
 		return 1;
 	if (!(nlh->nlmsg_flags & NLM_F_CAPPED) && e->msg.nlmsg_len > sizeof(struct nlmsghdr))
@@ -159,20 +159,21 @@ int net_nl_walk(const void *buf, size_t len, unsigned int seq, unsigned int port
 	int rem = (int)len;
 
 	if (len > REPLY_BUFSIZE)
-		return vs_error_set(err, EMSGSIZE, "a netlink reply of %zu bytes is too long", len);
+		return vs_error_code(err, EMSGSIZE, "a netlink reply of %zu bytes is too long",
+				     len);
 	while (rem > 0) {
 		if (!mnl_nlmsg_ok(nlh, rem))
-			return vs_error_set(err, EBADMSG,
-					    "a netlink message is truncated (%d bytes left)", rem);
+			return vs_error_code(err, EBADMSG,
+					     "a netlink message is truncated (%d bytes left)", rem);
 		if (nlh->nlmsg_seq != seq || nlh->nlmsg_pid != portid)
-			return vs_error_set(
+			return vs_error_code(
 			    err, EPROTO,
 			    "netlink message %u for port %u does not answer request "
 			    "%u of port %u",
 			    nlh->nlmsg_seq, nlh->nlmsg_pid, seq, portid);
 		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
-			return vs_error_set(err, EAGAIN,
-					    "the kernel's tables changed during a netlink dump");
+			return vs_error_code(err, EAGAIN,
+					     "the kernel's tables changed during a netlink dump");
 		switch (nlh->nlmsg_type) {
 		case NLMSG_ERROR:
 			return read_error(nlh, err);
@@ -181,13 +182,13 @@ int net_nl_walk(const void *buf, size_t len, unsigned int seq, unsigned int port
 		case NLMSG_NOOP:
 			break;
 		case NLMSG_OVERRUN:
-			return vs_error_set(err, ENOBUFS, "the kernel lost netlink messages");
+			return vs_error_code(err, ENOBUFS, "the kernel lost netlink messages");
 		default:
 			if (cb == NULL)
-				return vs_error_set(err, EPROTO,
-						    "unexpected netlink message of type %u in an "
-						    "ack",
-						    nlh->nlmsg_type);
+				return vs_error_code(err, EPROTO,
+						     "unexpected netlink message of type %u in an "
+						     "ack",
+						     nlh->nlmsg_type);
 			if (cb(nlh, data, err) < 0)
 				return -1;
 		}
@@ -211,7 +212,7 @@ static int talk(struct net_nl *nl, struct nlmsghdr *nlh, net_nl_cb cb, void *dat
 		ssize_t n = mnl_socket_recvfrom(nl->sock, buf, REPLY_BUFSIZE);
 
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return vs_error_set(
+			return vs_error_code(
 			    err, ETIMEDOUT,
 			    "the kernel did not answer a netlink request within %d s",
 			    REPLY_TIMEOUT_S);

@@ -117,8 +117,8 @@ int net_redirect_add(int from, int to, struct vs_error **err)
 	cleanup_error struct vs_error *undo = NULL;
 
 	if (from <= 0 || to <= 0 || from == to)
-		return vs_error_set(err, EINVAL, "cannot redirect interface %d to interface %d",
-				    from, to);
+		return vs_error_code(err, EINVAL, "cannot redirect interface %d to interface %d",
+				     from, to);
 	if (net_nl_open(&nl, err) < 0 || add_ingress(&nl, from, err) < 0)
 		return -1;
 	if (add_filter(&nl, from, to, err) < 0) {
@@ -134,7 +134,7 @@ int net_redirect_del(int ifindex, struct vs_error **err)
 	cleanup_net_nl struct net_nl nl = { .sock = NULL };
 
 	if (ifindex <= 0)
-		return vs_error_set(err, EINVAL, "interface index %d is not valid", ifindex);
+		return vs_error_code(err, EINVAL, "interface index %d is not valid", ifindex);
 	if (net_nl_open(&nl, err) < 0)
 		return -1;
 	return del_ingress(&nl, ifindex, err);

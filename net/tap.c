@@ -24,12 +24,12 @@ int net_tap_create(const char *name, unsigned int mtu, int *ifindex, struct vs_e
 
 	/* The kernel would replace a %d by a number: the caller could not find its tap. */
 	if (name == NULL || name[0] == '\0' || strlen(name) >= IFNAMSIZ || strchr(name, '%'))
-		return vs_error_set(err, EINVAL,
-				    "tap name `%s` is not 1 to %d characters without %%",
-				    name != NULL ? name : "", IFNAMSIZ - 1);
+		return vs_error_code(err, EINVAL,
+				     "tap name `%s` is not 1 to %d characters without %%",
+				     name != NULL ? name : "", IFNAMSIZ - 1);
 	if (mtu < 68 || mtu > 65535)
-		return vs_error_set(err, EINVAL, "MTU %u of tap `%s` is outside 68-65535", mtu,
-				    name);
+		return vs_error_code(err, EINVAL, "MTU %u of tap `%s` is outside 68-65535", mtu,
+				     name);
 	fd = open(TUN_PATH, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return vs_error_set(err, errno, "cannot open `%s` to create tap `%s`", TUN_PATH,

@@ -179,7 +179,7 @@ static int precheck(const char *text, size_t len, struct vs_error **err)
 	size_t off;
 
 	if (h == NULL)
-		return vs_error_set(err, ENOMEM, "cannot allocate a JSON parser");
+		return vs_error_code(err, ENOMEM, "cannot allocate a JSON parser");
 	st = yajl_parse(h, (const unsigned char *)text, len);
 	/* Where the offending byte is: the last one consumed, or the end. */
 	off = yajl_get_bytes_consumed(h);

@@ -32,20 +32,20 @@ int shim_id_validate(const char *id, struct vs_error **err)
 	size_t len = strlen(id);
 
 	if (len == 0)
-		return vs_error_set(err, EINVAL, "invalid container ID: it is empty");
+		return vs_error_code(err, EINVAL, "invalid container ID: it is empty");
 	if (len > SHIM_ID_MAX)
-		return vs_error_set(err, EINVAL, "invalid container ID: longer than %d bytes",
-				    SHIM_ID_MAX);
+		return vs_error_code(err, EINVAL, "invalid container ID: longer than %d bytes",
+				     SHIM_ID_MAX);
 	if (id[0] == '.' || id[0] == '-')
-		return vs_error_set(err, EINVAL, "invalid container ID `%s`: it starts with '%c'",
-				    id, id[0]);
+		return vs_error_code(err, EINVAL, "invalid container ID `%s`: it starts with '%c'",
+				     id, id[0]);
 	for (const char *p = id; *p; p++)
 		if (!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') &&
 		    !(*p >= '0' && *p <= '9') && !strchr("_.+-", *p))
-			return vs_error_set(err, EINVAL,
-					    "invalid container ID `%s`: only letters, digits and "
-					    "_.+- are allowed",
-					    id);
+			return vs_error_code(err, EINVAL,
+					     "invalid container ID `%s`: only letters, digits and "
+					     "_.+- are allowed",
+					     id);
 	return 0;
 }
 
@@ -119,13 +119,13 @@ struct shim_container *shim_container_load(const struct shim_ctx *ctx, const cha
 	dir = vs_xasprintf("%s/%s", ctx->root, id);
 	path = vs_xasprintf("%s/state.json", dir);
 	if (access(dir, F_OK) < 0) {
-		vs_error_set(err, ENOENT, "container `%s` does not exist", id);
+		vs_error_code(err, ENOENT, "container `%s` does not exist", id);
 		return NULL;
 	}
 	if (vs_read_file(path, STATE_MAX_SIZE, &text, NULL, &e) < 0) {
 		/* Half made or half deleted: as good as gone to a client. */
 		if (e->errnum == ENOENT)
-			vs_error_set(err, ENOENT, "container `%s` does not exist", id);
+			vs_error_code(err, ENOENT, "container `%s` does not exist", id);
 		else
 			*err = steal_pointer(&e);
 		return NULL;

@@ -25,7 +25,7 @@ int ctl_send(int sock, yajl_gen g, const int *fds, size_t n_fds, struct vs_error
 	yajl_gen_map_close(g);
 	yajl_gen_get_buf(g, &buf, &len);
 	if (len > CTL_MAX_MSG)
-		r = vs_error_set(err, EMSGSIZE, "a control message of %zu bytes is too long", len);
+		r = vs_error_code(err, EMSGSIZE, "a control message of %zu bytes is too long", len);
 	else if (vs_send_with_fds(sock, buf, len, fds, n_fds) < 0)
 		r = vs_error_set(err, errno, "cannot talk to the container's monitor");
 	yajl_gen_free(g);
@@ -64,7 +64,7 @@ yajl_val ctl_recv(int sock, int *fds, size_t *n_fds, struct vs_error **err)
 		for (size_t i = 0; i < *n_fds; i++)
 			close(fds[i]);
 		*n_fds = 0;
-		vs_error_set(err, EPROTO, "a control message is not a JSON object");
+		vs_error_code(err, EPROTO, "a control message is not a JSON object");
 		return NULL;
 	}
 	return v;
@@ -103,7 +103,7 @@ int ctl_connect(const char *dir, const char *id, struct vs_error **err)
 	int fd = vs_unix_connect_seqpacket(path, &e);
 
 	if (fd < 0 && e != NULL && (e->errnum == ECONNREFUSED || e->errnum == ENOENT))
-		return vs_error_set(err, ESRCH, "container not running: `%s` has no monitor", id);
+		return vs_error_code(err, ESRCH, "container not running: `%s` has no monitor", id);
 	if (fd < 0) {
 		*err = steal_pointer(&e);
 		return -1;
@@ -127,8 +127,8 @@ yajl_val ctl_call(const char *dir, const char *id, yajl_gen request, const int *
 		/* A monitor that ends closes the connections it had not answered. */
 		if (*err == NULL || (*err)->errnum == EPIPE || (*err)->errnum == ECONNRESET) {
 			vs_error_free(steal_pointer(err));
-			vs_error_set(err, ESRCH, "container not running: the monitor of `%s` ended",
-				     id);
+			vs_error_code(err, ESRCH,
+				      "container not running: the monitor of `%s` ended", id);
 		}
 		return NULL;
 	}

@@ -53,9 +53,9 @@ int cmd_delete(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **er
 	}
 	if (c->status == SHIM_RUNNING || c->status == SHIM_PAUSED || c->status == SHIM_CREATING) {
 		if (!force)
-			return vs_error_set(err, EBUSY,
-					    "cannot delete container `%s` that is not stopped: %s",
-					    id, shim_status_name(c->status));
+			return vs_error_code(err, EBUSY,
+					     "cannot delete container `%s` that is not stopped: %s",
+					     id, shim_status_name(c->status));
 	}
 	if (c->status == SHIM_CREATING) {
 		/* No control socket yet: only the monitor's end stops a creation. */

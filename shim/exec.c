@@ -17,8 +17,8 @@
 static int append(const char **list, size_t *n, const char *value, struct vs_error **err)
 {
 	if (*n == SHIM_EXEC_MAX_LIST)
-		return vs_error_set(err, E2BIG, "exec: more than %d --env or --cap",
-				    SHIM_EXEC_MAX_LIST);
+		return vs_error_code(err, E2BIG, "exec: more than %d --env or --cap",
+				     SHIM_EXEC_MAX_LIST);
 	list[(*n)++] = value;
 	return 0;
 }
@@ -31,7 +31,7 @@ static int parse_gid(const char *s, unsigned long long *gid, struct vs_error **e
 	errno = 0;
 	*gid = strtoull(s, &end, 10);
 	if (s[0] < '0' || s[0] > '9' || *end != '\0' || errno != 0 || *gid > 4294967294ull)
-		return vs_error_set(err, EINVAL, "--additional-gids `%s`: must be a group id", s);
+		return vs_error_code(err, EINVAL, "--additional-gids `%s`: must be a group id", s);
 	return 0;
 }
 
@@ -90,9 +90,9 @@ static int parse(int argc, char **argv, struct shim_exec_args *a, struct vs_erro
 			break;
 		case 'g':
 			if (a->n_gids == SHIM_EXEC_MAX_LIST)
-				return vs_error_set(err, E2BIG,
-						    "exec: more than %d --additional-gids",
-						    SHIM_EXEC_MAX_LIST);
+				return vs_error_code(err, E2BIG,
+						     "exec: more than %d --additional-gids",
+						     SHIM_EXEC_MAX_LIST);
 			if (parse_gid(optarg, &a->gids[a->n_gids++], err) < 0)
 				return -1;
 			break;
@@ -130,14 +130,14 @@ int cmd_exec(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err)
 	if (c == NULL)
 		return -1;
 	if (c->status != SHIM_RUNNING && c->status != SHIM_CREATED)
-		return vs_error_set(err, ESRCH, "container not running: `%s` is %s", a.id,
-				    shim_status_name(c->status));
+		return vs_error_code(err, ESRCH, "container not running: `%s` is %s", a.id,
+				     shim_status_name(c->status));
 	process = shim_exec_process_json(&a, c->dir, &terminal, err);
 	shim_close_inherited(ctx);
 	if (process == NULL)
 		return -1;
 	if (terminal && a.detach && a.console_socket == NULL)
-		return vs_error_set(
+		return vs_error_code(
 		    err, EINVAL, "exec: a detached process with a terminal needs --console-socket");
 	/* main() exits 127 when the program is missing, 126 when it cannot run, as runc. */
 	if (!a.detach)

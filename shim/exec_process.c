@@ -181,7 +181,7 @@ static char *process_from_args(const struct shim_exec_args *a, const char *state
 	char *out;
 
 	if (a->user != NULL && (n_ids = parse_user(a->user, ids)) < 0) {
-		vs_error_set(err, EINVAL, "--user `%s`: must be UID or UID:GID", a->user);
+		vs_error_code(err, EINVAL, "--user `%s`: must be UID or UID:GID", a->user);
 		return NULL;
 	}
 	if (vs_read_file(path, OCI_SPEC_MAX_SIZE, &text, NULL, err) < 0)
@@ -236,8 +236,8 @@ char *shim_exec_process_json(const struct shim_exec_args *a, const char *state_d
 			return NULL;
 	} else {
 		if (a->n_args == 0) {
-			vs_error_set(err, EINVAL,
-				     "exec: give --process FILE or the command to run");
+			vs_error_code(err, EINVAL,
+				      "exec: give --process FILE or the command to run");
 			return NULL;
 		}
 		text = process_from_args(a, state_dir, err);

@@ -126,7 +126,7 @@ static int cmd_help(struct shim_ctx *ctx, int argc, char **argv, struct vs_error
 	}
 	v = shim_verb_find(argv[1]);
 	if (v == NULL)
-		return vs_error_set(err, EINVAL, "help: unknown command `%s`", argv[1]);
+		return vs_error_code(err, EINVAL, "help: unknown command `%s`", argv[1]);
 	shim_verb_help(v, stdout);
 	return 0;
 }

@@ -61,14 +61,15 @@ int cmd_kill(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err)
 		return shim_usage_error(err, "kill");
 	const char *id = argv[optind];
 	if (optind == argc - 2 && (signo = parse_signal(argv[optind + 1])) < 0)
-		return vs_error_set(err, EINVAL, "unknown signal `%s`", argv[optind + 1]);
+		return vs_error_code(err, EINVAL, "unknown signal `%s`", argv[optind + 1]);
 
 	if ((c = shim_verb_load(ctx, id, err)) == NULL)
 		return -1;
 	/* Every process of a stopped container has its signal already. */
 	if (c->status == SHIM_STOPPED)
 		return all ? 0
-			   : vs_error_set(err, ESRCH, "container not running: `%s` is stopped", id);
+			   : vs_error_code(err, ESRCH, "container not running: `%s` is stopped",
+					   id);
 
 	yajl_gen req = proto_json_begin();
 	ctl_put_str(req, "op", "kill");

@@ -124,15 +124,15 @@ int shim_launch_prepare(struct shim_ctx *ctx, struct shim_launch *a, bool foregr
 	if (!a->spec->process->terminal)
 		a->console_socket = NULL;
 	else if (foreground && a->console_socket == NULL && (a->tty = host_terminal()) < 0)
-		return vs_error_set(err, ENOTTY,
-				    "%s: process.terminal is true, but neither the stdio of vshim "
-				    "run nor a controlling terminal is a terminal: give "
-				    "--console-socket, or set process.terminal to false",
-				    config_path);
+		return vs_error_code(err, ENOTTY,
+				     "%s: process.terminal is true, but neither the stdio of vshim "
+				     "run nor a controlling terminal is a terminal: give "
+				     "--console-socket, or set process.terminal to false",
+				     config_path);
 	a->dir = vs_xasprintf("%s/%s", ctx->root, a->id);
 	if (mkdir(a->dir, 0700) < 0)
 		return errno == EEXIST
-			   ? vs_error_set(err, EEXIST, "container `%s` already exists", a->id)
+			   ? vs_error_code(err, EEXIST, "container `%s` already exists", a->id)
 			   : vs_error_set(err, errno, "cannot create `%s`", a->dir);
 	if (shim_container_store_config(a->dir, a->config, a->config_len, err) < 0) {
 		vs_rm_rf(a->dir, NULL);

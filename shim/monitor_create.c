@@ -47,7 +47,7 @@ static int wait_created(struct monitor *m, struct vs_error **err)
 
 	while (m->rec.status == SHIM_CREATING && m->fatal == NULL) {
 		if (vs_now_ns() >= deadline)
-			return vs_error_set(
+			return vs_error_code(
 			    err, ETIMEDOUT,
 			    "the guest agent did not create the container within %d s",
 			    CREATE_TIMEOUT_MS / 1000);

@@ -123,12 +123,12 @@ int monitor_ctl_start(struct monitor *m, struct client *c, struct vs_error **err
 	int r;
 
 	if (m->rec.status != SHIM_CREATED)
-		return vs_error_set(err, EINVAL,
-				    "cannot start container `%s`: it is %s, not created", m->o->id,
-				    shim_status_name(m->rec.status));
+		return vs_error_code(err, EINVAL,
+				     "cannot start container `%s`: it is %s, not created", m->o->id,
+				     shim_status_name(m->rec.status));
 	if (m->start_tag != 0 || m->net_tag != 0)
-		return vs_error_set(err, EBUSY, "cannot start container `%s`: it is being started",
-				    m->o->id);
+		return vs_error_code(err, EBUSY, "cannot start container `%s`: it is being started",
+				     m->o->id);
 	if (monitor_run_hooks(m, OCI_HOOK_START_CONTAINER, "created", err) < 0) {
 		m->destroy = true;
 		return -1;

@@ -125,7 +125,7 @@ static struct shim_tap *new_tap(struct shim_network *n)
 static int check_free(const struct shim_network *n, struct vs_error **err)
 {
 	if (if_nametoindex("vstap0") != 0)
-		return vs_error_set(
+		return vs_error_code(
 		    err, EEXIST,
 		    "network namespace `%s` is wired to another VM already (it has "
 		    "tap `vstap0`): two containers cannot share a network namespace",

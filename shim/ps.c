@@ -59,7 +59,7 @@ int cmd_ps(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err)
 		return 0;
 	}
 	if (c->status == SHIM_STOPPED)
-		return vs_error_set(
+		return vs_error_code(
 		    err, ESRCH, "container not running: `%s` is stopped, ps cannot run in it", id);
 
 	cleanup_yajl_val yajl_val reply = list_pids(c, err);

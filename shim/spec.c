@@ -100,7 +100,7 @@ int cmd_spec(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err)
 	cleanup_close int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return errno == EEXIST
-			   ? vs_error_set(err, EEXIST, "`%s` exists: remove it first", path)
+			   ? vs_error_code(err, EEXIST, "`%s` exists: remove it first", path)
 			   : vs_error_set(err, errno, "cannot create `%s`", path);
 	if (vs_write_all(fd, template_json, sizeof(template_json) - 1) < 0) {
 		vs_error_set(err, errno, "cannot write `%s`", path);

@@ -13,9 +13,9 @@ int cmd_start(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err
 	if (id == NULL || (c = shim_verb_load(ctx, id, err)) == NULL)
 		return -1;
 	if (c->status == SHIM_STOPPED)
-		return vs_error_set(err, EINVAL, "cannot start a container that has stopped");
+		return vs_error_code(err, EINVAL, "cannot start a container that has stopped");
 	if (c->status != SHIM_CREATED)
-		return vs_error_set(err, EINVAL, "cannot start container `%s`: it is %s", id,
-				    shim_status_name(c->status));
+		return vs_error_code(err, EINVAL, "cannot start container `%s`: it is %s", id,
+				     shim_status_name(c->status));
 	return shim_verb_request(ctx, id, "start", err);
 }

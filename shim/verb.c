@@ -41,7 +41,7 @@ int shim_verb_request(struct shim_ctx *ctx, const char *id, const char *op, stru
 	if (c == NULL)
 		return -1;
 	if (c->status == SHIM_STOPPED)
-		return vs_error_set(err, ESRCH, "container not running: `%s` is stopped", id);
+		return vs_error_code(err, ESRCH, "container not running: `%s` is stopped", id);
 	req = proto_json_begin();
 	ctl_put_str(req, "op", op);
 	reply = ctl_call(c->dir, id, req, NULL, 0, NULL, err);
@@ -62,8 +62,8 @@ bool shim_verb_wait_gone(pid_t pid, unsigned long long start, int timeout_ms)
 int shim_verb_format(const char *verb, const char *arg, bool *json, struct vs_error **err)
 {
 	if (strcmp(arg, "json") != 0 && strcmp(arg, "table") != 0)
-		return vs_error_set(err, EINVAL, "%s: unknown format `%s` (table or json)", verb,
-				    arg);
+		return vs_error_code(err, EINVAL, "%s: unknown format `%s` (table or json)", verb,
+				     arg);
 	*json = strcmp(arg, "json") == 0;
 	return 0;
 }

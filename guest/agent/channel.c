@@ -74,8 +74,8 @@ int agent_channel_open_port(struct agent_channel *ch, const char *name, int time
 		struct timespec ts = { 0, PORT_POLL_NS };
 
 		if (vs_now_ns() > deadline)
-			return vs_error_set(err, ENOENT, "no virtio-serial port is called `%s`",
-					    name);
+			return vs_error_code(err, ENOENT, "no virtio-serial port is called `%s`",
+					     name);
 		nanosleep(&ts, NULL);
 	}
 	fd = open(dev, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
@@ -162,8 +162,8 @@ int agent_channel_drain(struct agent_channel *ch, int timeout_ms, struct vs_erro
 		int64_t left = (int64_t)(deadline - vs_now_ns()) / 1000000;
 
 		if ((int64_t)(deadline - vs_now_ns()) <= 0)
-			return vs_error_set(err, ETIMEDOUT,
-					    "the host does not read the agent channel");
+			return vs_error_code(err, ETIMEDOUT,
+					     "the host does not read the agent channel");
 		if (poll(&p, 1, (int)(left > 0 ? left : 1)) < 0 && errno != EINTR)
 			return vs_error_set(err, errno, "cannot wait for the agent channel");
 		if (agent_channel_flush(ch, err) < 0)

@@ -44,7 +44,7 @@ void agent_container_create(struct agent *a, const struct proto_request *req)
 	}
 	spec = oci_spec_parse(req->create.config, req->create.config_len, "config.json", &err);
 	if (spec != NULL && (spec->process == NULL || spec->process->n_args == 0))
-		vs_error_set(&err, EINVAL, "config.json: process.args is required");
+		vs_error_code(&err, EINVAL, "config.json: process.args is required");
 	/* The VM's NICs first: the container shares the VM's network namespace. */
 	if (err == NULL && req->create.has_network)
 		agent_net_configure(&req->create.network, -1, &err);
@@ -129,7 +129,7 @@ void agent_container_exec(struct agent *a, const struct proto_request *req)
 	}
 	proc = oci_process_parse(req->exec.process, req->exec.len, "process.json", &err);
 	if (proc != NULL && proc->n_args == 0)
-		vs_error_set(&err, EINVAL, "process.json: args is required");
+		vs_error_code(&err, EINVAL, "process.json: args is required");
 	if (err == NULL)
 		agent_process_spawn(a, a->ctr, req->id, proc, false, req->tag, PROTO_EXEC, &err);
 	if (err != NULL)

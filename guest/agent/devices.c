@@ -62,7 +62,7 @@ static int config_device(int rootfd, const struct oci_device *d, struct vs_error
 		break;
 	}
 	if (slash == NULL || slash[1] == '\0')
-		return vs_error_set(err, EINVAL, "invalid device path `%s`", d->path);
+		return vs_error_code(err, EINVAL, "invalid device path `%s`", d->path);
 	*slash = '\0';
 	pfd = agent_resolve_open(rootfd, parent[0] ? parent : "/", AGENT_RESOLVE_DIR, err);
 	if (pfd < 0)

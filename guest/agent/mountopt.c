@@ -92,7 +92,7 @@ static int parse_propagation(const char *opt, struct agent_mountopt *o, bool *fo
 		if (strcmp(propagation_options[i].name, opt) != 0)
 			continue;
 		if (o->propagation != 0)
-			return vs_error_set(
+			return vs_error_code(
 			    err, EINVAL,
 			    "mount option \"%s\" conflicts with an earlier propagation "
 			    "option",
@@ -136,8 +136,8 @@ int agent_mountopt_parse(char *const *options, size_t n, struct agent_mountopt *
 			continue;
 		}
 		if (strchr(opt, ',') != NULL)
-			return vs_error_set(err, EINVAL, "mount option \"%s\" contains a comma",
-					    opt);
+			return vs_error_code(err, EINVAL, "mount option \"%s\" contains a comma",
+					     opt);
 		vs_strv_push(&data, opt);
 	}
 	if (data.n > 0)

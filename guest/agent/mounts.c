@@ -76,10 +76,10 @@ static int mount_bind(const struct agent_mounts_ctx *ctx, const char *volumes, i
 		oci_volume_entry(entry, sizeof(entry), index);
 		source = vs_xasprintf("%s/%s", volumes, entry);
 	} else if (m->source == NULL || m->source[0] != '/') {
-		return vs_error_set(err, EINVAL,
-				    "the source of bind mount `%s` is neither a volume nor an "
-				    "absolute path of the guest",
-				    m->destination);
+		return vs_error_code(err, EINVAL,
+				     "the source of bind mount `%s` is neither a volume nor an "
+				     "absolute path of the guest",
+				     m->destination);
 	} else {
 		source = vs_xstrdup(m->source);
 	}
@@ -137,12 +137,13 @@ static int check_mount(const struct oci_spec *spec, size_t i, struct agent_mount
 	const struct oci_mount *m = &spec->mounts[i];
 
 	if (m->destination == NULL || m->destination[0] != '/')
-		return vs_error_set(err, EINVAL, "mounts[%zu]: the destination is not absolute", i);
+		return vs_error_code(err, EINVAL, "mounts[%zu]: the destination is not absolute",
+				     i);
 	if (agent_mountopt_parse(m->options, m->n_options, o, err) < 0)
 		return vs_error_prefix(err, "mounts[%zu]", i);
 	if (!o->bind && m->type == NULL) {
 		agent_mountopt_clear(o);
-		return vs_error_set(err, EINVAL, "mounts[%zu]: no type", i);
+		return vs_error_code(err, EINVAL, "mounts[%zu]: no type", i);
 	}
 	return 0;
 }
@@ -333,7 +334,7 @@ int agent_mounts_finish_root(const struct oci_spec *spec, struct vs_error **err)
 			return -1;
 		if (o.propagation == 0 || o.data != NULL || o.flags != 0) {
 			agent_mountopt_clear(&o);
-			return vs_error_set(err, EINVAL, "invalid rootfsPropagation \"%s\"", prop);
+			return vs_error_code(err, EINVAL, "invalid rootfsPropagation \"%s\"", prop);
 		}
 		if (mount(NULL, "/", NULL, o.propagation | MS_REC, NULL) < 0)
 			return vs_error_set(err, errno, "cannot set rootfsPropagation \"%s\"",

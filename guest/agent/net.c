@@ -286,10 +286,10 @@ static int park(struct socks *here, const struct proto_network *net, int ns_fd,
 		char park_name[IFNAMSIZ];
 
 		if (index == 0)
-			return vs_error_set(err, ENODEV,
-					    "no NIC of the VM has MAC "
-					    "%02x:%02x:%02x:%02x:%02x:%02x (interface `%s`)",
-					    m[0], m[1], m[2], m[3], m[4], m[5], nic->iface.name);
+			return vs_error_code(err, ENODEV,
+					     "no NIC of the VM has MAC "
+					     "%02x:%02x:%02x:%02x:%02x:%02x (interface `%s`)",
+					     m[0], m[1], m[2], m[3], m[4], m[5], nic->iface.name);
 		parking_name(park_name, i);
 		e = set_link(here, index, false, park_name, NULL, 0, ns_fd);
 		if (e != 0)
@@ -311,7 +311,7 @@ static int configure_one(struct socks *there, const struct proto_nic *nic, size_
 	parking_name(park_name, i);
 	index = index_of(there, park_name);
 	if (index == 0)
-		return vs_error_set(err, ENODEV, "the NIC of interface `%s` disappeared", f->name);
+		return vs_error_code(err, ENODEV, "the NIC of interface `%s` disappeared", f->name);
 	e = set_link(there, index, false, f->name, new_mac ? f->mac : NULL, f->mtu, -1);
 	if (e != 0)
 		return vs_error_set(err, e, "cannot name the NIC `%s` and set its MAC and MTU %u",

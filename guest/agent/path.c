@@ -43,7 +43,7 @@ char *agent_path_lookup(const char *arg0, const char *path, struct vs_error **er
 	char *entry, *next;
 
 	if (arg0 == NULL || arg0[0] == '\0') {
-		vs_error_set(err, ENOENT, "exec: the process has no program to run");
+		vs_error_code(err, ENOENT, "exec: the process has no program to run");
 		return NULL;
 	}
 	if (strchr(arg0, '/') != NULL) {
@@ -71,9 +71,10 @@ char *agent_path_lookup(const char *arg0, const char *path, struct vs_error **er
 			seen = EACCES;
 	}
 	if (seen == EACCES)
-		vs_error_set(err, EACCES, "exec: \"%s\": no executable file found in $PATH", arg0);
+		vs_error_code(err, EACCES, "exec: \"%s\": no executable file found in $PATH", arg0);
 	else
-		vs_error_set(err, ENOENT, "exec: \"%s\": executable file not found in $PATH", arg0);
+		vs_error_code(err, ENOENT, "exec: \"%s\": executable file not found in $PATH",
+			      arg0);
 	return NULL;
 }
 

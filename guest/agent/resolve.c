@@ -75,7 +75,7 @@ int agent_resolve_open(int rootfd, const char *path, enum agent_resolve_create c
 	name = strrchr(parent, '/');
 	if (name == NULL || strcmp(name + 1, "..") == 0 || strcmp(name + 1, ".") == 0 ||
 	    name[1] == '\0')
-		return vs_error_set(err, EINVAL, "cannot create `%s` in the container", path);
+		return vs_error_code(err, EINVAL, "cannot create `%s` in the container", path);
 	parent[name - parent] = '\0';
 	name++;
 	pfd = agent_resolve_open(rootfd, parent[0] ? parent : "/", AGENT_RESOLVE_DIR, err);

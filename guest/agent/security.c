@@ -102,11 +102,11 @@ static int set_flag(cap_t c, cap_flag_t flag, const int *set, size_t n, const ch
 		char name[64];
 
 		if (!CAP_IS_SUPPORTED(v))
-			return vs_error_set(err, EINVAL,
-					    "capability %s of the %s set is unknown to the guest "
-					    "kernel",
-					    agent_security_cap_name(set[i], name, sizeof(name)),
-					    what);
+			return vs_error_code(err, EINVAL,
+					     "capability %s of the %s set is unknown to the guest "
+					     "kernel",
+					     agent_security_cap_name(set[i], name, sizeof(name)),
+					     what);
 		if (cap_set_flag(c, flag, 1, &v, CAP_SET) < 0)
 			return vs_error_set(err, errno, "cannot add a capability to the %s set",
 					    what);
@@ -174,8 +174,8 @@ static int seccomp_flags(scmp_filter_ctx ctx, const struct oci_seccomp *s, struc
 				break;
 		}
 		if (f == VS_ARRAY_SIZE(map))
-			return vs_error_set(err, EINVAL, "unsupported seccomp flag \"%s\"",
-					    s->flags[i]);
+			return vs_error_code(err, EINVAL, "unsupported seccomp flag \"%s\"",
+					     s->flags[i]);
 		r = seccomp_attr_set(ctx, map[f].attr, 1);
 		if (r < 0)
 			return vs_error_set(err, -r, "cannot set seccomp flag \"%s\"", s->flags[i]);
@@ -210,8 +210,8 @@ static int add_rule(scmp_filter_ctx ctx, const struct oci_seccomp_syscall *sc, i
 	int r;
 
 	if (sc->n_args > VS_ARRAY_SIZE(cmps))
-		return vs_error_set(err, EINVAL, "seccomp rule for %s has too many arguments",
-				    name);
+		return vs_error_code(err, EINVAL, "seccomp rule for %s has too many arguments",
+				     name);
 	if (repeated_index(sc)) {
 		for (size_t i = 0; i < sc->n_args; i++) {
 			cmps[0] = arg_cmp(&sc->args[i]);
@@ -241,7 +241,7 @@ int agent_security_seccomp_build(const struct oci_seccomp *s, bool nnp, scmp_fil
 		return 0;
 	ctx = seccomp_init(s->default_action);
 	if (ctx == NULL)
-		return vs_error_set(err, EINVAL, "cannot create the seccomp filter");
+		return vs_error_code(err, EINVAL, "cannot create the seccomp filter");
 	r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, nnp ? 1 : 0);
 	for (size_t i = 0; r == 0 && i < s->n_architectures; i++) {
 		r = seccomp_arch_add(ctx, s->architectures[i]);

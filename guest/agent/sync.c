@@ -72,7 +72,7 @@ int agent_sync_recv(int sock, struct agent_sync_msg *msg, int *fd, struct vs_err
 		if (*fd >= 0)
 			close(*fd);
 		*fd = -1;
-		return vs_error_set(err, EPROTO, "a child process sent a malformed message");
+		return vs_error_code(err, EPROTO, "a child process sent a malformed message");
 	}
 	msg->message[sizeof(msg->message) - 1] = '\0';
 	return 1;

@@ -40,15 +40,15 @@ static int check_key(const struct oci_sysctl *s, bool vm, const bool own_ns[],
 		     struct vs_error **err)
 {
 	if (!agent_sysctl_allowed(s->key, vm, own_ns))
-		return vs_error_set(err, EPERM, "linux.sysctl: \"%s\" cannot be set here", s->key);
+		return vs_error_code(err, EPERM, "linux.sysctl: \"%s\" cannot be set here", s->key);
 	return 0;
 }
 
 static int check_hostname(const struct oci_spec *spec, const bool own_ns[], struct vs_error **err)
 {
 	if ((spec->hostname != NULL || spec->domainname != NULL) && !own_ns[AGENT_NS_UTS])
-		return vs_error_set(err, EINVAL,
-				    "a hostname or domainname needs a uts namespace of its own");
+		return vs_error_code(err, EINVAL,
+				     "a hostname or domainname needs a uts namespace of its own");
 	return 0;
 }
 

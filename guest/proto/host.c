@@ -114,7 +114,7 @@ static struct pending *find_pending(const struct proto_host *h, uint32_t tag)
 static int next_tag(struct proto_host *h, uint32_t *tag, struct vs_error **err)
 {
 	if (h->n_pending >= PROTO_HOST_MAX_PENDING)
-		return vs_error_set(err, EAGAIN, "too many requests are waiting for the agent");
+		return vs_error_code(err, EAGAIN, "too many requests are waiting for the agent");
 	while (h->next_tag == 0 || find_pending(h, h->next_tag) != NULL)
 		h->next_tag++;
 	*tag = h->next_tag++;
@@ -141,9 +141,9 @@ int proto_host_create(struct proto_host *h, struct proto_buf *out, const char *c
 	uint32_t t;
 
 	if (find_proc(h, PROTO_INIT_ID) != NULL)
-		return vs_error_set(err, EEXIST, "the container was already created in the VM");
+		return vs_error_code(err, EEXIST, "the container was already created in the VM");
 	if (container_id[0] == '\0' || strlen(container_id) > PROTO_MAX_STRING)
-		return vs_error_set(err, EINVAL, "invalid container id for the agent");
+		return vs_error_code(err, EINVAL, "invalid container id for the agent");
 	if (net != NULL && proto_network_check(net, err) < 0)
 		return vs_error_prefix(err, "cannot send the network to the agent");
 	if (next_tag(h, &t, err) < 0)
@@ -179,7 +179,8 @@ int proto_host_start(struct proto_host *h, struct proto_buf *out, uint32_t *tag,
 	uint32_t t;
 
 	if (p == NULL || p->state != HP_CREATED)
-		return vs_error_set(err, EINVAL, "the container's process is not waiting to start");
+		return vs_error_code(err, EINVAL,
+				     "the container's process is not waiting to start");
 	if (next_tag(h, &t, err) < 0 ||
 	    proto_frame_append(out, PROTO_START, PROTO_INIT_ID, t, NULL, 0, err) < 0)
 		return -1;
@@ -196,7 +197,8 @@ int proto_host_network(struct proto_host *h, struct proto_buf *out, const struct
 	uint32_t t;
 
 	if (p == NULL || p->state != HP_CREATED)
-		return vs_error_set(err, EINVAL, "the container's process is not waiting to start");
+		return vs_error_code(err, EINVAL,
+				     "the container's process is not waiting to start");
 	if (proto_network_check(net, err) < 0)
 		return vs_error_prefix(err, "cannot send the network to the agent");
 	if (next_tag(h, &t, err) < 0)
@@ -216,7 +218,7 @@ int proto_host_exec(struct proto_host *h, struct proto_buf *out, const char *pro
 	uint32_t t;
 
 	if (h->next_id == 0)
-		return vs_error_set(err, EAGAIN, "no process ids are left on the agent channel");
+		return vs_error_code(err, EAGAIN, "no process ids are left on the agent channel");
 	if (next_tag(h, &t, err) < 0)
 		return -1;
 	g = proto_json_begin();
@@ -236,9 +238,9 @@ int proto_host_signal(struct proto_host *h, struct proto_buf *out, uint32_t id, 
 	uint32_t t;
 
 	if (id != 0 && find_proc(h, id) == NULL)
-		return vs_error_set(err, ESRCH, "process %u is not running in the VM", id);
+		return vs_error_code(err, ESRCH, "process %u is not running in the VM", id);
 	if (signo < 1 || signo > 64)
-		return vs_error_set(err, EINVAL, "invalid signal %d", signo);
+		return vs_error_code(err, EINVAL, "invalid signal %d", signo);
 	if (next_tag(h, &t, err) < 0)
 		return -1;
 	g = proto_json_begin();
@@ -256,9 +258,9 @@ int proto_host_resize(struct proto_host *h, struct proto_buf *out, uint32_t id, 
 	uint32_t t;
 
 	if (find_proc(h, id) == NULL)
-		return vs_error_set(err, ESRCH, "process %u is not running in the VM", id);
+		return vs_error_code(err, ESRCH, "process %u is not running in the VM", id);
 	if (rows > 65535 || cols > 65535)
-		return vs_error_set(err, EINVAL, "invalid terminal size %ux%u", cols, rows);
+		return vs_error_code(err, EINVAL, "invalid terminal size %ux%u", cols, rows);
 	if (next_tag(h, &t, err) < 0)
 		return -1;
 	g = proto_json_begin();
@@ -277,7 +279,7 @@ int proto_host_termios(struct proto_host *h, struct proto_buf *out, uint32_t id,
 	uint32_t t;
 
 	if (find_proc(h, id) == NULL)
-		return vs_error_set(err, ESRCH, "process %u is not running in the VM", id);
+		return vs_error_code(err, ESRCH, "process %u is not running in the VM", id);
 	if (next_tag(h, &t, err) < 0)
 		return -1;
 	g = proto_json_begin();
@@ -331,11 +333,11 @@ int proto_host_stdin(struct proto_host *h, struct proto_buf *out, uint32_t id, c
 	const uint8_t *bytes = data;
 
 	if (p == NULL || p->stdin_closed)
-		return vs_error_set(err, EPIPE, "the standard input of process %u is closed", id);
+		return vs_error_code(err, EPIPE, "the standard input of process %u is closed", id);
 	if (len > PROTO_STDIN_WINDOW_SIZE - p->in_flight)
-		return vs_error_set(err, EAGAIN,
-				    "%zu bytes exceed the %zu bytes process %u can take now", len,
-				    PROTO_STDIN_WINDOW_SIZE - p->in_flight, id);
+		return vs_error_code(err, EAGAIN,
+				     "%zu bytes exceed the %zu bytes process %u can take now", len,
+				     PROTO_STDIN_WINDOW_SIZE - p->in_flight, id);
 	for (size_t off = 0; off < len;) {
 		size_t n = len - off < PROTO_MAX_STDIO ? len - off : PROTO_MAX_STDIO;
 
@@ -353,7 +355,7 @@ int proto_host_stdin_close(struct proto_host *h, struct proto_buf *out, uint32_t
 	struct hproc *p = find_proc(h, id);
 
 	if (p == NULL || p->stdin_closed)
-		return vs_error_set(err, EPIPE, "the standard input of process %u is closed", id);
+		return vs_error_code(err, EPIPE, "the standard input of process %u is closed", id);
 	if (proto_frame_append(out, PROTO_STDIN_CLOSE, id, 0, NULL, 0, err) < 0)
 		return -1;
 	p->stdin_closed = true;

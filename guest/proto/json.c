@@ -282,9 +282,9 @@ int proto_json_finish(yajl_gen g, struct proto_buf *b, uint16_t type, uint32_t i
 	yajl_gen_map_close(g);
 	if (yajl_gen_get_buf(g, &text, &len) != yajl_gen_status_ok) {
 		yajl_gen_free(g);
-		return vs_error_set(err, EINVAL,
-				    "cannot build the JSON payload of agent message %s",
-				    proto_type_name(type));
+		return vs_error_code(err, EINVAL,
+				     "cannot build the JSON payload of agent message %s",
+				     proto_type_name(type));
 	}
 	ret = proto_frame_append(b, type, id, tag, text, len, err);
 	yajl_gen_free(g);

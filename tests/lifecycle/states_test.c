@@ -37,6 +37,14 @@ static void refused(const char *const *argv, const char *text, const char *id, c
 
 	lc_assert_fails_with(r, argv[0], text);
 	cr_assert_str_eq(r.out, "", "%s printed on stdout:\n%s", argv[0], r.out);
+	/* A whole sentence: no system call failed, so no strerror() text is appended. */
+	for (int e = 1; e < 134; e++) {
+		cleanup_free char *suffix = vs_xasprintf(": %s\n", strerror(e));
+		size_t n = strlen(suffix), len = strlen(r.err);
+
+		cr_assert(len < n || strcmp(r.err + len - n, suffix) != 0,
+			  "%s: the message ends with a strerror() text:\n%s", argv[0], r.err);
+	}
 	lc_res_free(&r);
 	lc_assert_status(&t, id, status);
 }

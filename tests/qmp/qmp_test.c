@@ -179,7 +179,7 @@ Test(qmp, bad_arguments_are_refused_before_sending)
 	/* Invalid UTF-8 in the builder. */
 	drv_qmp_args_str(a, "path", "\xff\xfe");
 	cr_assert_null(drv_qmp_args_json(a, &err));
-	cr_assert_str_eq(err->msg, "QMP argument `path` is not valid UTF-8: Invalid argument");
+	cr_assert_str_eq(err->msg, "QMP argument `path` is not valid UTF-8");
 	/* The connection is still fine: nothing was sent. */
 	vs_error_release(&err);
 	cr_assert_eq(drv_qmp_command(q, "after", NULL, T_MS, NULL, &err), 0, "%s",
