@@ -12,7 +12,6 @@
 
 #include "common/cleanup.h"
 #include "common/util.h"
-#include "oci/translate.h"
 
 /* A configuration file larger than this is refused (it is a few hundred bytes). */
 #define HOSTCONF_MAX_SIZE (64u << 10)

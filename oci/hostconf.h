@@ -24,6 +24,16 @@
 #define OCI_HOSTCONF_PATH "/etc/vshim/vshim.conf"
 #define OCI_HOSTCONF_ENV  "VSHIM_CONFIG"
 
+/* The VM's built-in defaults and bounds, which the file may narrow. */
+#define OCI_VM_DEFAULT_MEMORY_MIB  256u
+#define OCI_VM_MEMORY_OVERHEAD_MIB 64u
+#define OCI_VM_MIN_MEMORY_MIB	   64u
+#define OCI_VM_MAX_MEMORY_MIB	   (1024u * 1024u) /* 1 TiB */
+#define OCI_VM_MAX_VCPUS	   64u
+#define OCI_VM_MIN_TB_CACHE_MIB	   16u
+#define OCI_VM_MAX_TB_CACHE_MIB	   2048u
+#define OCI_CPU_DEFAULT_PERIOD	   100000u /* the kernel's CFS default, in microseconds */
+
 /* The io.vshim.* annotations, as bits of oci_hostconf.allowed. */
 enum oci_vm_annotation {
 	OCI_ANN_MEMORY = 1u << 0,

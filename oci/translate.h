@@ -67,15 +67,6 @@
 /* The guest kernel's command line (the guest has no ACPI: reboot=t ends the VM). */
 #define OCI_GUEST_CMDLINE "console=ttyS0 reboot=t panic=-1 quiet"
 
-#define OCI_VM_DEFAULT_MEMORY_MIB  256u
-#define OCI_VM_MEMORY_OVERHEAD_MIB 64u
-#define OCI_VM_MIN_MEMORY_MIB	   64u
-#define OCI_VM_MAX_MEMORY_MIB	   (1024u * 1024u) /* 1 TiB */
-#define OCI_VM_MAX_VCPUS	   64u
-#define OCI_VM_MIN_TB_CACHE_MIB	   16u
-#define OCI_VM_MAX_TB_CACHE_MIB	   2048u
-#define OCI_CPU_DEFAULT_PERIOD	   100000u /* the kernel's CFS default, in microseconds */
-
 #define OCI_ANNOTATION_MEMORY	 "io.vshim.memory"
 #define OCI_ANNOTATION_VCPUS	 "io.vshim.vcpus"
 #define OCI_ANNOTATION_KERNEL	 "io.vshim.kernel"
