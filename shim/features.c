@@ -19,7 +19,7 @@ static const char features_json[] =
     "    \"capabilities\": [%s],\n"
     "    \"namespaces\": [\"cgroup\", \"ipc\", \"mount\", \"network\", \"pid\", \"user\", "
     "\"uts\"],\n"
-    "    \"cgroup\": { \"v1\": false, \"v2\": false, \"systemd\": false, "
+    "    \"cgroup\": { \"v1\": true, \"v2\": true, \"systemd\": false, "
     "\"systemdUser\": false },\n"
     "    \"seccomp\": { \"enabled\": true, \"actions\": [\"SCMP_ACT_ALLOW\", "
     "\"SCMP_ACT_ERRNO\", \"SCMP_ACT_KILL\", \"SCMP_ACT_KILL_PROCESS\", "

@@ -79,7 +79,8 @@ static void assert_root_empty(void)
 			  "`%s` was made in the root", de->d_name);
 }
 
-Test(units, invalid_ids_rejected_before_any_path)
+/* 99 calls of vshim: on a loaded host, under the sanitizers, more than the suite's 30 s. */
+Test(units, invalid_ids_rejected_before_any_path, .timeout = 120)
 {
 	cleanup_free char *long_id = vs_xmalloc(1100);
 	cleanup_free char *escape = vs_xasprintf("%s/x", t.dir);
@@ -587,6 +588,19 @@ Test(units, features)
 
 		cr_assert(what != NULL && YAJL_GET_STRING(what)[0] != '\0',
 			  "features lacks the annotation %s:\n%s", key, r.out);
+	}
+	/* linux.cgroupsPath is made on both hierarchies (common/cgroup); systemd's is not. */
+	static const struct {
+		const char *key;
+		bool works;
+	} cgroup[] = { { "v1", true }, { "v2", true }, { "systemd", false } };
+	for (size_t i = 0; i < VS_ARRAY_SIZE(cgroup); i++) {
+		const char *path[] = { "linux", "cgroup", cgroup[i].key, NULL };
+		yajl_val got = yajl_tree_get(v, path, yajl_t_any);
+
+		cr_assert(got != NULL && YAJL_IS_TRUE(got) == cgroup[i].works,
+			  "features: linux.cgroup.%s is not %s", cgroup[i].key,
+			  cgroup[i].works ? "true" : "false");
 	}
 	yajl_tree_free(v);
 	lc_res_free(&r);
