@@ -73,15 +73,18 @@ static void add_dir(struct vs_cgroup *cg, char *dir)
 }
 
 /*
- * This process's cgroup in the hierarchy whose controllers are ctrls ("" for
- * the unified one), from /proc/self/cgroup; "/" when it is not found.
+ * The cgroup of process pid (0: this one) in the hierarchy whose controllers
+ * are ctrls ("" for the unified one), from /proc/PID/cgroup; "/" when it is
+ * not found.
  */
-static char *own_cgroup(const char *ctrls)
+static char *cgroup_of(pid_t pid, const char *ctrls)
 {
+	cleanup_free char *file =
+	    pid > 0 ? vs_xasprintf("/proc/%d/cgroup", (int)pid) : vs_xstrdup("/proc/self/cgroup");
 	cleanup_free char *text = NULL;
 	char *save = NULL;
 
-	if (vs_read_file("/proc/self/cgroup", 1 << 16, &text, NULL, NULL) < 0)
+	if (vs_read_file(file, 1 << 16, &text, NULL, NULL) < 0)
 		return vs_xstrdup("/");
 	for (char *line = strtok_r(text, "\n", &save); line != NULL;
 	     line = strtok_r(NULL, "\n", &save)) {
@@ -94,6 +97,22 @@ static char *own_cgroup(const char *ctrls)
 			return vs_xstrdup(c2 + 1);
 	}
 	return vs_xstrdup("/");
+}
+
+/*
+ * Where a cgroup lives in the hierarchy mounted at mnt with controllers
+ * ctrls: cgroups_path from the root when absolute, else from the cgroup of
+ * process of (0: this one); with cgroups_path NULL, of's own cgroup.
+ */
+static char *locate(const char *mnt, const char *ctrls, const char *cgroups_path, pid_t of)
+{
+	if (cgroups_path != NULL && cgroups_path[0] == '/')
+		return join(mnt, cgroups_path);
+
+	cleanup_free char *at = cgroup_of(of, ctrls);
+	cleanup_free char *base = join(mnt, at);
+
+	return cgroups_path != NULL ? join(base, cgroups_path) : vs_xstrdup(base);
 }
 
 int vs_cgroup_open_at(const char *root, enum vs_cgroup_version version, const char *cgroups_path,
@@ -155,23 +174,23 @@ static int parse_mount(char *line, char **mnt, char **ctrls, bool *v2)
 	return 1;
 }
 
-int vs_cgroup_open(const char *cgroups_path, struct vs_cgroup *cg, struct vs_error **err)
+/* vs_cgroup_open() and vs_cgroup_open_of(): see locate(). */
+static int open_hierarchies(const char *cgroups_path, pid_t of, struct vs_cgroup *cg,
+			    struct vs_error **err)
 {
 	cleanup_free char *text = NULL;
 	char *save = NULL;
 
-	if (vs_cgroup_host_version() == VS_CGROUP_V2) {
-		cleanup_free char *own = own_cgroup("");
-		cleanup_free char *base =
-		    cgroups_path[0] == '/' ? vs_xstrdup(CGROUP_ROOT) : join(CGROUP_ROOT, own);
-
-		return vs_cgroup_open_at(base, VS_CGROUP_V2, cgroups_path, cg, err);
+	*cg = (struct vs_cgroup){ .version = vs_cgroup_host_version(),
+				  .path = vs_xstrdup(cgroups_path ? cgroups_path : "") };
+	if (cg->version == VS_CGROUP_V2) {
+		add_dir(cg, locate(CGROUP_ROOT, "", cgroups_path, of));
+		return 0;
 	}
-	if (check_path(cgroups_path, err) < 0)
+	if (vs_read_file("/proc/self/mountinfo", 1 << 20, &text, NULL, err) < 0) {
+		vs_cgroup_clear(cg);
 		return -1;
-	if (vs_read_file("/proc/self/mountinfo", 1 << 20, &text, NULL, err) < 0)
-		return -1;
-	*cg = (struct vs_cgroup){ .version = VS_CGROUP_V1, .path = vs_xstrdup(cgroups_path) };
+	}
 	for (char *line = strtok_r(text, "\n", &save); line != NULL;
 	     line = strtok_r(NULL, "\n", &save)) {
 		char *mnt = NULL, *ctrls = NULL;
@@ -188,10 +207,7 @@ int vs_cgroup_open(const char *cgroups_path, struct vs_cgroup *cg, struct vs_err
 			return vs_error_set(err, 0, "more than %d cgroup hierarchies are mounted",
 					    MAX_HIERARCHIES);
 		}
-		cleanup_free char *own = cgroups_path[0] == '/' ? NULL : own_cgroup(ctrls);
-		cleanup_free char *base = own ? join(mnt, own) : vs_xstrdup(mnt);
-
-		add_dir(cg, join(base, cgroups_path));
+		add_dir(cg, locate(mnt, ctrls, cgroups_path, of));
 		free(ctrls);
 	}
 	if (cg->n_dirs == 0) {
@@ -199,6 +215,24 @@ int vs_cgroup_open(const char *cgroups_path, struct vs_cgroup *cg, struct vs_err
 		return vs_error_set(err, 0, "no cgroup hierarchy is mounted under %s", CGROUP_ROOT);
 	}
 	return 0;
+}
+
+int vs_cgroup_open(const char *cgroups_path, struct vs_cgroup *cg, struct vs_error **err)
+{
+	if (check_path(cgroups_path, err) < 0)
+		return -1;
+	return open_hierarchies(cgroups_path, 0, cg, err);
+}
+
+int vs_cgroup_open_of(pid_t pid, struct vs_cgroup *cg, struct vs_error **err)
+{
+	cleanup_free char *file = vs_xasprintf("/proc/%d/cgroup", (int)pid);
+
+	/* Not the root's "/" for a process that is gone. */
+	if (pid <= 0 || access(file, R_OK) < 0)
+		return vs_error_set(err, pid <= 0 ? EINVAL : errno,
+				    "cannot find the cgroups of process %d", (int)pid);
+	return open_hierarchies(NULL, pid, cg, err);
 }
 
 /* Writes text into dir/name; -1 with errno. */

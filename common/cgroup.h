@@ -48,6 +48,11 @@ enum vs_cgroup_version vs_cgroup_host_version(void);
  */
 int vs_cgroup_open(const char *cgroups_path, struct vs_cgroup *cg, struct vs_error **err);
 /*
+ * The cgroups process pid is in, in every hierarchy (for another process of
+ * the container to join them); path is "".
+ */
+int vs_cgroup_open_of(pid_t pid, struct vs_cgroup *cg, struct vs_error **err);
+/*
  * The same under a cgroup file system mounted at root (tests, or a host
  * whose hierarchies are elsewhere): one hierarchy, of version.
  */

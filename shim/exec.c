@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 
+#include "common/cgroup.h"
 #include "common/cleanup.h"
 #include "shim/container.h"
 #include "shim/exec.h"
@@ -117,6 +118,30 @@ static int parse(int argc, char **argv, struct shim_exec_args *a, struct vs_erro
 	return 0;
 }
 
+/*
+ * runc's exec joins the container's cgroup; so does this process, the
+ * exec's host process that clients wait on (and its detached child): the
+ * cgroups the monitor joined, when config.json named one.
+ */
+static int join_container_cgroup(const struct shim_container *c, const char *id,
+				 struct vs_error **err)
+{
+	cleanup_oci_spec struct oci_spec *spec = shim_container_config(c->dir, err);
+	struct vs_cgroup cg;
+	int r;
+
+	if (spec == NULL)
+		return -1;
+	if (spec->linux_ == NULL || spec->linux_->cgroups_path == NULL ||
+	    spec->linux_->cgroups_path[0] == '\0')
+		return 0;
+	if (vs_cgroup_open_of(c->monitor, &cg, err) < 0)
+		return vs_error_prefix(err, "cannot join the cgroup of `%s`", id);
+	r = vs_cgroup_join(&cg, 0, err);
+	vs_cgroup_clear(&cg);
+	return r < 0 ? vs_error_prefix(err, "cannot join the cgroup of `%s`", id) : 0;
+}
+
 int cmd_exec(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err)
 {
 	struct shim_exec_args a = { 0 };
@@ -132,6 +157,8 @@ int cmd_exec(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err)
 	if (c->status != SHIM_RUNNING && c->status != SHIM_CREATED)
 		return vs_error_code(err, ESRCH, "container not running: `%s` is %s", a.id,
 				     shim_status_name(c->status));
+	if (join_container_cgroup(c, a.id, err) < 0)
+		return -1;
 	process = shim_exec_process_json(&a, c->dir, &terminal, err);
 	shim_close_inherited(ctx);
 	if (process == NULL)

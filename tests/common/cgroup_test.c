@@ -120,6 +120,13 @@ Test(cgroup, made_with_limits_joined_and_removed)
 		snprintf(want, sizeof(want), "%d", (int)child);
 		cr_assert_str_eq(procs, want, "%s/cgroup.procs", cg.dirs[i]);
 	}
+	/* Found again from the process inside: the same directories, in the same order. */
+	struct vs_cgroup of;
+	cr_assert_eq(vs_cgroup_open_of(child, &of, &err), 0, "%s", err ? err->msg : "");
+	cr_assert_eq(of.n_dirs, cg.n_dirs);
+	for (size_t i = 0; i < cg.n_dirs; i++)
+		cr_assert_str_eq(of.dirs[i], cg.dirs[i]);
+	vs_cgroup_clear(&of);
 	/* Not removed while a process is in it. */
 	cr_assert_eq(vs_cgroup_remove(&cg, 50, &err), -1);
 	cr_assert_not_null(strstr(err->msg, "cannot remove cgroup"), "%s", err->msg);
@@ -130,6 +137,10 @@ Test(cgroup, made_with_limits_joined_and_removed)
 	cr_assert_eq(vs_cgroup_remove(&cg, 2000, &err), 0, "%s", err ? err->msg : "");
 	for (size_t i = 0; i < cg.n_dirs; i++)
 		cr_assert_neq(access(cg.dirs[i], F_OK), 0, "%s is still there", cg.dirs[i]);
+	/* A process that is gone has no cgroups (not the root's). */
+	cr_assert_eq(vs_cgroup_open_of(child, &of, &err), -1);
+	cr_assert_not_null(strstr(err->msg, "cannot find the cgroups of process"), "%s", err->msg);
+	vs_error_release(&err);
 	/* Removing again is fine: delete may run twice. */
 	cr_assert_eq(vs_cgroup_remove(&cg, 0, &err), 0, "%s", err ? err->msg : "");
 	vs_cgroup_clear(&cg);

@@ -195,6 +195,18 @@ Test(pid, its_cgroup_bounds_the_vm)
 	snprintf(qemu_text, sizeof(qemu_text), "\n%d\n", (int)lc_qemu_pid(&t, "ctr"));
 	cr_assert_not_null(strstr(procs, pid_text), "the pid is not in %s: %s", dir, procs);
 	cr_assert_not_null(strstr(procs, qemu_text), "QEMU is not in %s: %s", dir, procs);
+	/* So is an exec's host process (the pid its --pid-file names), as with runc. */
+	cleanup_free char *exec_pid_file = vs_xasprintf("%s/exec.pid", t.dir);
+	struct lc_res e =
+	    LC_RUN(&t, "exec", "--detach", "--pid-file", exec_pid_file, "ctr", "sleep", "60");
+	lc_assert_ok(e, "exec --detach");
+	lc_res_free(&e);
+	cleanup_free char *exec_pid = lc_read(exec_pid_file);
+	cleanup_free char *with_exec = cgroup_value(dir, "cgroup.procs");
+	cleanup_free char *exec_text = vs_xasprintf("\n%s\n", exec_pid);
+	cleanup_free char *procs_now = vs_xasprintf("\n%s\n", with_exec);
+	cr_assert_not_null(strstr(procs_now, exec_text), "the exec's pid %s is not in %s: %s",
+			   exec_pid, dir, procs_now);
 
 	struct lc_res r = LC_RUN(&t, "kill", "ctr", "KILL");
 	lc_assert_ok(r, "kill");
