@@ -17,7 +17,7 @@
 
 #include "common/cleanup.h"
 #include "common/util.h"
-#include "runtest.h"
+#include "security.h"
 
 static struct rt t;
 
@@ -34,22 +34,10 @@ static void teardown(void)
 TestSuite(qemu, .init = setup, .fini = teardown, .timeout = 120);
 
 /* Every capability there is, in all five sets: the guest's worst case. */
-#define ALL_CAPS_SET                                                                  \
-	"[\"CAP_CHOWN\",\"CAP_DAC_OVERRIDE\",\"CAP_DAC_READ_SEARCH\",\"CAP_FOWNER\"," \
-	"\"CAP_FSETID\",\"CAP_KILL\",\"CAP_SETGID\",\"CAP_SETUID\",\"CAP_SETPCAP\","  \
-	"\"CAP_LINUX_IMMUTABLE\",\"CAP_NET_BIND_SERVICE\",\"CAP_NET_BROADCAST\","     \
-	"\"CAP_NET_ADMIN\",\"CAP_NET_RAW\",\"CAP_IPC_LOCK\",\"CAP_IPC_OWNER\","       \
-	"\"CAP_SYS_MODULE\",\"CAP_SYS_RAWIO\",\"CAP_SYS_CHROOT\",\"CAP_SYS_PTRACE\"," \
-	"\"CAP_SYS_PACCT\",\"CAP_SYS_ADMIN\",\"CAP_SYS_BOOT\",\"CAP_SYS_NICE\","      \
-	"\"CAP_SYS_RESOURCE\",\"CAP_SYS_TIME\",\"CAP_SYS_TTY_CONFIG\",\"CAP_MKNOD\"," \
-	"\"CAP_LEASE\",\"CAP_AUDIT_WRITE\",\"CAP_AUDIT_CONTROL\",\"CAP_SETFCAP\","    \
-	"\"CAP_MAC_OVERRIDE\",\"CAP_MAC_ADMIN\",\"CAP_SYSLOG\",\"CAP_WAKE_ALARM\","   \
-	"\"CAP_BLOCK_SUSPEND\",\"CAP_AUDIT_READ\",\"CAP_PERFMON\",\"CAP_BPF\","       \
-	"\"CAP_CHECKPOINT_RESTORE\"]"
-#define ALL_CAPS                                                        \
-	"{\"bounding\":" ALL_CAPS_SET ",\"effective\":" ALL_CAPS_SET    \
-	",\"inheritable\":" ALL_CAPS_SET ",\"permitted\":" ALL_CAPS_SET \
-	",\"ambient\":" ALL_CAPS_SET "}"
+#define ALL_SET "[" SEC_ALL_CAPS_LIST "]"
+#define ALL_CAPS                                                                       \
+	"{\"bounding\":" ALL_SET ",\"effective\":" ALL_SET ",\"inheritable\":" ALL_SET \
+	",\"permitted\":" ALL_SET ",\"ambient\":" ALL_SET "}"
 
 #define H_ "/bin/vshim-testhelper "
 
