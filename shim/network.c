@@ -20,6 +20,7 @@
 #include "common/util.h"
 #include "hooks/hooks.h"
 #include "net/net.h"
+#include "shim/userns.h"
 
 #define RECORD_NAME	"network.json"
 #define RECORD_MAX_SIZE (64u << 10)
@@ -96,18 +97,32 @@ static int enter_namespace(struct shim_network *n, struct vs_error **err)
 {
 	cleanup_close int target = -1;
 
-	n->runtime_ns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (n->runtime_ns < 0)
+	/*
+	 * A monitor in a user namespace of its own (without root) cannot go
+	 * back to the host's network namespace: it and its hooks stay in the
+	 * container's.
+	 */
+	n->runtime_ns =
+	    shim_userns_made() ? -1 : open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (n->runtime_ns < 0 && !shim_userns_made())
 		return vs_error_set(err, errno, "cannot open the runtime's network namespace");
 	if (n->plan.ns_path != NULL) {
 		target = net_ns_open(n->plan.ns_path, err);
 		if (target < 0 || net_ns_enter(target, err) < 0)
-			return vs_error_prefix(err, "linux.namespaces: network");
+			return shim_userns_nested() && shim_userns_denied(*err)
+				   ? vs_error_prefix(
+					 err, "linux.namespaces: network: without root, vshim "
+					      "enters only a network namespace of its own user "
+					      "namespace (rootless podman's); this one needs root, "
+					      "or no network namespace in config.json for QEMU's "
+					      "user-mode network")
+				   : vs_error_prefix(err, "linux.namespaces: network");
 		vs_debug("net", "in network namespace `%s`", n->plan.ns_path);
 	} else if (net_ns_new(err) < 0) {
 		return vs_error_prefix(err, "linux.namespaces: network");
 	}
-	hooks_set_netns(n->runtime_ns);
+	if (n->runtime_ns >= 0)
+		hooks_set_netns(n->runtime_ns);
 	return 0;
 }
 
