@@ -109,6 +109,23 @@ sc_run_rm() {
 	assert_runtime_dir_clean
 }
 
+# The image's layers belong to subordinate ids on the host: the container
+# sees their owners, and a user of the container writes as itself.
+sc_layers() {
+	local out host_owner
+	out=$(as_user "${PODMAN[@]}" run --cidfile "$RL_HOME/ids.cid" -u 1000 "$IMAGE" \
+		sh -c 'stat -c %u:%g /home/user; echo x >/home/user/f && stat -c %u:%g /home/user/f') ||
+		die "podman run -u 1000 failed: $out"
+	register_cid "$RL_HOME/ids.cid" >/dev/null
+	expect_eq "owners of the image's /home/user and a file its user made" "1000:1000 1000:1000" \
+		"$(paste -sd' ' <<<"$out")"
+	host_owner=$(stat -c %u "$(as_user podman inspect -f '{{.GraphDriver.Data.UpperDir}}' \
+		"$(cat "$RL_HOME/ids.cid")")/home/user/f")
+	expect_eq "the file's owner on the host: the user's subordinate uid for 1000" \
+		"$(($(grep "^$RL_USER:" /etc/subuid | cut -d: -f2) + 999))" "$host_owner"
+	user_status "podman rm" 0 podman rm "$(cat "$RL_HOME/ids.cid")"
+}
+
 sc_volume() {
 	local dir=$T/volume out f
 	mkdir -p "$dir"
@@ -168,6 +185,7 @@ sc_publish() {
 }
 
 scenario "rootless podman run --rm: output, exit status, a VM" sc_run_rm
+scenario "rootless podman: the image's subordinate owners, run -u 1000" sc_layers
 scenario "rootless podman run -v: written both ways, the user's on the host" sc_volume
 scenario "rootless podman run -d, exec, stop" sc_detached
 scenario "rootless podman run -p: a server in the container through slirp4netns" sc_publish
