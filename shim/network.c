@@ -148,6 +148,19 @@ static int check_free(const struct shim_network *n, struct vs_error **err)
 	return 0;
 }
 
+/* A tap that could not be made; without root, /dev/net/tun may be closed to users. */
+static int tap_failed(const struct shim_network *n, struct vs_error **err)
+{
+	if (shim_userns_nested() && shim_userns_denied(*err))
+		return vs_error_prefix(err,
+				       "network namespace `%s`: without root, vshim opens "
+				       "/dev/net/tun as the user, who may not (udev makes it 0666; "
+				       "or leave the network namespace out of config.json for "
+				       "QEMU's user-mode network)",
+				       ns_name(n));
+	return vs_error_prefix(err, "network namespace `%s`", ns_name(n));
+}
+
 static int wire_all(struct shim_network *n, const struct net_config *cfg, struct vs_error **err)
 {
 	for (size_t i = 0; i < cfg->n_ifaces; i++) {
@@ -158,7 +171,7 @@ static int wire_all(struct shim_network *n, const struct net_config *cfg, struct
 		t->fd = net_wire(&t->iface, t->name, err);
 		if (t->fd < 0) {
 			n->n_taps--;
-			return vs_error_prefix(err, "network namespace `%s`", ns_name(n));
+			return tap_failed(n, err);
 		}
 		t->ifindex = (int)if_nametoindex(t->name);
 		t->wired = true;
@@ -175,7 +188,7 @@ static int make_spare(struct shim_network *n, struct vs_error **err)
 	t->fd = net_tap_create(t->name, SPARE_MTU, &t->ifindex, err);
 	if (t->fd < 0) {
 		n->n_taps--;
-		return vs_error_prefix(err, "network namespace `%s`", ns_name(n));
+		return tap_failed(n, err);
 	}
 	n->spare = true;
 	vs_debug("net", "namespace `%s` is empty: tap `%s` waits for an interface", ns_name(n),
