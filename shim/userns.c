@@ -66,9 +66,9 @@ int shim_userns_plan(const struct oci_spec *spec, const char *path, struct shim_
 {
 	const struct oci_linux *l = spec->linux_;
 
-	if (plan_one(l ? l->uid_mappings : NULL, l ? l->n_uid_mappings : 0, getuid(), path,
+	if (plan_one(l ? l->uid_mappings : NULL, l ? l->n_uid_mappings : 0, geteuid(), path,
 		     "uidMappings", &ns->uid, err) < 0 ||
-	    plan_one(l ? l->gid_mappings : NULL, l ? l->n_gid_mappings : 0, getgid(), path,
+	    plan_one(l ? l->gid_mappings : NULL, l ? l->n_gid_mappings : 0, getegid(), path,
 		     "gidMappings", &ns->gid, err) < 0)
 		return -1;
 	return 0;

@@ -40,7 +40,7 @@ bool shim_userns_denied(const struct vs_error *err);
 /*
  * The maps the monitor will write, from config.json (path names it in the
  * errors): linux.uidMappings and gidMappings when given, each one entry of
- * size 1 whose hostID is the caller's own uid (gid), else the caller as
+ * size 1 whose hostID is the caller's effective uid (gid), else the caller as
  * uid (gid) 0, as `runc spec --rootless` maps it.  Anything else would
  * need the set-user-ID newuidmap: an error saying so.
  */
