@@ -22,7 +22,9 @@
 #include "net/net.h"
 #include "shim/userns.h"
 
-#define RECORD_NAME	"network.json"
+#define RECORD_NAME "network.json"
+/* The bridge joining a tap interface of the namespace to the VM's tap. */
+#define BRIDGE_NAME	"vsbr0"
 #define RECORD_MAX_SIZE (64u << 10)
 /* The MTU of a spare tap until an interface gives it its own. */
 #define SPARE_MTU 1500
@@ -168,7 +170,14 @@ static int wire_all(struct shim_network *n, const struct net_config *cfg, struct
 
 		t->iface = cfg->ifaces[i];
 		memcpy(t->device, t->iface.mac, 6);
-		t->fd = net_wire(&t->iface, t->name, err);
+		/*
+		 * A tap of a user-mode network (rootless podman's slirp4netns)
+		 * is bridged instead: its port forwarder dials the container's
+		 * address from inside the namespace (net/bridge.c).
+		 */
+		t->fd = net_is_tap(t->iface.name)
+			    ? net_bridge_wire(&t->iface, t->name, BRIDGE_NAME, err)
+			    : net_wire(&t->iface, t->name, err);
 		if (t->fd < 0) {
 			n->n_taps--;
 			return tap_failed(n, err);

@@ -10,10 +10,9 @@
 #   podman.sh VSHIM_BINARY
 #
 # What this host lacks for rootless podman the test sets up for its user
-# and undoes: no systemd user session (XDG_RUNTIME_DIR is a directory of
-# the test's), a containers.conf of the test's (cgroupfs, events to a file,
-# slirp4netns's own port forwarding: docs/clients.md says why), and
-# /dev/net/tun, which udev makes 0666 on an ordinary Debian, is 0600 here:
+# and undoes: no systemd user session (XDG_RUNTIME_DIR is /run/user/UID,
+# made by the test), a containers.conf of the test's (cgroupfs, events to a
+# file), and /dev/net/tun, which udev makes 0666 on an ordinary Debian, is 0600 here:
 # 0666 while the test runs.
 set -uo pipefail
 . "$(dirname "$0")/../clients/lib.sh"
@@ -59,7 +58,6 @@ cat >"$PD/conf/containers.conf" <<EOF
 [engine]
 cgroup_manager = "cgroupfs"
 events_logger = "file"
-network_cmd_options = ["port_handler=slirp4netns"]
 EOF
 cat >"$PD/conf/storage.conf" <<EOF
 [storage]
@@ -170,13 +168,14 @@ sc_detached() {
 	assert_runtime_dir_clean
 }
 
+# -p with podman's default port forwarder (rootlesskit), or the one the arguments name.
 sc_publish() {
 	local id port body
 	port=$(free_port)
-	as_user "${PODMAN[@]}" run -d --cidfile "$RL_HOME/web.cid" -p "127.0.0.1:$port:80" "$IMAGE" \
+	as_user "${PODMAN[@]}" run -d --cidfile "$RL_HOME/web-$port.cid" "$@" -p "127.0.0.1:$port:80" "$IMAGE" \
 		sh -c 'echo hello-from-the-vm >/tmp/index.html; exec httpd -f -p 80 -h /tmp' >/dev/null ||
 		die "podman run -d -p failed"
-	id=$(register_cid "$RL_HOME/web.cid")
+	id=$(register_cid "$RL_HOME/web-$port.cid")
 	wait_for 30 "the server in the container answering on 127.0.0.1:$port" http_get "http://127.0.0.1:$port/index.html"
 	body=$(http_get "http://127.0.0.1:$port/index.html")
 	expect_eq "what the server in the container sent" hello-from-the-vm "$body"
@@ -188,5 +187,7 @@ scenario "rootless podman run --rm: output, exit status, a VM" sc_run_rm
 scenario "rootless podman: the image's subordinate owners, run -u 1000" sc_layers
 scenario "rootless podman run -v: written both ways, the user's on the host" sc_volume
 scenario "rootless podman run -d, exec, stop" sc_detached
-scenario "rootless podman run -p: a server in the container through slirp4netns" sc_publish
+scenario "rootless podman run -p: a server in the container, through rootlesskit and slirp4netns" sc_publish
+scenario "rootless podman run -p with slirp4netns's own port forwarder" sc_publish \
+	--network slirp4netns:port_handler=slirp4netns
 clients_finish "rootless podman"
