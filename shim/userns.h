@@ -13,13 +13,18 @@
 #include "common/error.h"
 #include "oci/spec.h"
 
-/* One line of a uid or gid map: inside the namespace, on the host. */
-struct shim_userns_map {
-	uid_t inside, host;
-};
+/* The most lines of a uid or gid map vshim writes (the kernel takes 340). */
+#define SHIM_USERNS_MAX_MAPS 16
 
+/* The maps of the monitor's user namespace. */
 struct shim_userns {
-	struct shim_userns_map uid, gid;
+	struct oci_id_mapping uid[SHIM_USERNS_MAX_MAPS], gid[SHIM_USERNS_MAX_MAPS];
+	size_t n_uid, n_gid;
+	/*
+	 * The set-user-ID newuidmap and newgidmap write them (ids beyond the
+	 * caller's own, from /etc/subuid and /etc/subgid); else this process.
+	 */
+	bool helpers;
 };
 
 /* vshim runs without root: not uid 0 of the host's user namespace nor of any other. */
@@ -39,18 +44,21 @@ bool shim_userns_denied(const struct vs_error *err);
 
 /*
  * The maps the monitor will write, from config.json (path names it in the
- * errors): linux.uidMappings and gidMappings when given, each one entry of
- * size 1 whose hostID is the caller's effective uid (gid), else the caller as
- * uid (gid) 0, as `runc spec --rootless` maps it.  Anything else would
- * need the set-user-ID newuidmap: an error saying so.
+ * errors): linux.uidMappings and gidMappings when given, else the caller's
+ * effective uid (gid) as 0, as `runc spec --rootless` maps it.  One entry
+ * of size 1 for the caller's own id is written by the monitor itself;
+ * anything else needs newuidmap and newgidmap (Debian package uidmap),
+ * which check it against /etc/subuid and /etc/subgid.  The caller's own
+ * ids must be mapped.
  */
 int shim_userns_plan(const struct oci_spec *spec, const char *path, struct shim_userns *ns,
 		     struct vs_error **err);
 
 /*
  * Moves this process, which must have one thread, into a new user
- * namespace with ns's maps (setgroups denied, as the kernel requires of an
- * unprivileged writer).  It then has every capability there, over what
+ * namespace with ns's maps (written by itself with setgroups denied, as
+ * the kernel requires of an unprivileged writer, or by newuidmap and
+ * newgidmap run from a child forked before).  It then has every capability there, over what
  * the namespace owns and the caller's own files.
  */
 int shim_userns_enter(const struct shim_userns *ns, struct vs_error **err);

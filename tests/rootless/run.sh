@@ -142,6 +142,28 @@ c["process"]["args"] = ["sh", "-c", "for d in /data /; do cp /bin/busybox $d/x; 
 	assert_runtime_dir_clean
 }
 
+# config.json's maps with the user's subordinate ids (newuidmap, newgidmap):
+# a user of the container writes files that are the subordinate uid's on
+# the host.
+sc_subids() {
+	local sub
+	sub=$(grep "^$RL_USER:" /etc/subuid | cut -d: -f2)
+	[ -n "$sub" ] && grep -q "^$RL_USER:$sub:" /etc/subgid ||
+		die "useradd gave $RL_USER no matching subordinate uids and gids"
+	rm -rf "${VOL:?}"/*
+	chmod 777 "$VOL"
+	configure "c['process']['args'] = ['sh', '-c', 'id -u; echo u >/data/by-1000; stat -c %u:%g /data/by-1000']
+c['process']['user'] = {'uid': 1000, 'gid': 1000}
+for k, own in (('uidMappings', $RL_UID), ('gidMappings', $RL_GID)):
+    c['linux'][k] = [{'containerID': 0, 'hostID': own, 'size': 1}, {'containerID': 1, 'hostID': $sub, 'size': 65536}]"
+	vshim_run "rl-subids-$RUN_ID"
+	expect_eq "exit status" 0 "$rc"
+	expect_eq "the container's user, and its file's owner in the container" "1000 1000:1000" "$(paste -sd' ' "$T/out")"
+	expect_eq "the file's owner on the host" "$((sub + 999)):$((sub + 999))" "$(stat -c %u:%g "$VOL/by-1000")"
+	chmod 755 "$VOL"
+	assert_runtime_dir_clean
+}
+
 # What needs root says so, and leaves nothing behind.
 sc_needs_root() {
 	configure 'c["process"]["args"] = ["true"]
@@ -160,7 +182,13 @@ c["linux"]["cgroupsPath"] = "/vshim-rootless-test"'
 c["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 0, "size": 1}]'
 	vshim_run "rl-map-$RUN_ID"
 	expect_eq "exit status with root's uid mapped" 1 "$rc"
-	expect_match "the error" 'without root vshim maps only your own id' "$(cat "$T/err")"
+	expect_match "the error" "without root your own id \\($RL_UID\\) must be mapped" "$(cat "$T/err")"
+
+	configure "c['process']['args'] = ['true']
+c['linux']['uidMappings'] = [{'containerID': 0, 'hostID': $RL_UID, 'size': 1}, {'containerID': 1, 'hostID': 4000000000, 'size': 10}]"
+	vshim_run "rl-range-$RUN_ID"
+	expect_eq "exit status with ids that are not the user's" 1 "$rc"
+	expect_match "the error" 'newuidmap or newgidmap refused the user namespace.s maps' "$(cat "$T/err")"
 	assert_runtime_dir_clean
 }
 
@@ -168,5 +196,6 @@ scenario "spec --rootless: a user namespace mapping the user to root, no network
 scenario "vshim run as a user: stdio and exit status" sc_stdio
 scenario "a bind mount written both ways: the user's on the host" sc_volume
 scenario "no set-user-ID file or device node on the host; QEMU's privileges" sc_setuid
+scenario "config.json's maps with the user's subordinate ids" sc_subids
 scenario "what needs root is an error that says so" sc_needs_root
 clients_finish "rootless vshim run"
