@@ -27,6 +27,7 @@ rootless_init() {
 	# Where logind would make it: slirp4netns's socket path under it must fit sun_path.
 	XDG=/run/user/$RL_UID
 	[ ! -e "$XDG" ] || abort "$XDG exists already: a user with uid $RL_UID had a session"
+	[ -d /run/user ] || RL_MADE_RUN_USER=1
 	mkdir -p /run/user "$RL_HOME" "$XDG"
 	RL_MADE_XDG=1
 	chown "$RL_UID:$RL_GID" "$RL_HOME" "$XDG"
@@ -68,6 +69,7 @@ rootless_remove_user() {
 	done
 	userdel "$RL_USER" 2>/dev/null || echo "cannot remove the test user $RL_USER" >&2
 	[ -z "${RL_MADE_XDG:-}" ] || rm -rf "$XDG"
+	[ -z "${RL_MADE_RUN_USER:-}" ] || rmdir /run/user 2>/dev/null || true
 	# Its subordinate ranges, when userdel did not take them.
 	sed -i "/^$RL_USER:/d" /etc/subuid /etc/subgid 2>/dev/null || true
 	RL_MADE_USER=
