@@ -15,7 +15,7 @@
 #include "common/util.h"
 #include "shim/shim.h"
 
-/* The template; %s is linux.namespaces and what goes with them. */
+/* The template, a printf format: %s is linux.namespaces and what goes with them (no other %). */
 static const char template_json[] =
     "{\n"
     "\t\"ociVersion\": \"1.2.0\",\n"
