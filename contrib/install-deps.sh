@@ -15,6 +15,8 @@ packages=(
 	# podman's default network (Debian's podman picks netavark when it is
 	# installed), and CNI's bridge and host-local for ctr run --cni
 	netavark aardvark-dns iptables containernetworking-plugins
+	# rootless podman (tests/rootless): newuidmap/newgidmap, its network
+	uidmap slirp4netns
 	# hypervisor
 	qemu-system-x86
 	runc crun libvirt-daemon-driver-qemu gnuplot-nox # contrib/bench: the peers, the chart

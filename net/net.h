@@ -15,6 +15,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "common/error.h"
@@ -92,3 +93,18 @@ int net_join(const struct net_iface *iface, int tap, struct vs_error **err);
  * are cleaned as far as possible; the first failure is reported.
  */
 int net_unwire(int ifindex, const char *tap_name, struct vs_error **err);
+
+/* Whether interface name is a tun/tap device (the end of slirp4netns or pasta). */
+bool net_is_tap(const char *name);
+/*
+ * Wires iface, a tap device of a user-mode network, to a new tap tap_name
+ * through a new bridge bridge (net/bridge.c): iface gives the VM its
+ * addresses (deleted from iface) and its MAC (iface gets a random one), and
+ * the namespace keeps the address after iface's first IPv4 one on the
+ * bridge, so that connections made in the namespace to the container's
+ * address reach the VM.  Returns the tap's descriptor.  On failure the
+ * namespace may be left half bridged: it is the container's, and goes
+ * with it.
+ */
+int net_bridge_wire(const struct net_iface *iface, const char *tap_name, const char *bridge,
+		    struct vs_error **err);

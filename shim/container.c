@@ -17,6 +17,7 @@
 #include "driver/driver.h"
 #include "hooks/hooks.h"
 #include "shim/network.h"
+#include "shim/userns.h"
 
 #define STATE_MAX_SIZE (64u << 10)
 
@@ -49,6 +50,20 @@ int shim_id_validate(const char *id, struct vs_error **err)
 	return 0;
 }
 
+/*
+ * $XDG_RUNTIME_DIR is the user's, not root's, as runc decides it: anyone
+ * but root, and uid 0 of a user namespace (rootless podman's) unless $USER
+ * says root (sudo keeps XDG_RUNTIME_DIR of the user who called it).
+ */
+static bool use_xdg_runtime_dir(void)
+{
+	const char *user = getenv("USER");
+
+	if (shim_userns_rootless())
+		return true;
+	return shim_userns_nested() && (user == NULL || strcmp(user, "root") != 0);
+}
+
 int shim_root_prepare(struct shim_ctx *ctx, struct vs_error **err)
 {
 	static char *default_root, *absolute_root;
@@ -56,10 +71,10 @@ int shim_root_prepare(struct shim_ctx *ctx, struct vs_error **err)
 	if (ctx->root == NULL) {
 		const char *xdg = getenv("XDG_RUNTIME_DIR");
 
-		if (geteuid() == 0 || xdg == NULL || *xdg == '\0')
-			default_root = vs_xstrdup("/run/vshim");
-		else
+		if (xdg != NULL && *xdg != '\0' && use_xdg_runtime_dir())
 			default_root = vs_xasprintf("%s/vshim", xdg);
+		else
+			default_root = vs_xstrdup("/run/vshim");
 		ctx->root = default_root;
 	}
 	if (vs_mkdir_p(ctx->root, 0700, err) < 0)

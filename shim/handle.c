@@ -102,6 +102,49 @@ static int view_mount(const struct shim_handle_view *v, size_t i, int view, stru
 	return 0;
 }
 
+/*
+ * The view's /proc: a proc of a pid namespace of its own, whose only
+ * process is a child that does nothing (the handle, a sibling of the
+ * monitor, cannot itself be a pid namespace's first process: the kernel
+ * refuses CLONE_NEWPID with CLONE_PARENT).  Whoever reads /proc there
+ * (`podman top`) finds it alone.  It dies with the handle.  Mounted before
+ * the view becomes the root: in a user namespace (without root) the kernel
+ * lets a proc be mounted only where another one is fully visible.
+ */
+static int mount_proc(int view, struct vs_error **err)
+{
+	cleanup_close int target = in_view(view, "/proc");
+	struct clone_args args = { .flags = CLONE_NEWPID, .exit_signal = SIGCHLD };
+	int ready[2], e = 0;
+	pid_t pid;
+
+	if (target < 0)
+		return 0;
+	if (pipe2(ready, O_CLOEXEC) < 0)
+		return vs_error_set(err, errno, "cannot create a pipe");
+	pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+	if (pid == 0) {
+		close(ready[0]);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (mount_on(target, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+			e = errno;
+		(void)!write(ready[1], &e, sizeof(e));
+		close(ready[1]);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	if (pid < 0 || read(ready[0], &e, sizeof(e)) != sizeof(e) || e != 0) {
+		int r = vs_error_set(err, pid < 0 ? errno : e,
+				     "cannot mount /proc in the container's view");
+
+		close(ready[0]);
+		return r;
+	}
+	close(ready[0]);
+	return 0;
+}
+
 /* In the child: the view mounted at v->work, then made this mount namespace's root. */
 static int build_view(const struct shim_handle_view *v, struct vs_error **err)
 {
@@ -123,6 +166,8 @@ static int build_view(const struct shim_handle_view *v, struct vs_error **err)
 	for (size_t i = 0; i < v->spec->n_mounts; i++)
 		if (view_mount(v, i, view, err) < 0)
 			return -1;
+	if (mount_proc(view, err) < 0)
+		return -1;
 	if (v->readonly && mount(NULL, v->work, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
 		return vs_error_set(err, errno, "cannot make the container's view read-only");
 	/* The view becomes /, and the monitor's tree goes away under it. */
@@ -131,46 +176,6 @@ static int build_view(const struct shim_handle_view *v, struct vs_error **err)
 		return vs_error_set(err, errno, "cannot make the container's view the root");
 	if (v->cwd != NULL && chdir(v->cwd) < 0)
 		vs_debug("handle", "the container's cwd %s is not in its view", v->cwd);
-	return 0;
-}
-
-/*
- * The view's /proc: a proc of a pid namespace of its own, whose only
- * process is a child that does nothing (the handle, a sibling of the
- * monitor, cannot itself be a pid namespace's first process: the kernel
- * refuses CLONE_NEWPID with CLONE_PARENT).  Whoever reads /proc there
- * (`podman top`) finds it alone.  It dies with the handle.
- */
-static int mount_proc(struct vs_error **err)
-{
-	struct clone_args args = { .flags = CLONE_NEWPID, .exit_signal = SIGCHLD };
-	int ready[2], e = 0;
-	pid_t pid;
-
-	if (access("/proc", F_OK) < 0)
-		return 0;
-	if (pipe2(ready, O_CLOEXEC) < 0)
-		return vs_error_set(err, errno, "cannot create a pipe");
-	pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
-	if (pid == 0) {
-		close(ready[0]);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-			e = errno;
-		(void)!write(ready[1], &e, sizeof(e));
-		close(ready[1]);
-		for (;;)
-			pause();
-	}
-	close(ready[1]);
-	if (pid < 0 || read(ready[0], &e, sizeof(e)) != sizeof(e) || e != 0) {
-		int r = vs_error_set(err, pid < 0 ? errno : e,
-				     "cannot mount /proc in the container's view");
-
-		close(ready[0]);
-		return r;
-	}
-	close(ready[0]);
 	return 0;
 }
 
@@ -227,7 +232,7 @@ static __attribute__((noreturn)) void child(const struct shim_handle_view *v, in
 	control = 3;
 	if (syscall(SYS_close_range, 4, ~0U, 0) < 0 && errno != ENOSYS)
 		_exit(127);
-	if (build_view(v, &err) < 0 || mount_proc(&err) < 0) {
+	if (build_view(v, &err) < 0) {
 		cleanup_free char *msg = vs_xasprintf("E%s", err->msg);
 
 		(void)!send(control, msg, strlen(msg), MSG_NOSIGNAL);

@@ -65,7 +65,8 @@ static const struct shim_verb verbs[] = {
 		 "  --keep                        leave the stopped container until delete\n" },
 	{ "spec", cmd_spec, "[OPTIONS]", "write a config.json template, as runc spec does",
 	  "  --bundle DIR, -b DIR          where (default: .)\n"
-	  "  --rootless                    accepted: the same template\n" },
+	  "  --rootless                    for a user without root: a user namespace mapping you\n"
+	  "                                to root, no network namespace\n" },
 	{ "features", cmd_features, "", "print the features vshim supports, as JSON", "" },
 	{ "help", cmd_help, "[VERB]", "this help, or a verb's", "" },
 };

@@ -112,6 +112,12 @@ int shim_launch_prepare(struct shim_ctx *ctx, struct shim_launch *a, bool foregr
 		return -1;
 	config_path = vs_xasprintf("%s/config.json", a->bundle);
 	if (oci_linux_check_namespaces(a->spec, config_path, err) < 0)
+		return shim_userns_rootless() && shim_userns_denied(*err)
+			   ? vs_error_prefix(err, "without root, vshim cannot use a namespace "
+						  "another user owns: run it as root")
+			   : -1;
+	a->rootless = shim_userns_rootless();
+	if (a->rootless && shim_userns_plan(a->spec, config_path, &a->userns, err) < 0)
 		return -1;
 	if (a->spec->process == NULL)
 		return vs_error_set(err, 0, "%s: process: must be present to run a container",
@@ -172,6 +178,7 @@ struct monitor_opts shim_launch_monitor_opts(const struct shim_ctx *ctx,
 		.console_socket = a->console_socket,
 		.pid_file = a->pid_file,
 		.notify_fd = -1,
+		.userns = a->rootless ? &a->userns : NULL,
 	};
 }
 

@@ -15,6 +15,7 @@
 #include "oci/spec.h"
 #include "shim/monitor.h"
 #include "shim/shim.h"
+#include "shim/userns.h"
 
 struct shim_launch {
 	const char *bundle_arg;
@@ -32,6 +33,8 @@ struct shim_launch {
 	size_t config_len;
 	char *rootfs; /* root.path resolved */
 	char *dir;
+	bool rootless; /* the monitor makes userns for itself */
+	struct shim_userns userns;
 };
 
 /* The flags of create or run (verb) and the ID. */

@@ -3,17 +3,38 @@
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/cleanup.h"
+#include "common/util.h"
 #include "shim/verb.h"
 
 /* Byte order, as Go's sort of the names runc reads (not the locale's). */
 static int by_name(const struct dirent **a, const struct dirent **b)
 {
 	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/* The owner of a container's state directory, as runc names it: a user name, else the uid. */
+static void owner_of(const struct shim_ctx *ctx, const char *id, char *out, size_t size)
+{
+	cleanup_free char *dir = vs_xasprintf("%s/%s", ctx->root, id);
+	struct passwd *pw;
+	struct stat st;
+
+	if (stat(dir, &st) < 0) {
+		snprintf(out, size, "?");
+		return;
+	}
+	pw = getpwuid(st.st_uid);
+	if (pw != NULL)
+		snprintf(out, size, "%s", pw->pw_name);
+	else
+		snprintf(out, size, "%u", (unsigned)st.st_uid);
 }
 
 int cmd_list(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err)
@@ -63,9 +84,12 @@ int cmd_list(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err)
 
 			printf("%s%s", first ? "" : ",", state);
 		} else {
+			char owner[64];
+
+			owner_of(ctx, c->id, owner, sizeof(owner));
 			printf("%-20s %-8d %-8s %-40s %-25s %s\n", c->id,
 			       c->status == SHIM_STOPPED ? 0 : (int)c->pid,
-			       shim_status_name(c->status), c->bundle, c->created, "root");
+			       shim_status_name(c->status), c->bundle, c->created, owner);
 		}
 		first = false;
 	}

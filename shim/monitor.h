@@ -16,6 +16,8 @@
 #include "oci/spec.h"
 #include "shim/container.h"
 
+struct shim_userns;
+
 struct monitor_opts {
 	const char *id;
 	const char *dir;    /* ROOT/ID, created by the caller */
@@ -38,6 +40,8 @@ struct monitor_opts {
 	 */
 	int notify_fd;
 	int sigfd; /* signals for the init (SIGWINCH: resize from tty), or -1 */
+	/* Without root: the user namespace the monitor makes before anything else, or NULL. */
+	const struct shim_userns *userns;
 };
 
 /*

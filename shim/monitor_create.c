@@ -17,6 +17,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "shim/monitor_priv.h"
+#include "shim/userns.h"
 
 /*
  * A guest that boots but never answers must not hang create: the agent has
@@ -117,7 +118,14 @@ int monitor_create(struct monitor *m, struct vs_error **err)
 	size_t n_binds = 0;
 	int r;
 
-	/* First: QEMU, and the pid clients get, live in the container's network namespace. */
+	/*
+	 * Without root, a user namespace of the monitor's own first: the
+	 * network, mount and pid namespaces below are made in it, and owned
+	 * by it.
+	 */
+	if (o->userns != NULL && shim_userns_enter(o->userns, err) < 0)
+		return -1;
+	/* Then: QEMU, and the pid clients get, live in the container's network namespace. */
 	if (shim_network_enter(&m->net, o->spec, o->dir, o->conf, err) < 0)
 		return -1;
 	m->rec.monitor = getpid();

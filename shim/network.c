@@ -20,8 +20,11 @@
 #include "common/util.h"
 #include "hooks/hooks.h"
 #include "net/net.h"
+#include "shim/userns.h"
 
-#define RECORD_NAME	"network.json"
+#define RECORD_NAME "network.json"
+/* The bridge joining a tap interface of the namespace to the VM's tap. */
+#define BRIDGE_NAME	"vsbr0"
 #define RECORD_MAX_SIZE (64u << 10)
 /* The MTU of a spare tap until an interface gives it its own. */
 #define SPARE_MTU 1500
@@ -96,18 +99,32 @@ static int enter_namespace(struct shim_network *n, struct vs_error **err)
 {
 	cleanup_close int target = -1;
 
-	n->runtime_ns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (n->runtime_ns < 0)
+	/*
+	 * A monitor in a user namespace of its own (without root) cannot go
+	 * back to the host's network namespace: it and its hooks stay in the
+	 * container's.
+	 */
+	n->runtime_ns =
+	    shim_userns_made() ? -1 : open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (n->runtime_ns < 0 && !shim_userns_made())
 		return vs_error_set(err, errno, "cannot open the runtime's network namespace");
 	if (n->plan.ns_path != NULL) {
 		target = net_ns_open(n->plan.ns_path, err);
 		if (target < 0 || net_ns_enter(target, err) < 0)
-			return vs_error_prefix(err, "linux.namespaces: network");
+			return shim_userns_nested() && shim_userns_denied(*err)
+				   ? vs_error_prefix(
+					 err, "linux.namespaces: network: without root, vshim "
+					      "enters only a network namespace of its own user "
+					      "namespace (rootless podman's); this one needs root, "
+					      "or no network namespace in config.json for QEMU's "
+					      "user-mode network")
+				   : vs_error_prefix(err, "linux.namespaces: network");
 		vs_debug("net", "in network namespace `%s`", n->plan.ns_path);
 	} else if (net_ns_new(err) < 0) {
 		return vs_error_prefix(err, "linux.namespaces: network");
 	}
-	hooks_set_netns(n->runtime_ns);
+	if (n->runtime_ns >= 0)
+		hooks_set_netns(n->runtime_ns);
 	return 0;
 }
 
@@ -133,6 +150,19 @@ static int check_free(const struct shim_network *n, struct vs_error **err)
 	return 0;
 }
 
+/* A tap that could not be made; without root, /dev/net/tun may be closed to users. */
+static int tap_failed(const struct shim_network *n, struct vs_error **err)
+{
+	if (shim_userns_nested() && shim_userns_denied(*err))
+		return vs_error_prefix(err,
+				       "network namespace `%s`: without root, vshim opens "
+				       "/dev/net/tun as the user, who may not (udev makes it 0666; "
+				       "or leave the network namespace out of config.json for "
+				       "QEMU's user-mode network)",
+				       ns_name(n));
+	return vs_error_prefix(err, "network namespace `%s`", ns_name(n));
+}
+
 static int wire_all(struct shim_network *n, const struct net_config *cfg, struct vs_error **err)
 {
 	for (size_t i = 0; i < cfg->n_ifaces; i++) {
@@ -140,10 +170,17 @@ static int wire_all(struct shim_network *n, const struct net_config *cfg, struct
 
 		t->iface = cfg->ifaces[i];
 		memcpy(t->device, t->iface.mac, 6);
-		t->fd = net_wire(&t->iface, t->name, err);
+		/*
+		 * A tap of a user-mode network (rootless podman's slirp4netns)
+		 * is bridged instead: its port forwarder dials the container's
+		 * address from inside the namespace (net/bridge.c).
+		 */
+		t->fd = net_is_tap(t->iface.name)
+			    ? net_bridge_wire(&t->iface, t->name, BRIDGE_NAME, err)
+			    : net_wire(&t->iface, t->name, err);
 		if (t->fd < 0) {
 			n->n_taps--;
-			return vs_error_prefix(err, "network namespace `%s`", ns_name(n));
+			return tap_failed(n, err);
 		}
 		t->ifindex = (int)if_nametoindex(t->name);
 		t->wired = true;
@@ -160,7 +197,7 @@ static int make_spare(struct shim_network *n, struct vs_error **err)
 	t->fd = net_tap_create(t->name, SPARE_MTU, &t->ifindex, err);
 	if (t->fd < 0) {
 		n->n_taps--;
-		return vs_error_prefix(err, "network namespace `%s`", ns_name(n));
+		return tap_failed(n, err);
 	}
 	n->spare = true;
 	vs_debug("net", "namespace `%s` is empty: tap `%s` waits for an interface", ns_name(n),

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include "common/util.h"
 #include "shim/shim.h"
 
+/* The template, a printf format: %s is linux.namespaces and what goes with them (no other %). */
 static const char template_json[] =
     "{\n"
     "\t\"ociVersion\": \"1.2.0\",\n"
@@ -55,13 +57,7 @@ static const char template_json[] =
     "\t],\n"
     "\t\"linux\": {\n"
     "\t\t\"resources\": { \"memory\": { \"limit\": 268435456 } },\n"
-    "\t\t\"namespaces\": [\n"
-    "\t\t\t{ \"type\": \"pid\" },\n"
-    "\t\t\t{ \"type\": \"network\" },\n"
-    "\t\t\t{ \"type\": \"ipc\" },\n"
-    "\t\t\t{ \"type\": \"uts\" },\n"
-    "\t\t\t{ \"type\": \"mount\" }\n"
-    "\t\t],\n"
+    "%s"
     "\t\t\"maskedPaths\": [ \"/proc/acpi\", \"/proc/kcore\", \"/proc/keys\", "
     "\"/proc/latency_stats\",\n"
     "\t\t\t\"/proc/timer_list\", \"/proc/timer_stats\", \"/proc/sched_debug\", "
@@ -72,6 +68,36 @@ static const char template_json[] =
     "\t}\n"
     "}\n";
 
+static const char namespaces_json[] = "\t\t\"namespaces\": [\n"
+				      "\t\t\t{ \"type\": \"pid\" },\n"
+				      "\t\t\t{ \"type\": \"network\" },\n"
+				      "\t\t\t{ \"type\": \"ipc\" },\n"
+				      "\t\t\t{ \"type\": \"uts\" },\n"
+				      "\t\t\t{ \"type\": \"mount\" }\n"
+				      "\t\t],\n";
+
+/*
+ * --rootless, as runc's: a user namespace in which the caller is root, and
+ * no network namespace (the VM gets QEMU's user-mode network, which needs
+ * no root).  Nothing else changes: the VM, not a host cgroup, bounds the
+ * container's memory, and /sys, /proc and /dev are the guest's.
+ */
+static char *rootless_namespaces_json(void)
+{
+	return vs_xasprintf("\t\t\"namespaces\": [\n"
+			    "\t\t\t{ \"type\": \"pid\" },\n"
+			    "\t\t\t{ \"type\": \"ipc\" },\n"
+			    "\t\t\t{ \"type\": \"uts\" },\n"
+			    "\t\t\t{ \"type\": \"mount\" },\n"
+			    "\t\t\t{ \"type\": \"user\" }\n"
+			    "\t\t],\n"
+			    "\t\t\"uidMappings\": [ { \"containerID\": 0, \"hostID\": %u, "
+			    "\"size\": 1 } ],\n"
+			    "\t\t\"gidMappings\": [ { \"containerID\": 0, \"hostID\": %u, "
+			    "\"size\": 1 } ],\n",
+			    (unsigned)geteuid(), (unsigned)getegid());
+}
+
 int cmd_spec(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err)
 {
 	static const struct option options[] = {
@@ -80,6 +106,7 @@ int cmd_spec(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *bundle = ".";
+	cleanup_free char *rootless = NULL, *text = NULL;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "+b:", options, NULL)) != -1) {
@@ -87,7 +114,9 @@ int cmd_spec(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err)
 		case 'b':
 			bundle = optarg;
 			break;
-		case 'r': /* the VM gives every container its own kernel: nothing differs */
+		case 'r':
+			free(rootless);
+			rootless = rootless_namespaces_json();
 			break;
 		default:
 			return shim_usage_error(err, "spec");
@@ -102,7 +131,8 @@ int cmd_spec(struct shim_ctx *ctx, int argc, char **argv, struct vs_error **err)
 		return errno == EEXIST
 			   ? vs_error_code(err, EEXIST, "`%s` exists: remove it first", path)
 			   : vs_error_set(err, errno, "cannot create `%s`", path);
-	if (vs_write_all(fd, template_json, sizeof(template_json) - 1) < 0) {
+	text = vs_xasprintf(template_json, rootless ? rootless : namespaces_json);
+	if (vs_write_all(fd, text, strlen(text)) < 0) {
 		vs_error_set(err, errno, "cannot write `%s`", path);
 		unlink(path);
 		return -1;

@@ -16,6 +16,7 @@
 #include "common/util.h"
 #include "oci/mounts.h"
 #include "oci/translate.h"
+#include "shim/userns.h"
 
 static int write_domain_xml(const char *state_dir, const char *xml, struct vs_error **err)
 {
@@ -76,6 +77,11 @@ static int join_cgroup(struct shim_vm *vm, const struct oci_spec *spec,
 		return -1;
 	if (vs_cgroup_create(&vm->cgroup, &limits, err) < 0 ||
 	    vs_cgroup_join(&vm->cgroup, 0, err) < 0) {
+		if (shim_userns_nested() && shim_userns_denied(*err))
+			vs_error_prefix(err,
+					"without root, linux.cgroupsPath must name a cgroup "
+					"delegated to you, or be left out (the VM's size still "
+					"bounds the container)");
 		cleanup_error struct vs_error *undo = NULL;
 
 		if (vs_cgroup_leave(&vm->cgroup, &undo) < 0 ||

@@ -630,3 +630,46 @@ Test(units, spec_writes_a_template_once)
 	cleanup_free char *again = lc_read(config);
 	cr_assert_str_eq(again, text, "spec changed an existing config.json");
 }
+
+/* As runc's: a user namespace mapping the caller to root, no network namespace. */
+Test(units, spec_rootless_maps_the_caller)
+{
+	cleanup_free char *bundle = vs_xasprintf("%s/rootless", t.dir);
+	cleanup_free char *config = vs_xasprintf("%s/config.json", bundle);
+	const char *ns_path[] = { "linux", "namespaces", NULL };
+	const char *uid_path[] = { "linux", "uidMappings", NULL };
+	const char *gid_path[] = { "linux", "gidMappings", NULL };
+	bool user = false, network = false;
+
+	cr_assert_eq(mkdir(bundle, 0755), 0);
+	struct lc_res r = LC_RUN(&t, "spec", "--rootless", "--bundle", bundle);
+	lc_assert_ok(r, "spec --rootless");
+	lc_res_free(&r);
+	cleanup_free char *text = lc_read(config);
+	yajl_val v = lc_json_parse(text);
+	yajl_val ns = yajl_tree_get(v, ns_path, yajl_t_array);
+	cr_assert_not_null(ns, "no linux.namespaces:\n%s", text);
+	for (size_t i = 0; i < ns->u.array.len; i++) {
+		const char *type_path[] = { "type", NULL };
+		const char *type =
+		    YAJL_GET_STRING(yajl_tree_get(ns->u.array.values[i], type_path, yajl_t_string));
+
+		user |= strcmp(type, "user") == 0;
+		network |= strcmp(type, "network") == 0;
+	}
+	cr_assert(user && !network, "want a user namespace and no network one:\n%s", text);
+	for (int k = 0; k < 2; k++) {
+		yajl_val maps = yajl_tree_get(v, k == 0 ? uid_path : gid_path, yajl_t_array);
+		const char *host_path[] = { "hostID", NULL },
+			   *inside_path[] = { "containerID", NULL };
+
+		cr_assert(maps != NULL && maps->u.array.len == 1, "want one mapping:\n%s", text);
+		cr_assert_eq(YAJL_GET_INTEGER(
+				 yajl_tree_get(maps->u.array.values[0], host_path, yajl_t_number)),
+			     k == 0 ? (long long)geteuid() : (long long)getegid(), "%s", text);
+		cr_assert_eq(YAJL_GET_INTEGER(yajl_tree_get(maps->u.array.values[0], inside_path,
+							    yajl_t_number)),
+			     0, "%s", text);
+	}
+	yajl_tree_free(v);
+}

@@ -390,3 +390,73 @@ Test(wire, join_to_a_vanished_interface_leaves_no_redirect)
 	cr_assert_not(has_ingress(FX_TAP), "a redirect was left on the tap");
 	vs_error_release(&err);
 }
+
+/* A user-mode network's end, as slirp4netns leaves it: a tap with an address and a route. */
+#define FX_SLIRP  "vsnslirp0"
+#define FX_BRIDGE "vsnbr0"
+
+TestSuite(bridge, .init = fx_isolate, .timeout = 30);
+
+static struct net_iface slirp_iface(const char *addr)
+{
+	struct net_config cfg = { .n_ifaces = 0 };
+	struct vs_error *err = NULL;
+	struct net_iface iface;
+
+	fx_sh("ip tuntap add dev %s mode tap && ip addr add %s dev %s && ip link set %s up",
+	      FX_SLIRP, addr, FX_SLIRP, FX_SLIRP);
+	cr_assert_eq(net_scan(&cfg, &err), 0, "%s", err ? err->msg : "");
+	cr_assert_not_null(net_config_iface(&cfg, FX_SLIRP), "the scan does not see %s", FX_SLIRP);
+	iface = *net_config_iface(&cfg, FX_SLIRP);
+	net_config_clear(&cfg);
+	return iface;
+}
+
+Test(bridge, a_tap_is_told_from_a_veth)
+{
+	fx_veth_pair();
+	fx_sh("ip tuntap add dev %s mode tap", FX_SLIRP);
+	cr_assert(net_is_tap(FX_SLIRP));
+	cr_assert_not(net_is_tap(FX_VETH));
+	cr_assert_not(net_is_tap("lo"));
+	cr_assert_not(net_is_tap("vsn-none"));
+}
+
+Test(bridge, the_vm_takes_the_address_and_mac_the_namespace_the_next_address)
+{
+	struct vs_error *err = NULL;
+	struct net_iface iface = slirp_iface("10.0.2.100/24");
+	cleanup_close int tap = -1;
+	char mac[32], *link, *addrs;
+
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", iface.mac[0], iface.mac[1],
+		 iface.mac[2], iface.mac[3], iface.mac[4], iface.mac[5]);
+	tap = net_bridge_wire(&iface, FX_TAP, FX_BRIDGE, &err);
+	cr_assert_geq(tap, 0, "%s", err ? err->msg : "");
+	link = fx_sh_out(-1, "ip -o link show dev %s", FX_SLIRP);
+	cr_assert_not_null(strstr(link, "master " FX_BRIDGE), "%s", link);
+	cr_assert_null(strstr(link, mac), "%s kept its MAC %s, which is the VM's now: %s", FX_SLIRP,
+		       mac, link);
+	free(link);
+	link = fx_sh_out(-1, "ip -o link show dev %s", FX_TAP);
+	cr_assert_not_null(strstr(link, "master " FX_BRIDGE), "%s", link);
+	free(link);
+	addrs = fx_sh_out(-1, "ip -o -4 addr show dev %s", FX_SLIRP);
+	cr_assert_str_eq(addrs, "", "%s kept an address: %s", FX_SLIRP, addrs);
+	free(addrs);
+	addrs = fx_sh_out(-1, "ip -o -4 addr show dev %s", FX_BRIDGE);
+	cr_assert_not_null(strstr(addrs, "10.0.2.101/24"), "%s", addrs);
+	free(addrs);
+}
+
+Test(bridge, no_free_address_is_an_error_before_anything_changes)
+{
+	struct vs_error *err = NULL;
+	struct net_iface iface = slirp_iface("10.0.2.100/32");
+
+	cr_assert_lt(net_bridge_wire(&iface, FX_TAP, FX_BRIDGE, &err), 0);
+	fx_assert_error(err, EADDRNOTAVAIL, FX_WORDS(FX_SLIRP, "IPv4"));
+	cr_assert_not(link_exists(FX_TAP));
+	cr_assert_not(link_exists(FX_BRIDGE));
+	vs_error_free(err);
+}
