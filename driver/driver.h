@@ -103,7 +103,11 @@ int drv_domain_pause(struct drv_domain *dom, struct vs_error **err);
 int drv_domain_resume(struct drv_domain *dom, struct vs_error **err);
 /* Asks the guest to power off; destroys it when it has not within timeout_ms. */
 int drv_domain_shutdown(struct drv_domain *dom, int timeout_ms, struct vs_error **err);
-/* QMP quit, then SIGTERM, then SIGKILL; returns once QEMU is gone. */
+/*
+ * QMP quit, then SIGTERM, then SIGKILL; returns once QEMU is gone.  A
+ * domain without a writable disk (nothing of the guest's in QEMU's hands)
+ * gets SIGKILL at once: QEMU's orderly exit would only cost time.
+ */
 int drv_domain_destroy(struct drv_domain *dom, struct vs_error **err);
 enum drv_state drv_domain_state(const struct drv_domain *dom);
 

@@ -830,28 +830,48 @@ static int send_signal(struct drv_domain *dom, int sig)
 	return (int)syscall(SYS_pidfd_send_signal, dom->pidfd, sig, NULL, 0);
 }
 
-int drv_domain_destroy(struct drv_domain *dom, struct vs_error **err)
+/*
+ * Whether QEMU must exit in order when destroyed: it may hold a writable
+ * disk's data (its own caches, an image's metadata).  Everything else it
+ * serves (9p, sockets, taps) writes through to the host as the guest asks,
+ * so SIGKILL loses nothing the guest wrote and spares QEMU's clean-up.
+ */
+static bool needs_orderly_exit(const struct drv_domain *dom)
+{
+	for (size_t i = 0; i < dom->def->n_disks; i++)
+		if (!dom->def->disks[i].readonly)
+			return true;
+	return false;
+}
+
+/* QMP quit, then SIGTERM: whether QEMU exited on its own within two steps. */
+static bool exits_in_order(struct drv_domain *dom)
 {
 	cleanup_error struct vs_error *quit_err = NULL;
 
+	if (dom->qmp != NULL && drv_qmp_command(dom->qmp, "quit", NULL, 1000, NULL, &quit_err) < 0)
+		vs_debug("driver", "quit failed: %s", quit_err->msg);
+	if (exits_within(dom, DESTROY_STEP_MS))
+		return true;
+	vs_debug("driver", "sending SIGTERM to QEMU %d", (int)dom->pid);
+	send_signal(dom, SIGTERM);
+	return exits_within(dom, DESTROY_STEP_MS);
+}
+
+int drv_domain_destroy(struct drv_domain *dom, struct vs_error **err)
+{
 	if (dom->ended)
 		return 0;
 	vs_debug("driver", "destroying domain `%s`", dom->def->name);
 	dom->destroying = true;
-	if (dom->qmp != NULL && drv_qmp_command(dom->qmp, "quit", NULL, 1000, NULL, &quit_err) < 0)
-		vs_debug("driver", "quit failed: %s", quit_err->msg);
-	if (exits_within(dom, DESTROY_STEP_MS))
-		goto reaped;
-	vs_debug("driver", "sending SIGTERM to QEMU %d", (int)dom->pid);
-	send_signal(dom, SIGTERM);
-	if (exits_within(dom, DESTROY_STEP_MS))
-		goto reaped;
-	vs_debug("driver", "sending SIGKILL to QEMU %d", (int)dom->pid);
-	if (send_signal(dom, SIGKILL) < 0 && errno != ESRCH)
-		return vs_error_set(err, errno, "cannot kill QEMU (pid %d)", (int)dom->pid);
-	if (!exits_within(dom, -1))
-		return vs_error_set(err, errno, "cannot wait for QEMU (pid %d)", (int)dom->pid);
-reaped:
+	if (!needs_orderly_exit(dom) || !exits_in_order(dom)) {
+		vs_debug("driver", "sending SIGKILL to QEMU %d", (int)dom->pid);
+		if (send_signal(dom, SIGKILL) < 0 && errno != ESRCH)
+			return vs_error_set(err, errno, "cannot kill QEMU (pid %d)", (int)dom->pid);
+		if (!exits_within(dom, -1))
+			return vs_error_set(err, errno, "cannot wait for QEMU (pid %d)",
+					    (int)dom->pid);
+	}
 	reap(dom);
 	return 0;
 }

@@ -102,6 +102,52 @@ Test(driver, pause_resume_destroy)
 	remove_tree(root);
 }
 
+/*
+ * destroy kills a QEMU that holds nothing of the guest's at once, and lets
+ * one with a writable disk exit in order (QMP quit: exit status 0).
+ */
+Test(driver, destroy_kills_at_once_unless_a_disk_is_writable)
+{
+	cleanup_free char *root = vmtest_tmpdir();
+	cleanup_free char *image = vs_xasprintf("%s/disk.img", root);
+	cleanup_free char *disk = vs_xasprintf("    <disk type='file' device='disk'>\n"
+					       "      <driver name='qemu' type='raw'/>\n"
+					       "      <source file='%s'/>\n"
+					       "      <target dev='vda' bus='virtio'/>\n"
+					       "    </disk>\n",
+					       image);
+	cleanup_error struct vs_error *err = NULL;
+	struct drv_conn *conn = drv_open(root, &err);
+	int fd = open(image, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+
+	cr_assert_not_null(conn, "%s", err ? err->msg : "");
+	cr_assert(fd >= 0 && ftruncate(fd, 1 << 20) == 0);
+	close(fd);
+	for (int with_disk = 0; with_disk < 2; with_disk++) {
+		const char *name = with_disk ? "with-disk" : "without-disk";
+		cleanup_free char *xml = vmtest_domain_xml(name, "hang", with_disk ? disk : NULL);
+		cleanup_domain_def struct domain_def *def = parse(xml);
+		struct drv_domain *dom = drv_domain_create(conn, def, 0, &err);
+		struct drv_end end;
+
+		cr_assert_not_null(dom, "%s: %s", name, err ? err->msg : "");
+		cr_assert_eq(drv_domain_destroy(dom, &err), 0, "%s", err ? err->msg : "");
+		cr_assert_eq(drv_domain_wait(dom, 0, &end, &err), 1);
+		cr_assert_eq(end.reason, DRV_END_DESTROYED, "%s ended as %s", name,
+			     drv_end_reason_name(end.reason));
+		if (with_disk)
+			cr_assert(WIFEXITED(end.wait_status) && WEXITSTATUS(end.wait_status) == 0,
+				  "QEMU with a writable disk did not quit: status %#x",
+				  end.wait_status);
+		else
+			cr_assert(
+			    WIFSIGNALED(end.wait_status) && WTERMSIG(end.wait_status) == SIGKILL,
+			    "QEMU without a disk was not killed: status %#x", end.wait_status);
+	}
+	drv_close(conn);
+	remove_tree(root);
+}
+
 /* "THP_enabled:" of /proc/PID/status: 1, 0, or -1 when it is not there. */
 static int thp_enabled(pid_t pid)
 {
