@@ -445,8 +445,7 @@ static int spawn_qemu(struct drv_domain *dom, const struct drv_file *files, size
 		.log_fd = out_w,
 		.keep_caps = caps,
 		.n_keep_caps = caps_for(def, caps),
-		.no_thp = def->hugepages == DRV_HUGEPAGES_OFF ||
-			  (def->hugepages == DRV_HUGEPAGES_AUTO && dom->accel == DRV_ACCEL_TCG),
+		.no_thp = def->hugepages == DRV_HUGEPAGES_OFF,
 	};
 	dom->pid = drv_process_spawn(&spawn, &dom->pidfd, &dom->seccomp_fd, err);
 	if (dom->pid < 0)
