@@ -148,7 +148,8 @@ static void build_machine(const struct domain_def *def, const struct drv_command
 	vs_strv_push(argv, "-nodefaults");
 	vs_strv_push(argv, "-no-user-config");
 	push2(argv, "-display", "none");
-	vs_strv_push(argv, "-S");
+	if (ctx->paused)
+		vs_strv_push(argv, "-S");
 }
 
 static void build_monitor(const struct drv_command_ctx *ctx, struct vs_strv *argv)

@@ -36,6 +36,7 @@ struct drv_command_ctx {
 	 */
 	int serial_fd;
 	const int *net_fds; /* per def->nets[i]: the tap of an ethernet one, else -1 */
+	bool paused;	    /* -S: the vCPUs wait for QMP `cont` */
 };
 
 /*

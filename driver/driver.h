@@ -40,10 +40,24 @@ void drv_close_keep_running(struct drv_conn *conn);
 const char *drv_conn_root(const struct drv_conn *conn);
 
 enum drv_create_flags {
-	DRV_CREATE_PAUSED = 1 << 0, /* leave the vCPUs stopped */
+	DRV_CREATE_PAUSED = 1 << 0, /* QEMU starts with its vCPUs stopped (-S) */
+	/*
+	 * The host's end of every channel and of a unix serial port is
+	 * connected before QEMU starts; drv_domain_open_channel() and
+	 * drv_domain_open_serial() hand those ends over (the rest are closed
+	 * with the domain).  Nothing the guest writes at boot is then lost
+	 * or held up waiting for the owner.
+	 */
+	DRV_CREATE_CONNECTED = 1 << 1,
 };
 
-/* Starts QEMU stopped, waits for QMP, then continues it unless PAUSED. */
+/*
+ * Starts QEMU with its vCPUs running (stopped with PAUSED) and the QMP
+ * handshake begun before it runs, writes the status file, and returns
+ * once QMP is ready: the guest boots while QEMU and the driver negotiate.
+ * QEMU failing before its greeting, dying during the handshake or never
+ * answering fails, with QEMU's last words, and leaves nothing behind.
+ */
 struct drv_domain *drv_domain_create(struct drv_conn *conn, const struct domain_def *def,
 				     unsigned int flags, struct vs_error **err);
 
@@ -89,7 +103,11 @@ int drv_domain_pause(struct drv_domain *dom, struct vs_error **err);
 int drv_domain_resume(struct drv_domain *dom, struct vs_error **err);
 /* Asks the guest to power off; destroys it when it has not within timeout_ms. */
 int drv_domain_shutdown(struct drv_domain *dom, int timeout_ms, struct vs_error **err);
-/* QMP quit, then SIGTERM, then SIGKILL; returns once QEMU is gone. */
+/*
+ * QMP quit, then SIGTERM, then SIGKILL; returns once QEMU is gone.  A
+ * domain without a writable disk (nothing of the guest's in QEMU's hands)
+ * gets SIGKILL at once: QEMU's orderly exit would only cost time.
+ */
 int drv_domain_destroy(struct drv_domain *dom, struct vs_error **err);
 enum drv_state drv_domain_state(const struct drv_domain *dom);
 
@@ -112,8 +130,14 @@ int drv_domain_wait(struct drv_domain *dom, int timeout_ms, struct drv_end *end,
 int drv_domain_poll_fds(const struct drv_domain *dom, int fds[DRV_POLL_FDS]);
 int drv_domain_dispatch(struct drv_domain *dom, struct drv_end *end, struct vs_error **err);
 
-/* Connects to the unix socket behind <channel> target `name`. */
+/*
+ * Connects to the unix socket behind <channel> target `name` (hands over the
+ * end connected before QEMU started, the first time, with
+ * DRV_CREATE_CONNECTED).
+ */
 int drv_domain_open_channel(struct drv_domain *dom, const char *name, struct vs_error **err);
+/* The same for a unix <serial> (or the <console> standing for it). */
+int drv_domain_open_serial(struct drv_domain *dom, struct vs_error **err);
 
 const char *drv_domain_name(const struct drv_domain *dom);
 pid_t drv_domain_pid(const struct drv_domain *dom);

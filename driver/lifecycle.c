@@ -42,6 +42,14 @@
 #define QMP_COMMAND_TIMEOUT_MS 15000
 #define DESTROY_STEP_MS	       2000
 
+/* Closes each descriptor that is open and marks it -1. */
+static void close_fds(int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(steal_fd(&fds[i]));
+}
+
 struct drv_domain *drv_domain_new(struct drv_conn *conn, struct domain_def *def)
 {
 	struct drv_domain *dom = vs_xcalloc(1, sizeof(*dom));
@@ -52,6 +60,9 @@ struct drv_domain *drv_domain_new(struct drv_conn *conn, struct domain_def *def)
 	dom->seccomp_fd = -1;
 	dom->output_fd = -1;
 	dom->output_log.fd = -1;
+	dom->serial_end = -1;
+	for (size_t i = 0; i < DRV_MAX_CHANNELS; i++)
+		dom->channel_ends[i] = -1;
 	dom->state = DRV_STATE_SHUTOFF;
 	dom->status_path = drv_root_path(conn, conn->run_dir, def->name, ".xml");
 	dom->qmp_path = drv_root_path(conn, conn->run_dir, def->name, ".qmp.sock");
@@ -71,6 +82,9 @@ void drv_domain_release(struct drv_domain *dom)
 		close(dom->seccomp_fd);
 	if (dom->output_fd >= 0)
 		close(dom->output_fd);
+	if (dom->serial_end >= 0)
+		close(dom->serial_end);
+	close_fds(dom->channel_ends, DRV_MAX_CHANNELS);
 	vs_caplog_close(&dom->output_log);
 	drv_domain_def_free(dom->def);
 	free(dom->serial_pty);
@@ -215,14 +229,6 @@ static struct domain_def *copy_definition(const struct domain_def *def, struct v
 	return drv_domain_parse_string(xml, "<live definition>", err);
 }
 
-static int close_fds(int *fds, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
-	return 0;
-}
-
 /*
  * The files QEMU boots must be regular files: checked without following a
  * FIFO or a device put in their place into a hang.
@@ -307,21 +313,59 @@ static int file_for(const struct drv_file *files, size_t n_files, const char *na
 	return -1;
 }
 
+/*
+ * The host's ends of the domain's sockets, connected before QEMU starts:
+ * each connection waits in its listening socket's backlog until QEMU's
+ * main loop accepts it, as soon as it runs.  QMP's always, with the
+ * handshake begun at once; with DRV_CREATE_CONNECTED also each channel's
+ * and a unix serial port's, so that the guest, whose vCPUs run from QEMU's
+ * start, never writes to a port whose host end is not there yet (a
+ * virtio-serial port holds the guest's writes until it is; a serial port
+ * drops them).
+ */
+static int connect_host_ends(struct drv_domain *dom, const struct drv_chr *serial,
+			     unsigned int flags, struct vs_error **err)
+{
+	const struct domain_def *def = dom->def;
+	int fd = vs_unix_connect(dom->qmp_path, err);
+
+	if (fd < 0)
+		return -1;
+	dom->qmp = drv_qmp_new(fd); /* the QMP client owns fd from here */
+	if (drv_qmp_handshake_begin(dom->qmp, err) < 0)
+		return -1;
+	if (!(flags & DRV_CREATE_CONNECTED))
+		return 0;
+	for (size_t i = 0; i < def->n_channels; i++) {
+		dom->channel_ends[i] = vs_unix_connect(def->channels[i].path, err);
+		if (dom->channel_ends[i] < 0)
+			return -1;
+	}
+	if (serial != NULL && serial->type == DRV_CHR_UNIX) {
+		dom->serial_end = vs_unix_connect(serial->path, err);
+		if (dom->serial_end < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int spawn_qemu(struct drv_domain *dom, const struct drv_file *files, size_t n_files,
-		      struct vs_error **err)
+		      unsigned int flags, struct vs_error **err)
 {
 	struct domain_def *def = dom->def;
 	cleanup_strv struct vs_strv argv = { 0 };
 	cleanup_close int log_fd = -1, out_w = -1;
 	cleanup_free int *net_fds = vs_xcalloc(def->n_nets + 1, sizeof(int));
 	const struct drv_chr *serial = serial_backend(def);
-	int fds[1 + 16 + 1], pass[1 + 16 + 1 + DRV_DOMAIN_DEVICES_MAX], channel_fds[16];
+	int fds[1 + DRV_MAX_CHANNELS + 1], channel_fds[DRV_MAX_CHANNELS];
+	int pass[1 + DRV_MAX_CHANNELS + 1 + DRV_DOMAIN_DEVICES_MAX];
 	size_t n_fds = 0, n_pass;
 	int caps[8], serial_fd = 0;
 	int r = -1;
 
-	if (def->n_channels > 16)
-		return vs_error_set(err, 0, "domain `%s` has more than 16 channels", def->name);
+	if (def->n_channels > DRV_MAX_CHANNELS)
+		return vs_error_set(err, 0, "domain `%s` has more than %d channels", def->name,
+				    DRV_MAX_CHANNELS);
 	if (check_boot_file(def->kernel, "guest kernel", err) < 0 ||
 	    check_boot_file(def->initrd, "guest initramfs", err) < 0)
 		return -1;
@@ -347,6 +391,8 @@ static int spawn_qemu(struct drv_domain *dom, const struct drv_file *files, size
 			goto out;
 		serial_fd = 3 + (int)n_fds - 1;
 	}
+	if (connect_host_ends(dom, serial, flags, err) < 0)
+		goto out;
 
 	/*
 	 * In the child, the QMP socket is fd 3, the channels follow, then the
@@ -383,6 +429,7 @@ static int spawn_qemu(struct drv_domain *dom, const struct drv_file *files, size
 		.serial_fd = serial_fd,
 		.pidfile = dom->pid_path,
 		.net_fds = net_fds,
+		.paused = flags & DRV_CREATE_PAUSED,
 	};
 	vs_debug("driver", "building the QEMU command line (accel %s)", drv_accel_name(dom->accel));
 	if (drv_command_build(def, &ctx, &argv, err) < 0)
@@ -398,8 +445,7 @@ static int spawn_qemu(struct drv_domain *dom, const struct drv_file *files, size
 		.log_fd = out_w,
 		.keep_caps = caps,
 		.n_keep_caps = caps_for(def, caps),
-		.no_thp = def->hugepages == DRV_HUGEPAGES_OFF ||
-			  (def->hugepages == DRV_HUGEPAGES_AUTO && dom->accel == DRV_ACCEL_TCG),
+		.no_thp = def->hugepages == DRV_HUGEPAGES_OFF,
 	};
 	dom->pid = drv_process_spawn(&spawn, &dom->pidfd, &dom->seccomp_fd, err);
 	if (dom->pid < 0)
@@ -428,6 +474,48 @@ static int query_serial_pty(struct drv_domain *dom, struct vs_error **err)
 			dom->serial_pty = vs_xstrdup(file->u.string + 4);
 	}
 	yajl_tree_free(ret);
+	return 0;
+}
+
+static void serve_sandbox(struct drv_domain *dom);
+
+/*
+ * Waits for the QMP handshake begun before QEMU started.  The guest may
+ * already run: QEMU's seccomp calls are answered and its output read
+ * meanwhile.  QEMU failing before its greeting, or dying half-way, closes
+ * the monitor (or resets the connection still waiting in the backlog),
+ * which fails here; a monitor that never answers fails at timeout_ms.
+ */
+static int wait_monitor(struct drv_domain *dom, int timeout_ms, struct vs_error **err)
+{
+	uint64_t deadline = vs_now_ns() + (uint64_t)timeout_ms * 1000000u;
+
+	while (!drv_qmp_ready(dom->qmp)) {
+		struct pollfd p[4] = { { .fd = drv_qmp_fd(dom->qmp), .events = POLLIN },
+				       { .fd = dom->seccomp_fd, .events = POLLIN },
+				       { .fd = dom->output_fd, .events = POLLIN },
+				       { .fd = dom->pidfd, .events = POLLIN } };
+		uint64_t now = vs_now_ns();
+
+		if (now >= deadline)
+			return vs_error_code(err, ETIMEDOUT,
+					     "QEMU did not complete the QMP handshake within %d ms",
+					     timeout_ms);
+		if (poll(p, VS_ARRAY_SIZE(p), (int)((deadline - now + 999999) / 1000000)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return vs_error_set(err, errno, "cannot wait for the QEMU monitor");
+		}
+		if (p[1].revents != 0)
+			serve_sandbox(dom);
+		if (p[2].revents != 0)
+			read_output(dom);
+		if (p[0].revents != 0 && drv_qmp_read(dom->qmp, err) < 0)
+			return vs_error_prefix(err, "QMP handshake failed");
+		/* Its end shows on the monitor first; this is for a QEMU whose socket lives on. */
+		if (p[3].revents != 0 && p[0].revents == 0 && !drv_qmp_ready(dom->qmp))
+			return vs_error_set(err, 0, "QEMU ended before its monitor answered");
+	}
 	return 0;
 }
 
@@ -470,17 +558,18 @@ struct drv_domain *drv_domain_create_with_files(struct drv_conn *conn, const str
 	dom = drv_domain_new(conn, live);
 	dom->accel = accel;
 
-	if (spawn_qemu(dom, files, n_files, err) < 0)
+	if (spawn_qemu(dom, files, n_files, flags, err) < 0)
 		goto fail;
-	vs_debug("driver", "waiting for QMP");
-	if (drv_domain_attach_monitor(dom, QMP_CONNECT_TIMEOUT_MS, err) < 0)
-		goto fail;
-	dom->state = DRV_STATE_PAUSED;
-	if (live->serial.type == DRV_CHR_PTY && query_serial_pty(dom, err) < 0)
-		goto fail;
+	dom->state = flags & DRV_CREATE_PAUSED ? DRV_STATE_PAUSED : DRV_STATE_RUNNING;
 	if (drv_status_save(dom, err) < 0)
 		goto fail;
-	if (!(flags & DRV_CREATE_PAUSED) && drv_domain_resume(dom, err) < 0)
+	vs_debug("driver", "waiting for QMP%s",
+		 flags & DRV_CREATE_PAUSED ? "" : " while the guest boots");
+	if (wait_monitor(dom, QMP_CONNECT_TIMEOUT_MS, err) < 0) {
+		vs_error_prefix(err, "cannot talk to QEMU of domain `%s`", def->name);
+		goto fail;
+	}
+	if (live->serial.type == DRV_CHR_PTY && query_serial_pty(dom, err) < 0)
 		goto fail;
 	vs_debug("driver", "domain `%s` is %s (pid %d)", def->name,
 		 dom->state == DRV_STATE_RUNNING ? "running" : "paused", (int)dom->pid);
@@ -740,28 +829,48 @@ static int send_signal(struct drv_domain *dom, int sig)
 	return (int)syscall(SYS_pidfd_send_signal, dom->pidfd, sig, NULL, 0);
 }
 
-int drv_domain_destroy(struct drv_domain *dom, struct vs_error **err)
+/*
+ * Whether QEMU must exit in order when destroyed: it may hold a writable
+ * disk's data (its own caches, an image's metadata).  Everything else it
+ * serves (9p, sockets, taps) writes through to the host as the guest asks,
+ * so SIGKILL loses nothing the guest wrote and spares QEMU's clean-up.
+ */
+static bool needs_orderly_exit(const struct drv_domain *dom)
+{
+	for (size_t i = 0; i < dom->def->n_disks; i++)
+		if (!dom->def->disks[i].readonly)
+			return true;
+	return false;
+}
+
+/* QMP quit, then SIGTERM: whether QEMU exited on its own within two steps. */
+static bool exits_in_order(struct drv_domain *dom)
 {
 	cleanup_error struct vs_error *quit_err = NULL;
 
+	if (dom->qmp != NULL && drv_qmp_command(dom->qmp, "quit", NULL, 1000, NULL, &quit_err) < 0)
+		vs_debug("driver", "quit failed: %s", quit_err->msg);
+	if (exits_within(dom, DESTROY_STEP_MS))
+		return true;
+	vs_debug("driver", "sending SIGTERM to QEMU %d", (int)dom->pid);
+	send_signal(dom, SIGTERM);
+	return exits_within(dom, DESTROY_STEP_MS);
+}
+
+int drv_domain_destroy(struct drv_domain *dom, struct vs_error **err)
+{
 	if (dom->ended)
 		return 0;
 	vs_debug("driver", "destroying domain `%s`", dom->def->name);
 	dom->destroying = true;
-	if (dom->qmp != NULL && drv_qmp_command(dom->qmp, "quit", NULL, 1000, NULL, &quit_err) < 0)
-		vs_debug("driver", "quit failed: %s", quit_err->msg);
-	if (exits_within(dom, DESTROY_STEP_MS))
-		goto reaped;
-	vs_debug("driver", "sending SIGTERM to QEMU %d", (int)dom->pid);
-	send_signal(dom, SIGTERM);
-	if (exits_within(dom, DESTROY_STEP_MS))
-		goto reaped;
-	vs_debug("driver", "sending SIGKILL to QEMU %d", (int)dom->pid);
-	if (send_signal(dom, SIGKILL) < 0 && errno != ESRCH)
-		return vs_error_set(err, errno, "cannot kill QEMU (pid %d)", (int)dom->pid);
-	if (!exits_within(dom, -1))
-		return vs_error_set(err, errno, "cannot wait for QEMU (pid %d)", (int)dom->pid);
-reaped:
+	if (!needs_orderly_exit(dom) || !exits_in_order(dom)) {
+		vs_debug("driver", "sending SIGKILL to QEMU %d", (int)dom->pid);
+		if (send_signal(dom, SIGKILL) < 0 && errno != ESRCH)
+			return vs_error_set(err, errno, "cannot kill QEMU (pid %d)", (int)dom->pid);
+		if (!exits_within(dom, -1))
+			return vs_error_set(err, errno, "cannot wait for QEMU (pid %d)",
+					    (int)dom->pid);
+	}
 	reap(dom);
 	return 0;
 }
@@ -786,11 +895,27 @@ int drv_domain_shutdown(struct drv_domain *dom, int timeout_ms, struct vs_error 
 
 int drv_domain_open_channel(struct drv_domain *dom, const char *name, struct vs_error **err)
 {
-	for (size_t i = 0; i < dom->def->n_channels; i++)
-		if (strcmp(dom->def->channels[i].target_name, name) == 0)
-			return vs_unix_connect(dom->def->channels[i].path, err);
+	for (size_t i = 0; i < dom->def->n_channels; i++) {
+		if (strcmp(dom->def->channels[i].target_name, name) != 0)
+			continue;
+		if (dom->channel_ends[i] >= 0)
+			return steal_fd(&dom->channel_ends[i]); /* the caller's from here */
+		return vs_unix_connect(dom->def->channels[i].path, err);
+	}
 	return vs_error_code(err, ENOENT, "domain `%s` has no channel named `%s`", dom->def->name,
 			     name);
+}
+
+int drv_domain_open_serial(struct drv_domain *dom, struct vs_error **err)
+{
+	const struct drv_chr *serial = serial_backend(dom->def);
+
+	if (dom->serial_end >= 0)
+		return steal_fd(&dom->serial_end); /* the caller's from here */
+	if (serial == NULL || serial->type != DRV_CHR_UNIX)
+		return vs_error_code(err, ENOENT, "domain `%s` has no unix serial port",
+				     dom->def->name);
+	return vs_unix_connect(serial->path, err);
 }
 
 const char *drv_domain_name(const struct drv_domain *dom)

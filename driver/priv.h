@@ -9,6 +9,9 @@
 #include "driver/driver.h"
 #include "driver/qmp.h"
 
+/* Channels of one domain: each is a listening socket QEMU inherits. */
+#define DRV_MAX_CHANNELS 16
+
 struct drv_domain {
 	struct drv_conn *conn;
 	struct domain_def *def; /* the live definition (channel paths filled in) */
@@ -22,6 +25,13 @@ struct drv_domain {
 	struct vs_caplog output_log; /* where they go: the domain log, capped */
 	bool is_child;		     /* ours to waitpid(); false after reconnecting to a stranger */
 	struct drv_qmp *qmp;
+	/*
+	 * With DRV_CREATE_CONNECTED: the host's end of each channel (in the
+	 * order of def->channels) and of a unix serial port, connected before
+	 * QEMU started, until the owner takes them; -1 otherwise.
+	 */
+	int channel_ends[DRV_MAX_CHANNELS];
+	int serial_end;
 	bool destroying;
 	bool ended;
 	struct drv_end end;

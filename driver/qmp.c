@@ -34,7 +34,8 @@ struct drv_qmp {
 	size_t len, cap;
 	unsigned long long last_id;
 	bool greeted, ready;
-	char *dead; /* why the connection is unusable; NULL while it works */
+	char caps_id[32]; /* the id of a qmp_capabilities sent early; "" when none is awaited */
+	char *dead;	  /* why the connection is unusable; NULL while it works */
 	struct drv_qmp_event events[DRV_QMP_MAX_EVENTS];
 	size_t n_events;
 };
@@ -317,6 +318,23 @@ static int handle_greeting(struct drv_qmp *q, yajl_val msg, struct vs_error **er
 	return 0;
 }
 
+/* The reply to a qmp_capabilities sent by drv_qmp_handshake_begin(). */
+static int handle_caps_reply(struct drv_qmp *q, yajl_val msg, struct vs_error **err)
+{
+	yajl_val error = obj_get(msg, "error", NULL);
+
+	q->caps_id[0] = '\0';
+	if (error != NULL) {
+		const char *cls = obj_get_str(error, "class"), *desc = obj_get_str(error, "desc");
+
+		return qmp_die(q, err, 0, "QEMU refused qmp_capabilities: %.64s: %.512s",
+			       cls ? cls : "(no class)", desc ? desc : "(no description)");
+	}
+	vs_debug("qmp", "capabilities negotiated");
+	q->ready = true;
+	return 0;
+}
+
 /* A reply: ours when its id is the one awaited, skipped otherwise. */
 static int handle_reply(struct drv_qmp *q, yajl_val *msg, struct qmp_wait *w, struct vs_error **err)
 {
@@ -328,6 +346,8 @@ static int handle_reply(struct drv_qmp *q, yajl_val *msg, struct qmp_wait *w, st
 	}
 	if (!YAJL_IS_STRING(id))
 		return qmp_die(q, err, 0, "QEMU sent a QMP reply whose id is not a string");
+	if (q->caps_id[0] != '\0' && strcmp(q->caps_id, id->u.string) == 0)
+		return handle_caps_reply(q, *msg, err);
 	if (w == NULL || w->id == NULL || w->done || strcmp(w->id, id->u.string) != 0) {
 		vs_debug("qmp", "skipping a QMP reply with unknown id `%.64s`", id->u.string);
 		return 0;
@@ -460,6 +480,11 @@ static bool reply_done(struct drv_qmp *q, struct qmp_wait *w)
 static bool greeting_done(struct drv_qmp *q, struct qmp_wait *w)
 {
 	return q->greeted;
+}
+
+static bool caps_done(struct drv_qmp *q, struct qmp_wait *w)
+{
+	return q->ready;
 }
 
 int drv_qmp_read(struct drv_qmp *q, struct vs_error **err)
@@ -666,6 +691,30 @@ int drv_qmp_command(struct drv_qmp *q, const char *command, const char *argument
 	return 0;
 }
 
+int drv_qmp_handshake_begin(struct drv_qmp *q, struct vs_error **err)
+{
+	cleanup_free char *line = NULL;
+
+	if (q->ready || q->caps_id[0] != '\0')
+		return 0;
+	if (check_alive(q, err) < 0)
+		return vs_error_prefix(err, "QMP handshake failed");
+	snprintf(q->caps_id, sizeof(q->caps_id), "vshim-%llu", ++q->last_id);
+	line = format_command("qmp_capabilities", NULL, q->caps_id, err);
+	if (line == NULL)
+		return -1;
+	vs_debug("qmp", "send %.*s (before the greeting)", (int)strlen(line) - 1, line);
+	/* A few dozen bytes into an empty socket buffer: never waits. */
+	if (send_line(q, "qmp_capabilities", line, 0, 0, err) < 0)
+		return vs_error_prefix(err, "QMP handshake failed");
+	return 0;
+}
+
+bool drv_qmp_ready(const struct drv_qmp *q)
+{
+	return q->ready;
+}
+
 int drv_qmp_handshake(struct drv_qmp *q, int timeout_ms, struct vs_error **err)
 {
 	uint64_t deadline = deadline_after(timeout_ms);
@@ -682,9 +731,20 @@ int drv_qmp_handshake(struct drv_qmp *q, int timeout_ms, struct vs_error **err)
 		vs_error_set(err, 0, "QEMU sent no QMP greeting within %d ms", timeout_ms);
 		return timed_out(err);
 	}
-	if (drv_qmp_command(q, "qmp_capabilities", NULL, ms_until(deadline), NULL, err) < 0)
+	if (q->caps_id[0] == '\0') {
+		if (drv_qmp_command(q, "qmp_capabilities", NULL, ms_until(deadline), NULL, err) < 0)
+			return vs_error_prefix(err, "QMP handshake failed");
+		q->ready = true;
+		return 0;
+	}
+	r = pump(q, NULL, caps_done, deadline, err);
+	if (r < 0)
 		return vs_error_prefix(err, "QMP handshake failed");
-	q->ready = true;
+	if (r == 0) {
+		vs_error_set(err, 0, "QEMU did not answer qmp_capabilities within %d ms",
+			     timeout_ms);
+		return timed_out(err);
+	}
 	return 0;
 }
 

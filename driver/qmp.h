@@ -65,9 +65,22 @@ int drv_qmp_fd(const struct drv_qmp *q);
 
 /*
  * Reads the greeting, sends qmp_capabilities and waits for its reply, all
- * within timeout_ms.  Calling it again after success does nothing.
+ * within timeout_ms.  After drv_qmp_handshake_begin() it only waits for
+ * what is still missing.  Calling it again after success does nothing.
  */
 int drv_qmp_handshake(struct drv_qmp *q, int timeout_ms, struct vs_error **err);
+
+/*
+ * Sends qmp_capabilities at once, before the greeting has come (QEMU reads
+ * a monitor's input only after it has sent its greeting), so that the
+ * handshake needs no round trip of ours: a QEMU that is still starting
+ * answers it as soon as its main loop runs.  The greeting and the reply are
+ * taken in by drv_qmp_read() (a poll loop's) or drv_qmp_handshake() (a
+ * wait), whichever comes first; an error reply kills the connection.
+ */
+int drv_qmp_handshake_begin(struct drv_qmp *q, struct vs_error **err);
+/* Whether the handshake is complete: commands may be sent. */
+bool drv_qmp_ready(const struct drv_qmp *q);
 
 /*
  * Runs command with arguments_json (NULL, or the text of a JSON object) and

@@ -37,8 +37,8 @@
  *   io.vshim.tb-cache TCG's translation cache in MiB, 1..OCI_VM_MAX_TB_CACHE_MIB
  *                    (used only when the VM runs under TCG)
  *   io.vshim.hugepages auto | on | off: whether QEMU may use transparent huge
- *                    pages (<vshim:hugepages>); auto: off under TCG, on under
- *                    KVM (driver/domain.h)
+ *                    pages (<vshim:hugepages>); auto: on, off saves memory
+ *                    for start-up time (driver/domain.h)
  *   io.vshim.network auto | none | user: the VM's NICs (oci/network.h):
  *                    <interface type='ethernet'> for each of ctx->nics, or
  *                    one <interface type='user'>, or none

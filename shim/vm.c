@@ -12,7 +12,6 @@
 
 #include "common/cleanup.h"
 #include "common/log.h"
-#include "common/sock.h"
 #include "common/util.h"
 #include "oci/mounts.h"
 #include "oci/translate.h"
@@ -154,20 +153,20 @@ int shim_vm_boot(struct shim_vm *vm, const char *state_dir, const char *id, cons
 	if (vs_caplog_open(&vm->console, console_log, conf->console_log_size,
 			   conf->console_log_rate, vs_now_ns(), err) < 0)
 		goto fail;
+	/*
+	 * The vCPUs run from QEMU's start; the agent's channel and the console
+	 * are connected before it, so the agent never writes to a closed port
+	 * and the console's first lines are not lost.
+	 */
 	vm->dom =
-	    drv_domain_create_with_files(vm->conn, def, files, n_files, DRV_CREATE_PAUSED, err);
+	    drv_domain_create_with_files(vm->conn, def, files, n_files, DRV_CREATE_CONNECTED, err);
 	if (vm->dom == NULL)
 		goto fail;
-	/*
-	 * Connected before the vCPUs run, so the agent never writes to a
-	 * closed port and the console's first lines are not lost.
-	 */
 	vm->agent_fd = drv_domain_open_channel(vm->dom, OCI_AGENT_CHANNEL, err);
 	if (vm->agent_fd < 0)
 		goto fail;
-	vm->console_fd = vs_unix_connect(console, err);
-	if (vm->console_fd < 0 || fcntl(vm->console_fd, F_SETFL, O_NONBLOCK) < 0 ||
-	    drv_domain_resume(vm->dom, err) < 0)
+	vm->console_fd = drv_domain_open_serial(vm->dom, err);
+	if (vm->console_fd < 0 || fcntl(vm->console_fd, F_SETFL, O_NONBLOCK) < 0)
 		goto fail;
 	vs_debug("shim", "VM of `%s` running", id);
 	return 0;

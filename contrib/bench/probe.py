@@ -24,6 +24,7 @@ Each subcommand does one repetition and prints run.sh records on stdout
 
 Containers are always deleted with `delete --force`, also after a failure.
 """
+import json
 import os
 import select
 import signal
@@ -189,8 +190,10 @@ def memory(vshim, root, bundle, count, settle):
         total = mon_rss = 0
         anon = file_ = 0
         for i in ids:
-            with open(pid_file(root, i)) as f:
-                monitor = int(f.read().strip())
+            # The pid file names the container's process on the host
+            # (shim/handle.h); the monitor, QEMU's parent, is in state.json.
+            with open(os.path.join(root, i, "state.json")) as f:
+                monitor = int(json.load(f)["monitor"])
             qemus = [k for k in children(monitor) if comm(k).startswith("qemu-system")]
             if len(qemus) != 1:
                 sys.exit(f"memory: monitor {monitor} of {i} has no QEMU child")

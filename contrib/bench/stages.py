@@ -17,7 +17,6 @@ STAGES = [
     ("QEMU exec'd", r"driver debug: spawned pid"),
     ("QMP greeting", r"qmp debug: greeting from QEMU"),
     ("QMP ready", r"driver debug: domain `[^`]*` is (paused|running)"),
-    ("vCPUs continue", r"qmp debug: send \{\"execute\":\"cont\""),
     ("agent port open", r"VSERPORT_CHANGE.*\"open\": true"),
     ("agent HELLO", r"(?i)\bhello\b|agent \S+: up [0-9.]+ ms after boot"),
     ("container created", r"(?i)container `[^`]*` (is )?created"),

@@ -153,6 +153,21 @@ int agent_channel_flush(struct agent_channel *ch, struct vs_error **err)
 	return 0;
 }
 
+int agent_channel_say_hello(struct agent_channel *ch, struct vs_error **err)
+{
+	int flags = fcntl(ch->fd, F_GETFL);
+	ssize_t left;
+
+	if (flags < 0 || fcntl(ch->fd, F_SETFL, flags & ~O_NONBLOCK) < 0)
+		return vs_error_set(err, errno, "cannot make the agent channel blocking");
+	left = proto_buf_write(&ch->out, ch->fd, err);
+	if (fcntl(ch->fd, F_SETFL, flags) < 0 && left >= 0)
+		return vs_error_set(err, errno, "cannot make the agent channel non-blocking");
+	if (left < 0 && err && *err && ((*err)->errnum == EPIPE || (*err)->errnum == ECONNRESET))
+		ch->closed = true;
+	return left < 0 ? -1 : 0;
+}
+
 int agent_channel_drain(struct agent_channel *ch, int timeout_ms, struct vs_error **err)
 {
 	uint64_t deadline = vs_now_ns() + (uint64_t)timeout_ms * 1000000u;

@@ -47,6 +47,15 @@ int agent_channel_read(struct agent_channel *ch, agent_channel_handler handle, v
 		       struct vs_error **err);
 /* Writes what the port takes now. */
 int agent_channel_flush(struct agent_channel *ch, struct vs_error **err);
+/*
+ * Writes what is queued (HELLO) with a blocking write, before the agent
+ * reads anything.  A virtio-serial port holds a write until the host's end
+ * is connected (QEMU tells the guest so), and until then a read returns 0
+ * as if the host had gone: so the agent reads only once the host is there,
+ * and 0 means a host that left.  The host connects before QEMU starts, so
+ * this waits only when it did not.
+ */
+int agent_channel_say_hello(struct agent_channel *ch, struct vs_error **err);
 /* Writes everything, waiting at most timeout_ms (for the last words before a reboot). */
 int agent_channel_drain(struct agent_channel *ch, int timeout_ms, struct vs_error **err);
 

@@ -305,7 +305,7 @@ int main(int argc, char **argv)
 	vs_debug("agent", "ready, saying HELLO");
 	proto_guest_hello(&a.ch->out, VSHIM_VERSION, vs_uptime_ms(),
 			  (double)boot.tv_sec * 1e3 + (double)boot.tv_nsec / 1e6);
-	if (agent_loop(&a, &err) < 0)
+	if (agent_channel_say_hello(a.ch, &err) < 0 || agent_loop(&a, &err) < 0)
 		end(&a, err);
 	if (a.ch->closed)
 		vs_debug("agent", "the host closed the channel");

@@ -113,3 +113,19 @@ Test(golden, one_argument_per_line)
 	cr_assert_str_eq(argv.v[0], "/usr/bin/qemu-system-x86_64");
 	cr_assert_null(argv.v[argv.n], "argv is not NULL-terminated");
 }
+
+/* -S only for a domain created paused: otherwise the vCPUs run from QEMU's start. */
+Test(golden, vcpus_wait_only_when_paused)
+{
+	cleanup_free char *xml_path = dt_path("golden", "microvm-9p", ".xml");
+	cleanup_domain_def struct domain_def *def = dt_parse_ok(xml_path);
+	struct drv_command_ctx ctx;
+
+	dt_golden_ctx(def, &ctx);
+	cleanup_free char *paused = dt_argv_text(&ctx, def);
+	ctx.paused = false;
+	cleanup_free char *running = dt_argv_text(&ctx, def);
+
+	cr_assert_not_null(strstr(paused, "\n-S\n"), "no -S when paused:\n%s", paused);
+	cr_assert_null(strstr(running, "\n-S\n"), "-S without paused:\n%s", running);
+}

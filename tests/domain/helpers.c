@@ -87,6 +87,8 @@ void dt_golden_ctx(const struct domain_def *def, struct drv_command_ctx *ctx)
 		.qmp_fd = 3,
 		.channel_fds = golden_channel_fds,
 		.net_fds = golden_net_fds,
+		/* -S: qemu_test.c's stand-in kernel must never run. */
+		.paused = true,
 	};
 }
 

@@ -353,6 +353,7 @@ static bool run_one(const char *qemu_path, const char *name, struct domain_def *
 		.qmp_fd = 3,
 		.channel_fds = channel_fds,
 		.net_fds = net_fds,
+		.paused = true, /* the stand-in kernel must never run */
 	};
 	cr_assert_eq(drv_command_build(def, &ctx, &argv, &err), 0, "%s: %s", name,
 		     err ? err->msg : "");

@@ -3,6 +3,7 @@
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +102,52 @@ Test(driver, pause_resume_destroy)
 	remove_tree(root);
 }
 
+/*
+ * destroy kills a QEMU that holds nothing of the guest's at once, and lets
+ * one with a writable disk exit in order (QMP quit: exit status 0).
+ */
+Test(driver, destroy_kills_at_once_unless_a_disk_is_writable)
+{
+	cleanup_free char *root = vmtest_tmpdir();
+	cleanup_free char *image = vs_xasprintf("%s/disk.img", root);
+	cleanup_free char *disk = vs_xasprintf("    <disk type='file' device='disk'>\n"
+					       "      <driver name='qemu' type='raw'/>\n"
+					       "      <source file='%s'/>\n"
+					       "      <target dev='vda' bus='virtio'/>\n"
+					       "    </disk>\n",
+					       image);
+	cleanup_error struct vs_error *err = NULL;
+	struct drv_conn *conn = drv_open(root, &err);
+	int fd = open(image, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+
+	cr_assert_not_null(conn, "%s", err ? err->msg : "");
+	cr_assert(fd >= 0 && ftruncate(fd, 1 << 20) == 0);
+	close(fd);
+	for (int with_disk = 0; with_disk < 2; with_disk++) {
+		const char *name = with_disk ? "with-disk" : "without-disk";
+		cleanup_free char *xml = vmtest_domain_xml(name, "hang", with_disk ? disk : NULL);
+		cleanup_domain_def struct domain_def *def = parse(xml);
+		struct drv_domain *dom = drv_domain_create(conn, def, 0, &err);
+		struct drv_end end;
+
+		cr_assert_not_null(dom, "%s: %s", name, err ? err->msg : "");
+		cr_assert_eq(drv_domain_destroy(dom, &err), 0, "%s", err ? err->msg : "");
+		cr_assert_eq(drv_domain_wait(dom, 0, &end, &err), 1);
+		cr_assert_eq(end.reason, DRV_END_DESTROYED, "%s ended as %s", name,
+			     drv_end_reason_name(end.reason));
+		if (with_disk)
+			cr_assert(WIFEXITED(end.wait_status) && WEXITSTATUS(end.wait_status) == 0,
+				  "QEMU with a writable disk did not quit: status %#x",
+				  end.wait_status);
+		else
+			cr_assert(
+			    WIFSIGNALED(end.wait_status) && WTERMSIG(end.wait_status) == SIGKILL,
+			    "QEMU without a disk was not killed: status %#x", end.wait_status);
+	}
+	drv_close(conn);
+	remove_tree(root);
+}
+
 /* "THP_enabled:" of /proc/PID/status: 1, 0, or -1 when it is not there. */
 static int thp_enabled(pid_t pid)
 {
@@ -116,15 +163,15 @@ static int thp_enabled(pid_t pid)
 
 /*
  * <vshim:hugepages> reaches QEMU as PR_SET_THP_DISABLE: off disables THP, on
- * keeps it, and without the element it follows the accelerator (these VMs
- * run under TCG: off).
+ * keeps it, and without the element QEMU keeps it too (these VMs run under
+ * TCG, where it was off before: start-up paid for it in page faults).
  */
 Test(driver, hugepages_reach_qemu)
 {
 	static const struct {
 		const char *value; /* NULL: no element */
 		int thp_enabled;
-	} cases[] = { { "off", 0 }, { "on", 1 }, { NULL, 0 } };
+	} cases[] = { { "off", 0 }, { "on", 1 }, { NULL, 1 } };
 	cleanup_free char *root = vmtest_tmpdir();
 	cleanup_error struct vs_error *err = NULL;
 	struct drv_conn *conn = drv_open(root, &err);
@@ -251,6 +298,137 @@ Test(driver, qemu_failure_is_reported_with_its_message)
 	cleanup_free char *run = vs_xasprintf("%s/run/qemu", root);
 	drv_close(conn);
 	cr_assert_eq(count_entries(run), 0, "files left in %s", run);
+	remove_tree(root);
+}
+
+/* How many processes have `text` in their command line (the root's path: QEMU's -pidfile). */
+static size_t processes_mentioning(const char *text)
+{
+	cleanup_dir DIR *d = opendir("/proc");
+	struct dirent *de;
+	size_t n = 0;
+
+	cr_assert_not_null(d);
+	while ((de = readdir(d)) != NULL) {
+		cleanup_free char *path = NULL, *cmdline = NULL;
+		cleanup_error struct vs_error *err = NULL;
+		size_t len = 0;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		path = vs_xasprintf("/proc/%s/cmdline", de->d_name);
+		if (vs_read_file(path, 1 << 16, &cmdline, &len, &err) < 0)
+			continue;
+		for (size_t i = 0; i < len; i++)
+			if (cmdline[i] == '\0')
+				cmdline[i] = ' ';
+		n += strstr(cmdline, text) != NULL;
+	}
+	return n;
+}
+
+/*
+ * A domain whose emulator is tests/driver/fake-qemu.py, which fails the
+ * start-up as the domain's name says; create must fail with want in its
+ * message and leave neither a process nor a file behind.
+ */
+static void fake_qemu_fails(const char *name, const char *want, int errnum)
+{
+	cleanup_free char *root = vmtest_tmpdir();
+	cleanup_free char *xml = vmtest_domain_xml(name, "reboot", NULL);
+	cleanup_free char *run = vs_xasprintf("%s/run/qemu", root);
+	cleanup_error struct vs_error *err = NULL;
+	cleanup_domain_def struct domain_def *def = parse(xml);
+	const char *fake = getenv("VSHIM_TEST_FAKE_QEMU");
+	struct drv_conn *conn = drv_open(root, &err);
+
+	cr_assert_not_null(conn, "%s", err ? err->msg : "");
+	cr_assert(fake != NULL && access(fake, X_OK) == 0, "VSHIM_TEST_FAKE_QEMU is not set");
+	free(def->emulator);
+	def->emulator = vs_xstrdup(fake);
+	cr_assert_null(drv_domain_create(conn, def, 0, &err), "the fake QEMU started a domain");
+	cr_assert_not_null(strstr(err->msg, want), "got: %s", err->msg);
+	cr_assert(strncmp(err->msg, "cannot start domain", 19) == 0, "got: %s", err->msg);
+	if (errnum != 0)
+		cr_assert_eq(err->errnum, errnum, "errno %d: %s", err->errnum, err->msg);
+	cr_assert_null(drv_domain_lookup(conn, name));
+	cr_assert_eq(processes_mentioning(root), 0, "the fake QEMU outlived the failed create");
+	cr_assert_eq(count_entries(run), 0, "files left in %s", run);
+	drv_close(conn);
+	remove_tree(root);
+}
+
+Test(driver, qemu_failing_before_the_greeting_is_reported)
+{
+	fake_qemu_fails("early", "QEMU said `fake-qemu: cannot initialise the machine`", 0);
+}
+
+Test(driver, qemu_dying_mid_handshake_is_reported)
+{
+	fake_qemu_fails("midway", "QEMU said `fake-qemu: died in the middle of the handshake`", 0);
+}
+
+/* The driver waits QMP_CONNECT_TIMEOUT_MS (30 s) for a monitor that never answers. */
+Test(driver, monitor_that_never_answers_fails_and_is_killed, .timeout = 120)
+{
+	fake_qemu_fails("silent", "QEMU did not complete the QMP handshake within", ETIMEDOUT);
+}
+
+/*
+ * With DRV_CREATE_CONNECTED the vCPUs run from QEMU's start and the host's
+ * ends are there before them: the guest's first console line is in the
+ * serial port's end, and the channel answers without a resume.
+ */
+Test(driver, host_ends_are_connected_before_the_guest_runs)
+{
+	cleanup_free char *root = vmtest_tmpdir();
+	cleanup_free char *extra =
+	    vs_xasprintf("    <serial type='unix'>\n"
+			 "      <source mode='bind' path='%s/console.sock'/>\n"
+			 "    </serial>\n"
+			 "    <channel type='unix'>\n"
+			 "      <source mode='bind'/>\n"
+			 "      <target type='virtio' name='org.vshim.test.0'/>\n"
+			 "    </channel>\n",
+			 root);
+	cleanup_free char *xml = vmtest_domain_xml("early-ends", "echo-port", extra);
+	cleanup_domain_def struct domain_def *def = parse(xml);
+	cleanup_error struct vs_error *err = NULL;
+	struct drv_conn *conn = drv_open(root, &err);
+	struct drv_domain *dom = drv_domain_create(conn, def, DRV_CREATE_CONNECTED, &err);
+	static const char ping[] = "ping before any resume\n";
+	char buf[sizeof(ping)] = "", console[8192];
+	size_t got = 0;
+
+	cr_assert_not_null(dom, "%s", err ? err->msg : "");
+	cr_assert_eq(drv_domain_state(dom), DRV_STATE_RUNNING);
+	cleanup_close int serial = drv_domain_open_serial(dom, &err);
+	cleanup_close int fd = drv_domain_open_channel(dom, "org.vshim.test.0", &err);
+	cr_assert_geq(serial, 0, "%s", err ? err->msg : "");
+	cr_assert_geq(fd, 0, "%s", err ? err->msg : "");
+	alarm(60);
+	cr_assert_eq(vs_write_all(fd, ping, sizeof(ping) - 1), 0);
+	cr_assert_eq(vs_read_all(fd, buf, sizeof(ping) - 1), (ssize_t)sizeof(ping) - 1,
+		     "the guest did not echo");
+	cr_assert_str_eq(buf, ping);
+	/* The init's first line was written before anyone read the console. */
+	while (got < sizeof(console) - 1) {
+		ssize_t n = read(serial, console + got, sizeof(console) - 1 - got);
+
+		cr_assert_gt(n, 0, "the console ended before the init's line");
+		got += (size_t)n;
+		console[got] = '\0';
+		if (strstr(console, "vshim-testinit: mode echo-port") != NULL)
+			break;
+	}
+	alarm(0);
+	cr_assert_not_null(strstr(console, "vshim-testinit: mode echo-port"), "console: %s",
+			   console);
+	/* Each end is handed over once; later calls connect anew. */
+	cleanup_close int again = drv_domain_open_serial(dom, &err);
+	cr_assert_geq(again, 0, "%s", err ? err->msg : "");
+	cr_assert_neq(again, serial);
+	drv_close(conn);
 	remove_tree(root);
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The QMP client against a scripted fake peer, including hostile input. */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -916,4 +917,132 @@ Test(qmp, free_null)
 	drv_qmp_free(NULL);
 	drv_qmp_args_free(NULL);
 	cr_assert_null(q);
+}
+
+/*
+ * The handshake begun before QEMU runs (the driver's start-up):
+ * qmp_capabilities goes out before the greeting has come, and the rest is
+ * taken in by a wait or by a poll loop's reads.
+ */
+Test(qmp, handshake_begun_before_the_greeting)
+{
+	static const struct peer_step script[] = {
+		/* The command is read before the peer has greeted: it was sent first. */
+		EXPECT("{\"execute\":\"qmp_capabilities\",\"id\":\"vshim-1\"}"),
+		GREETING,
+		SLEEP(50),
+		SEND("{\"return\": {}, \"id\": \"$ID\"}\r\n"),
+		EXPECT("{\"execute\":\"query-status\",\"id\":\"vshim-2\"}"),
+		SEND("{\"return\": {\"status\": \"running\"}, \"id\": \"$ID\"}\r\n"),
+		END,
+	};
+	cleanup_error struct vs_error *err = NULL;
+	struct fake_peer p;
+	struct drv_qmp *q = start(&p, script);
+	yajl_val ret = NULL;
+
+	cr_assert_eq(drv_qmp_handshake_begin(q, &err), 0, "%s", err ? err->msg : "");
+	cr_assert(!drv_qmp_ready(q), "ready before the peer answered");
+	/* Begun twice is begun once: the script expects one command. */
+	cr_assert_eq(drv_qmp_handshake_begin(q, &err), 0, "%s", err ? err->msg : "");
+	handshake(q);
+	cr_assert(drv_qmp_ready(q));
+	cr_assert_eq(drv_qmp_command(q, "query-status", NULL, T_MS, &ret, &err), 0, "%s",
+		     err ? err->msg : "");
+	cr_assert_str_eq(str_at(ret, "status"), "running");
+	yajl_tree_free(ret);
+	finish(&p, q);
+}
+
+Test(qmp, handshake_begun_completes_in_a_poll_loop)
+{
+	static const struct peer_step script[] = {
+		EXPECT("\"execute\":\"qmp_capabilities\""),
+		GREETING,
+		SEND("{\"event\": \"RESUME\", \"timestamp\": {\"seconds\": 1, \"microseconds\": "
+		     "2}}\r\n"),
+		SLEEP(20),
+		SEND("{\"return\": {}, \"id\": \"$ID\"}\r\n"),
+		END,
+	};
+	cleanup_error struct vs_error *err = NULL;
+	struct fake_peer p;
+	struct drv_qmp *q = start(&p, script);
+	struct drv_qmp_event ev;
+	int rounds = 0;
+
+	cr_assert_eq(drv_qmp_handshake_begin(q, &err), 0, "%s", err ? err->msg : "");
+	while (!drv_qmp_ready(q)) {
+		struct pollfd pfd = { .fd = drv_qmp_fd(q), .events = POLLIN };
+
+		cr_assert_lt(rounds++, 100, "the handshake never completed");
+		cr_assert_eq(poll(&pfd, 1, T_MS), 1, "nothing came from the peer");
+		cr_assert_eq(drv_qmp_read(q, &err), 0, "%s", err ? err->msg : "");
+	}
+	/* What came meanwhile is queued as usual. */
+	cr_assert(drv_qmp_next_event(q, &ev));
+	cr_assert_eq(ev.type, DRV_QMP_EVENT_RESUME);
+	/* Nothing is left to wait for. */
+	handshake(q);
+	finish(&p, q);
+}
+
+Test(qmp, handshake_begun_refused)
+{
+	static const struct peer_step script[] = {
+		EXPECT("\"execute\":\"qmp_capabilities\""),
+		GREETING,
+		SEND("{\"error\": {\"class\": \"CommandNotFound\", \"desc\": \"no caps\"}, \"id\": "
+		     "\"$ID\"}\r\n"),
+		END,
+	};
+	cleanup_error struct vs_error *err = NULL;
+	struct fake_peer p;
+	struct drv_qmp *q = start(&p, script);
+
+	cr_assert_eq(drv_qmp_handshake_begin(q, &err), 0, "%s", err ? err->msg : "");
+	cr_assert_eq(drv_qmp_handshake(q, T_MS, &err), -1);
+	cr_assert_str_eq(err->msg, "QMP handshake failed: QEMU refused qmp_capabilities: "
+				   "CommandNotFound: no caps");
+	cr_assert(!drv_qmp_ready(q));
+	command_fails(q, "query-status", T_MS, "the QMP connection is unusable");
+	finish(&p, q);
+}
+
+/* QEMU dying between its greeting and its answer. */
+Test(qmp, handshake_begun_peer_dies_midway)
+{
+	static const struct peer_step script[] = {
+		EXPECT("\"execute\":\"qmp_capabilities\""),
+		GREETING,
+		SLEEP(50),
+		PEER_HANGUP,
+	};
+	cleanup_error struct vs_error *err = NULL;
+	struct fake_peer p;
+	struct drv_qmp *q = start(&p, script);
+
+	cr_assert_eq(drv_qmp_handshake_begin(q, &err), 0, "%s", err ? err->msg : "");
+	cr_assert_eq(drv_qmp_handshake(q, T_MS, &err), -1);
+	cr_assert_str_eq(err->msg, "QMP handshake failed: QEMU closed the monitor connection");
+	finish(&p, q);
+}
+
+/* A monitor that greets and then never answers. */
+Test(qmp, handshake_begun_never_answered)
+{
+	static const struct peer_step script[] = {
+		EXPECT("\"execute\":\"qmp_capabilities\""),
+		GREETING,
+		END,
+	};
+	cleanup_error struct vs_error *err = NULL;
+	struct fake_peer p;
+	struct drv_qmp *q = start(&p, script);
+
+	cr_assert_eq(drv_qmp_handshake_begin(q, &err), 0, "%s", err ? err->msg : "");
+	cr_assert_eq(drv_qmp_handshake(q, 300, &err), -1);
+	cr_assert_str_eq(err->msg, "QEMU did not answer qmp_capabilities within 300 ms");
+	cr_assert_eq(err->errnum, ETIMEDOUT);
+	finish(&p, q);
 }
