@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "common/sock.h"
 #include "common/util.h"
+#include "driver/clock.h"
 #include "oci/mounts.h"
 #include "oci/translate.h"
 
@@ -124,6 +125,7 @@ int shim_vm_boot(struct shim_vm *vm, const char *state_dir, const char *id, cons
 		.console_socket = console,
 		.agent_socket = NULL, /* the driver puts it under its root */
 		.conf = conf,
+		.tsc_hz = drv_clock_host_tsc_hz(),
 	};
 	shim_network_vm(net, &tctx, &files, &n_files);
 	vs_debug("shim", "translating config.json to domain XML");
