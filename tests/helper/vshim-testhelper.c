@@ -24,6 +24,7 @@
  *   uname                 sysname nodename release machine
  *   mounts                /proc/self/mountinfo
  *   sleep SECONDS         sleeps (fractions allowed)
+ *   now                   the wall clock (CLOCK_REALTIME) as SECONDS.NANOSECONDS
  *   write-file PATH TEXT  writes TEXT to PATH
  *   read-file PATH        prints the contents of PATH
  *   ls DIR                the names in DIR, sorted
@@ -343,6 +344,15 @@ static int cmd_sleep(int argc, char **argv)
 	return 0;
 }
 
+static int cmd_now(int argc, char **argv)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	printf("%lld.%09ld\n", (long long)ts.tv_sec, ts.tv_nsec);
+	return 0;
+}
+
 static int cmd_write_file(int argc, char **argv)
 {
 	int fd;
@@ -583,6 +593,7 @@ static const struct {
 	{ "uname", cmd_uname },
 	{ "mounts", cmd_mounts },
 	{ "sleep", cmd_sleep },
+	{ "now", cmd_now },
 	{ "write-file", cmd_write_file },
 	{ "read-file", cmd_read_file },
 	{ "ls", cmd_ls },
