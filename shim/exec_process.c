@@ -171,7 +171,7 @@ static char *process_from_args(const struct shim_exec_args *a, const char *state
 						"cwd",	"noNewPrivileges" };
 	cleanup_free char *path = shim_container_config_path(state_dir), *text = NULL;
 	const char *proc_path[] = { "process", NULL };
-	unsigned long long ids[2];
+	unsigned long long ids[2] = { 0, 0 };
 	int n_ids = 0;
 	char parse_err[256];
 	yajl_val tree, base;
