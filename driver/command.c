@@ -179,18 +179,10 @@ static bool has_word(const char *s, const char *w, size_t wlen)
 	return false;
 }
 
-/* The domain's kernel command line, plus DRV_TCG_CMDLINE under TCG; NULL for none. */
-static char *kernel_cmdline(const struct domain_def *def, const struct drv_command_ctx *ctx)
+/* Appends the words of add that base lacks to out (len bytes so far, room enough). */
+static size_t append_missing_words(char *out, size_t len, const char *base, const char *add)
 {
-	const char *base = def->cmdline ? def->cmdline : "";
-	size_t len = strlen(base);
-	char *out;
-
-	if (ctx->accel != DRV_ACCEL_TCG)
-		return def->cmdline ? vs_xstrdup(def->cmdline) : NULL;
-	out = vs_xmalloc(len + sizeof(DRV_TCG_CMDLINE) + 1);
-	memcpy(out, base, len + 1);
-	for (const char *w = DRV_TCG_CMDLINE; *w != '\0';) {
+	for (const char *w = add; *w != '\0';) {
 		size_t wlen = strcspn(w, " ");
 
 		if (!has_word(base, w, wlen)) {
@@ -201,6 +193,30 @@ static char *kernel_cmdline(const struct domain_def *def, const struct drv_comma
 		}
 		w += wlen + (w[wlen] == ' ');
 	}
+	return len;
+}
+
+/*
+ * The domain's kernel command line, plus DRV_TCG_CMDLINE (and
+ * DRV_TCG_TSC_CMDLINE when the TSC's rate is known) under TCG; NULL for
+ * none.
+ */
+static char *kernel_cmdline(const struct domain_def *def, const struct drv_command_ctx *ctx)
+{
+	const char *base = def->cmdline ? def->cmdline : "";
+	char tsc[64] = "";
+	size_t len = strlen(base);
+	char *out;
+
+	if (ctx->accel != DRV_ACCEL_TCG)
+		return def->cmdline ? vs_xstrdup(def->cmdline) : NULL;
+	if (def->tsc_hz != 0)
+		snprintf(tsc, sizeof(tsc), DRV_TCG_TSC_CMDLINE,
+			 (unsigned long long)(def->tsc_hz / 1000));
+	out = vs_xmalloc(len + sizeof(DRV_TCG_CMDLINE) + strlen(tsc) + 2);
+	memcpy(out, base, len + 1);
+	len = append_missing_words(out, len, base, DRV_TCG_CMDLINE);
+	append_missing_words(out, len, base, tsc);
 	return out;
 }
 

@@ -24,6 +24,20 @@
  */
 #define DRV_TCG_CMDLINE "noapictimer noreplace-smp no_timer_check"
 
+/*
+ * What a TCG guest is told when the domain gives the TSC's rate (<clock>
+ * <timer name='tsc' frequency=>): TCG hands the host's TSC to the guest's
+ * RDTSC, a clock that runs at the host's rate whatever the load and stops
+ * while the VM is paused.  The guest kernel cannot calibrate it (its PIT
+ * calibration fails under emulation and microvm has no HPET or ACPI PM
+ * timer), marks it unstable and keeps time on jiffies, which lose ticks
+ * under load.  tsc_early_khz= gives it the rate, tsc=reliable skips the
+ * stability checks (there is no second clock to watch it with), and the
+ * guest's clocksource is the TSC; the delay loop's calibration is skipped
+ * too.  %llu is the rate in kHz.
+ */
+#define DRV_TCG_TSC_CMDLINE "tsc_early_khz=%llu tsc=reliable"
+
 struct drv_command_ctx {
 	const char *emulator;	/* resolved binary path */
 	enum drv_accel accel;	/* KVM or TCG, never AUTO */
@@ -42,7 +56,8 @@ struct drv_command_ctx {
 /*
  * Appends the whole argv, emulator first (ctx->emulator, else def->emulator,
  * else qemu-system-x86_64 from PATH), to argv.  Under TCG the kernel command
- * line gets DRV_TCG_CMDLINE.  Refuses, appending nothing,
+ * line gets DRV_TCG_CMDLINE, and DRV_TCG_TSC_CMDLINE when the domain gives
+ * the TSC's rate.  Refuses, appending nothing,
  * what QEMU 7.2 here cannot do: virtiofs shares, on_poweroff='restart',
  * on_reboot='preserve', more than 24 virtio devices on a microvm with ACPI
  * (8 without); and an

@@ -152,6 +152,18 @@ struct domain_def {
 	 * libvirt has no element for it.
 	 */
 	enum drv_hugepages hugepages;
+	/*
+	 * <clock offset='utc'><timer name='tsc' frequency='HZ'/></clock>: the
+	 * rate of the host's TSC, which a TCG guest reads as its own (QEMU
+	 * 7.2's TCG returns the host's TSC to RDTSC, stopped while the VM is
+	 * paused).  Under TCG the guest kernel is told the rate
+	 * (DRV_TCG_TSC_CMDLINE) and keeps time on the TSC instead of
+	 * calibrating it against an emulated PIT, which fails, and falling
+	 * back to jiffies, which drift.  0: not given (the guest keeps time
+	 * on jiffies under TCG).  Under KVM the guest uses kvm-clock and the
+	 * value is unused.
+	 */
+	uint64_t tsc_hz;
 
 	char *kernel;
 	char *initrd;

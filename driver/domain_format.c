@@ -85,6 +85,16 @@ static void w_head(struct vs_xmlw *x, const struct domain_def *def)
 		}
 		vs_xmlw_end(x);
 	}
+	if (def->tsc_hz != 0) {
+		snprintf(num, sizeof(num), "%" PRIu64, def->tsc_hz);
+		vs_xmlw_start(x, "clock");
+		vs_xmlw_attr(x, "offset", "utc");
+		vs_xmlw_start(x, "timer");
+		vs_xmlw_attr(x, "name", "tsc");
+		vs_xmlw_attr(x, "frequency", num);
+		vs_xmlw_end(x);
+		vs_xmlw_end(x);
+	}
 	vs_xmlw_text_element(x, "on_poweroff", drv_domain_xml_actions[def->on_poweroff]);
 	vs_xmlw_text_element(x, "on_reboot", drv_domain_xml_actions[def->on_reboot]);
 	vs_xmlw_text_element(x, "on_crash", drv_domain_xml_actions[def->on_crash]);

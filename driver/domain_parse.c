@@ -30,7 +30,9 @@
 #define DOMAIN_XML_MAX_SIZE (1u << 20)
 #define CMDLINE_MAX_LEN	    2048 /* COMMAND_LINE_SIZE of x86 Linux */
 #define VCPUS_MAX	    255
-#define MEMORY_MAX_KIB	    (1ull << 30) /* 1 TiB */
+#define TSC_HZ_MIN	    1000000ull	    /* 1 MHz */
+#define TSC_HZ_MAX	    100000000000ull /* 100 GHz */
+#define MEMORY_MAX_KIB	    (1ull << 30)    /* 1 TiB */
 
 /* ---- <domain> children ---- */
 
@@ -298,6 +300,43 @@ static int parse_features(struct drv_domain_xml *p, xmlNodePtr node, void *obj)
 	return drv_domain_xml_children(p, node, rules, VS_ARRAY_SIZE(rules), NULL, NULL);
 }
 
+static int parse_timer(struct drv_domain_xml *p, xmlNodePtr node, void *obj)
+{
+	static const char *const attrs[] = { "name", "frequency", NULL };
+	cleanup_free char *name = drv_domain_xml_attr(node, "name");
+	cleanup_free char *frequency = drv_domain_xml_attr(node, "frequency");
+	uint64_t hz;
+
+	if (drv_domain_xml_check_attrs(p, node, attrs) < 0 ||
+	    drv_domain_xml_expect_empty(p, node) < 0)
+		return -1;
+	if (name == NULL)
+		return drv_domain_xml_fail_missing_attr(p, node, "name");
+	if (strcmp(name, "tsc") != 0)
+		return drv_domain_xml_fail_attr_value(p, node, "name",
+						      "only the tsc timer is supported");
+	if (frequency == NULL)
+		return drv_domain_xml_fail_missing_attr(p, node, "frequency");
+	if (!drv_domain_xml_parse_u64(frequency, &hz) || hz < TSC_HZ_MIN || hz > TSC_HZ_MAX)
+		return drv_domain_xml_fail_attr_value(
+		    p, node, "frequency", "must be a number of Hz from 1 MHz to 100 GHz");
+	p->def->tsc_hz = hz;
+	return 0;
+}
+
+static int parse_clock(struct drv_domain_xml *p, xmlNodePtr node, void *obj)
+{
+	static const char *const attrs[] = { "offset", NULL };
+	static const struct drv_domain_xml_rule rules[] = { { "timer", parse_timer, RULE_ONCE } };
+	cleanup_free char *offset = drv_domain_xml_attr(node, "offset");
+
+	if (drv_domain_xml_check_attrs(p, node, attrs) < 0)
+		return -1;
+	if (offset != NULL && strcmp(offset, "utc") != 0)
+		return drv_domain_xml_fail_attr_value(p, node, "offset", "only utc is supported");
+	return drv_domain_xml_children(p, node, rules, VS_ARRAY_SIZE(rules), NULL, NULL);
+}
+
 static int parse_lifecycle(struct drv_domain_xml *p, xmlNodePtr node, void *obj)
 {
 	enum drv_action *out = obj;
@@ -377,6 +416,7 @@ static int parse_root(struct drv_domain_xml *p, xmlNodePtr root)
 		{ "vcpu", parse_vcpu, RULE_ONCE },
 		{ "os", parse_os, RULE_ONCE },
 		{ "features", parse_features, RULE_ONCE },
+		{ "clock", parse_clock, RULE_ONCE },
 		{ "on_poweroff", parse_on_poweroff, RULE_ONCE },
 		{ "on_reboot", parse_on_reboot, RULE_ONCE },
 		{ "on_crash", parse_on_crash, RULE_ONCE },

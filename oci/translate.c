@@ -316,6 +316,7 @@ static void fill_head(struct domain_def *def, const struct oci_translate_ctx *ct
 		def->initrd = vs_xstrdup(plan->initrd);
 	def->cmdline = vs_xstrdup(OCI_GUEST_CMDLINE);
 	def->tb_cache_kib = (uint64_t)plan->tb_cache_mib * 1024;
+	def->tsc_hz = ctx->tsc_hz;
 	def->on_poweroff = DRV_ACTION_DESTROY;
 	def->on_reboot = DRV_ACTION_DESTROY;
 	def->on_crash = DRV_ACTION_DESTROY;

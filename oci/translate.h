@@ -96,6 +96,11 @@ struct oci_translate_ctx {
 	const char *agent_socket; /* NULL: the driver picks the path under its root */
 	unsigned int host_cpus;	  /* vCPU cap; 0: the host's online CPUs (tests fix it) */
 	/*
+	 * The host's TSC rate (drv_clock_host_tsc_hz()), for the guest's clock
+	 * under TCG: <clock><timer name='tsc' frequency=>; 0: no <clock>.
+	 */
+	uint64_t tsc_hz;
+	/*
 	 * The host's configuration: defaults (memory, vCPUs, kernel, initrd,
 	 * accel, machine), limits, and which annotations config.json may set;
 	 * NULL: the built-in defaults.  Its kernel and initrd, when set, win

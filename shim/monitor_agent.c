@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -26,6 +27,7 @@ static int on_message(struct monitor *m, const struct proto_host_msg *msg, struc
 	case PROTO_HELLO:
 		vs_debug("monitor", "agent %s said hello: guest up %.1f ms, agent %.1f ms",
 			 msg->hello.agent, msg->hello.uptime_ms, msg->hello.agent_ms);
+		m->hello = true;
 		return 0;
 	case PROTO_STDOUT:
 	case PROTO_STDERR:
@@ -89,6 +91,14 @@ int monitor_agent_flush(struct monitor *m, struct vs_error **err)
 	if (proto_buf_pending(&m->out) == 0)
 		return 0;
 	return proto_buf_write(&m->out, m->vm.agent_fd, err) < 0 ? -1 : 0;
+}
+
+int monitor_agent_clock(struct monitor *m, struct vs_error **err)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	return proto_host_clock(m->host, &m->out, &now, NULL, err);
 }
 
 /*

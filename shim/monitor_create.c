@@ -42,11 +42,20 @@ void monitor_create_on_error(struct monitor *m, const struct proto_host_msg *msg
 }
 
 /* Until the init is created (PID), or the container failed. */
-static int wait_created(struct monitor *m, struct vs_error **err)
+/*
+ * Until the agent has said HELLO (created false) or answered CREATE (true).
+ * CLOCK waits for HELLO: a request the booting guest reads later would set
+ * its clock to a time already past.
+ */
+static int wait_agent(struct monitor *m, bool created, struct vs_error **err)
 {
 	uint64_t deadline = vs_now_ns() + CREATE_TIMEOUT_MS * 1000000ull;
 
-	while (m->rec.status == SHIM_CREATING && m->fatal == NULL) {
+	while ((created ? m->rec.status == SHIM_CREATING : !m->hello) && m->fatal == NULL) {
+		if (vs_now_ns() >= deadline && !created)
+			return vs_error_code(err, ETIMEDOUT,
+					     "the guest agent did not start within %d s",
+					     CREATE_TIMEOUT_MS / 1000);
 		if (vs_now_ns() >= deadline)
 			return vs_error_code(
 			    err, ETIMEDOUT,
@@ -148,15 +157,20 @@ int monitor_create(struct monitor *m, struct vs_error **err)
 	shim_network_release_taps(&m->net);
 
 	r = shim_vm_binds(&m->vm, o->bundle, &binds, &n_binds, err);
+	if (r == 0 && wait_agent(m, false, err) < 0)
+		r = -1;
+	if (r == 0) {
+		vs_debug("monitor", "sending CLOCK and CREATE for `%s`", o->id);
+		r = monitor_agent_clock(m, err);
+	}
 	if (r == 0) {
 		bool has_net = shim_network_guest(&m->net, &guest_net);
 
-		vs_debug("monitor", "sending CREATE for `%s`", o->id);
 		r = proto_host_create(m->host, &m->out, o->id, o->config, o->config_len, binds,
 				      n_binds, has_net ? &guest_net : NULL, &m->create_tag, err);
 		proto_network_clear(&guest_net);
 	}
-	if (r < 0 || monitor_agent_flush(m, err) < 0 || wait_created(m, err) < 0 ||
+	if (r < 0 || monitor_agent_flush(m, err) < 0 || wait_agent(m, true, err) < 0 ||
 	    start_handle(m, err) < 0)
 		return -1;
 	/* The container exists, its process waits: the create-time hooks, in spec order. */

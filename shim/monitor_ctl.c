@@ -275,6 +275,8 @@ static void serve_request(struct monitor *m, struct client *c, yajl_val req, int
 			ctl_send_error(c->fd, "container not paused");
 		else if (drv_domain_resume(m->vm.dom, &e) < 0)
 			ctl_send_error(c->fd, e->msg);
+		else if (monitor_agent_clock(m, &e) < 0)
+			ctl_send_error(c->fd, e->msg);
 		else if (monitor_save(m, m->paused_from) == 0)
 			reply_ok(c);
 	} else if (strcmp(op, "ps") == 0) {

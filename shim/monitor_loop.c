@@ -106,9 +106,13 @@ static int read_signal(struct monitor *m, void *what, short revents, struct vs_e
 	return proto_host_signal(m->host, &m->out, PROTO_INIT_ID, (int)si.ssi_signo, NULL, err);
 }
 
+/*
+ * Only once the agent knows the init: a signal that comes earlier (while
+ * the guest boots) stays pending until CREATE is queued, then goes to it.
+ */
 static void watch_signals(struct monitor *m, struct monitor_poll *set)
 {
-	if (m->o->sigfd >= 0)
+	if (m->o->sigfd >= 0 && proto_host_process_known(m->host, PROTO_INIT_ID))
 		monitor_loop_watch(set, m->o->sigfd, POLLIN, read_signal, NULL);
 }
 

@@ -64,6 +64,7 @@ struct monitor {
 	struct client *clients;
 	struct proc *procs;
 	uint32_t create_tag, start_tag;
+	bool hello;	  /* the agent said HELLO: it reads requests as they come */
 	uint32_t net_tag; /* NETWORK before START, when the namespace filled after create */
 	struct client *start_client;
 	bool start_done;
@@ -124,6 +125,12 @@ int monitor_loop_vm_ended(struct monitor *m, const struct drv_end *end, struct v
 void monitor_agent_watch(struct monitor *m, struct monitor_poll *set);
 /* Writes what m->out holds, as far as the channel takes it. */
 int monitor_agent_flush(struct monitor *m, struct vs_error **err);
+/*
+ * Queues CLOCK: the guest's wall clock set to the host's.  Before CREATE,
+ * and after every resume (a paused guest's clock stands still).  Its OK
+ * needs no one; an ERROR is a warning.
+ */
+int monitor_agent_clock(struct monitor *m, struct vs_error **err);
 
 /* monitor_proc.c */
 

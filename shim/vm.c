@@ -13,6 +13,7 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "driver/clock.h"
 #include "oci/mounts.h"
 #include "oci/translate.h"
 #include "shim/userns.h"
@@ -129,6 +130,7 @@ int shim_vm_boot(struct shim_vm *vm, const char *state_dir, const char *id, cons
 		.console_socket = console,
 		.agent_socket = NULL, /* the driver puts it under its root */
 		.conf = conf,
+		.tsc_hz = drv_clock_host_tsc_hz(),
 	};
 	shim_network_vm(net, &tctx, &files, &n_files);
 	vs_debug("shim", "translating config.json to domain XML");

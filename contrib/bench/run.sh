@@ -18,7 +18,12 @@
 #              (DRV_TCG_CMDLINE in driver/command.h): the kernel command
 #              line vshim's guests really get, so the honest floor; only
 #              under TCG
+#   floor_tsc  floor_tcg plus the TSC flags (DRV_TCG_TSC_CMDLINE) with the
+#              host's TSC rate, which `vshim --debug run` reports once before
+#              the rounds: what vshim's TCG guests really boot with; only
+#              under TCG
 #   qemu_run   vshim-qemu-run booting that same guest through the driver
+#              (floor_tsc's command line when the host's TSC rate is known)
 #   vshim_run  `vshim run` of /bin/true from a busybox-static bundle,
 #              teardown included
 #   first_output  `vshim create` + `vshim start` of `echo`, to the first byte
@@ -80,7 +85,7 @@ memory=${VSHIM_BENCH_MEMORY:-256}
 vcpus=${VSHIM_BENCH_VCPUS:-1}
 json=${VSHIM_BENCH_JSON:-$build/bench/run.json}
 baseline=${VSHIM_BENCH_BASELINE:+$(realpath "$VSHIM_BENCH_BASELINE")}
-all_cases="floor floor_tcg qemu_run vshim_run first_output virt_qemu_run runc crun"
+all_cases="floor floor_tcg floor_tsc qemu_run vshim_run first_output virt_qemu_run runc crun"
 [ -z "$baseline" ] || all_cases="$all_cases base_qemu_run base_vshim_run"
 cases=${VSHIM_BENCH_CASES:-$all_cases}
 
@@ -155,7 +160,8 @@ guest_xml() {
     <kernel>$kernel</kernel>
     <initrd>$initrd</initrd>
     <cmdline>$2</cmdline>
-  </os>
+  </os>${tsc_hz:+
+  <clock offset='utc'><timer name='tsc' frequency='$tsc_hz'/></clock>}
   <on_poweroff>destroy</on_poweroff>
   <on_reboot>destroy</on_reboot>
   <on_crash>destroy</on_crash>
@@ -167,8 +173,6 @@ guest_xml() {
 </domain>
 XML
 }
-# For vshim-qemu-run: the floor's guest itself.
-guest_xml microvm "$floor_cmdline" "$work/qemu-run.console" >"$work/guest.xml"
 
 # The busybox bundle: vshim's own config.json template running /bin/true,
 # with the VM's shape pinned so that it matches the floor's.
@@ -203,6 +207,19 @@ PY
 bundle bundle "$memory" /bin/true
 bundle echo "$memory" /bin/echo vshim
 bundle idle "$fleet_memory" /bin/sleep 100000
+
+# The host's TSC rate as vshim measures it (driver/clock.c), from the debug
+# line of one `vshim --debug run`; the TSC flags a TCG guest gets with it.
+tsc_hz=$("$build/bin/vshim" --debug --root "$work/tsc-root" run --bundle "$work/bundle" tsc-probe \
+	2>&1 >/dev/null </dev/null | sed -n 's/.*TSC runs at \([0-9]*\) Hz.*/\1/p' | head -1)
+tsc_flags=
+if [ -n "$tsc_hz" ]; then
+	tsc_flags=$(printf "$(c_define DRV_TCG_TSC_CMDLINE "$top/driver/command.h")" \
+		"$((tsc_hz / 1000))")
+fi
+
+# For vshim-qemu-run: the floor's guest itself.
+guest_xml microvm "$floor_cmdline" "$work/qemu-run.console" >"$work/guest.xml"
 
 # runc's bundle: `runc spec`, /bin/true, no terminal.
 mkdir -p "$work/oci"
@@ -252,6 +269,7 @@ bare_qemu() {
 }
 case_floor() { bare_qemu "$floor_cmdline"; }
 case_floor_tcg() { bare_qemu "$floor_cmdline $tcg_flags"; }
+case_floor_tsc() { bare_qemu "$floor_cmdline $tcg_flags $tsc_flags"; }
 qemu_run() {
 	"$1/bin/vshim-qemu-run" "$work/guest.xml" </dev/null && init_ran "$work/qemu-run.console"
 }
@@ -319,6 +337,7 @@ case_label() {
 	case $1 in
 	floor) echo "floor: bare qemu" ;;
 	floor_tcg) echo "floor, TCG flags" ;;
+	floor_tsc) echo "floor, TCG+TSC flags" ;;
 	qemu_run) echo "vshim-qemu-run" ;;
 	vshim_run) echo "vshim run true" ;;
 	base_qemu_run) echo "vshim-qemu-run (base)" ;;
@@ -337,6 +356,10 @@ for c in $cases; do
 	declare -F "case_$c" >/dev/null || die "unknown case \`$c\` (known: $all_cases)"
 	if [ "$c" = floor_tcg ] && { [ "$accel" != tcg ] || [ -z "$tcg_flags" ]; }; then
 		echo "run.sh: skipping floor_tcg (accelerator $accel, TCG flags \`$tcg_flags\`)" >&2
+		continue
+	fi
+	if [ "$c" = floor_tsc ] && { [ "$accel" != tcg ] || [ -z "$tsc_flags" ]; }; then
+		echo "run.sh: skipping floor_tsc (accelerator $accel, TSC flags \`$tsc_flags\`)" >&2
 		continue
 	fi
 	if [[ $c == base_* ]] && [ -z "$baseline" ]; then
@@ -455,6 +478,7 @@ python3 "$bench_dir/report.py" --records "$records" --json "$json" \
 	--meta "accel=$accel" --meta "memory_mib=$memory" --meta "vcpus=$vcpus" \
 	--meta "rounds=$rounds" --meta "kernel=$kernel" --meta "initrd=$initrd" \
 	--meta "guest_cmdline=$guest_cmdline" --meta "tcg_flags=$tcg_flags" \
+	--meta "tsc_flags=$tsc_flags" \
 	--meta "qemu=$("$qemu" --version | head -1)" --meta "build=$build" \
 	--meta "loadavg_before=$load_before" --meta "loadavg_after=$load_after" \
 	--meta "baseline=$baseline" \

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -43,6 +44,36 @@ static int make_node(int dirfd, const char *name, mode_t mode, dev_t dev, const 
 	return 0;
 }
 
+/*
+ * A device node is only as good as the kernel's driver behind it: a node of
+ * a device the guest kernel lacks opens with ENODEV or ENXIO.  Every device
+ * a driver registered is in /sys/dev/char or /sys/dev/block as MAJ:MIN
+ * (misc devices such as /dev/fuse and /dev/net/tun too), so one missing
+ * there is refused at create, naming it, instead of becoming a dead node.
+ * When sysfs cannot say (not mounted, say), the node is made.
+ */
+static int check_guest_has(const struct oci_device *d, struct vs_error **err)
+{
+	const char *kind = d->type == 'b' ? "block" : "char";
+	char path[64];
+
+	if (d->type == 'p')
+		return 0;
+	snprintf(path, sizeof(path), "/sys/dev/%s/%lld:%lld", kind, (long long)d->major,
+		 (long long)d->minor);
+	if (access(path, F_OK) == 0 || errno != ENOENT || access("/sys/dev", F_OK) < 0)
+		return 0;
+	if (d->type == 'b')
+		return vs_error_code(err, ENODEV,
+				     "the VM has no block device %lld:%lld for `%s`: the guest "
+				     "kernel cannot provide it",
+				     (long long)d->major, (long long)d->minor, d->path);
+	return vs_error_code(err, ENODEV,
+			     "the VM has no character device %lld:%lld for `%s`: the guest "
+			     "kernel cannot provide it",
+			     (long long)d->major, (long long)d->minor, d->path);
+}
+
 static int config_device(int rootfd, const struct oci_device *d, struct vs_error **err)
 {
 	cleanup_free char *parent = vs_xstrdup(d->path);
@@ -63,6 +94,8 @@ static int config_device(int rootfd, const struct oci_device *d, struct vs_error
 	}
 	if (slash == NULL || slash[1] == '\0')
 		return vs_error_code(err, EINVAL, "invalid device path `%s`", d->path);
+	if (check_guest_has(d, err) < 0)
+		return -1;
 	*slash = '\0';
 	pfd = agent_resolve_open(rootfd, parent[0] ? parent : "/", AGENT_RESOLVE_DIR, err);
 	if (pfd < 0)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The nodes and links of the container's /dev: null, zero, full, random,
- * urandom, tty; fd, stdin, stdout, stderr, ptmx; then linux.devices.
+ * urandom, tty; fd, stdin, stdout, stderr, ptmx; then linux.devices, each
+ * refused (ENODEV) when the guest kernel has no such device.
  */
 #pragma once
 

@@ -51,6 +51,18 @@
 
 static bool terminate; /* test mode: SIGTERM or SIGINT */
 
+/* CLOCK: the VM's clock is the host's; the host test mode leaves the host's clock alone. */
+static void on_clock(struct agent *a, const struct proto_request *req)
+{
+	cleanup_error struct vs_error *err = NULL;
+
+	if (a->vm && agent_vm_set_clock(req->clock.sec, req->clock.nsec, &err) < 0) {
+		proto_guest_error(&a->ch->out, req->tag, req->id, err->errnum, 0, err->msg);
+		return;
+	}
+	proto_guest_ok(&a->ch->out, req->tag, req->id);
+}
+
 static void handle_request(void *opaque, struct proto_request *req)
 {
 	struct agent *a = opaque;
@@ -82,6 +94,9 @@ static void handle_request(void *opaque, struct proto_request *req)
 		break;
 	case PROTO_TERMIOS:
 		agent_process_termios(a, req);
+		break;
+	case PROTO_CLOCK:
+		on_clock(a, req);
 		break;
 	case PROTO_PS:
 		agent_ps_reply(a, req);

@@ -8,6 +8,7 @@
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -23,6 +24,19 @@ static const struct {
 	{ "devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755" },
 	{ "devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "ptmxmode=0666,mode=0620" },
 };
+
+int agent_vm_set_clock(long long sec, long long nsec, struct vs_error **err)
+{
+	struct timespec ts = { .tv_sec = (time_t)sec, .tv_nsec = (long)nsec };
+	struct timespec was;
+
+	clock_gettime(CLOCK_REALTIME, &was);
+	if (clock_settime(CLOCK_REALTIME, &ts) < 0)
+		return vs_error_set(err, errno, "cannot set the guest's clock");
+	vs_debug("agent", "clock set from the host: it was %+.3f s off",
+		 (double)(was.tv_sec - ts.tv_sec) + (double)(was.tv_nsec - ts.tv_nsec) / 1e9);
+	return 0;
+}
 
 /* The initramfs root cannot be pivoted away from: move a tmpfs over it (as switch_root does). */
 static int switch_root(struct vs_error **err)

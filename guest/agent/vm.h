@@ -19,5 +19,13 @@
  */
 int agent_vm_boot(struct vs_error **err);
 
+/*
+ * Sets the guest's wall clock (CLOCK_REALTIME) to the host's, as CLOCK
+ * gives it.  Its rate is the clocksource's (the TSC under TCG, kvm-clock
+ * under KVM); what the host sets is where it stands, at create and after a
+ * resume, when the guest's clock stood still with its vCPUs.
+ */
+int agent_vm_set_clock(long long sec, long long nsec, struct vs_error **err);
+
 /* Kills every process, syncs and reboots; with reboot=t and QEMU -no-reboot the VM ends. */
 _Noreturn void agent_vm_reboot(void);

@@ -107,6 +107,15 @@ static int decode_payload(struct proto_request *req, struct vs_error **err)
 		if (r == 0)
 			return vs_error_set(err, 0, "agent message TERMIOS lacks \"onlcr\"");
 		return r < 0 ? -1 : 0;
+	case PROTO_CLOCK:
+		if (req->id != 0)
+			return vs_error_set(err, 0, "agent message CLOCK must name process 0");
+		if (proto_json_get_int(req->json, "CLOCK", "sec", true, 0, PROTO_CLOCK_MAX_SEC,
+				       &req->clock.sec, err) < 0 ||
+		    proto_json_get_int(req->json, "CLOCK", "nsec", true, 0, 999999999,
+				       &req->clock.nsec, err) < 0)
+			return -1;
+		return 0;
 	case PROTO_STDIN:
 		req->stdin_data.data = req->frame.payload;
 		req->stdin_data.len = req->frame.len;

@@ -46,6 +46,9 @@ struct proto_request {
 		} resize;
 		bool onlcr; /* TERMIOS */
 		struct {
+			long long sec, nsec; /* CLOCK: the host's wall clock */
+		} clock;
+		struct {
 			const uint8_t *data; /* into frame.payload */
 			size_t len;
 		} stdin_data;

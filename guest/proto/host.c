@@ -290,6 +290,26 @@ int proto_host_termios(struct proto_host *h, struct proto_buf *out, uint32_t id,
 	return 0;
 }
 
+int proto_host_clock(struct proto_host *h, struct proto_buf *out, const struct timespec *now,
+		     uint32_t *tag, struct vs_error **err)
+{
+	cleanup_yajl_gen yajl_gen g = NULL;
+	uint32_t t;
+
+	if (now->tv_sec < 0 || now->tv_sec > PROTO_CLOCK_MAX_SEC || now->tv_nsec < 0 ||
+	    now->tv_nsec > 999999999)
+		return vs_error_code(err, EINVAL, "the host's clock is out of range");
+	if (next_tag(h, &t, err) < 0)
+		return -1;
+	g = proto_json_begin();
+	proto_json_put_int(g, "sec", (long long)now->tv_sec);
+	proto_json_put_int(g, "nsec", (long long)now->tv_nsec);
+	if (proto_json_finish(steal_pointer(&g), out, PROTO_CLOCK, 0, t, err) < 0)
+		return -1;
+	add_pending(h, t, PROTO_CLOCK, 0, tag);
+	return 0;
+}
+
 static int simple_request(struct proto_host *h, struct proto_buf *out, uint16_t type, uint32_t *tag,
 			  struct vs_error **err)
 {

@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "common/error.h"
 #include "guest/proto/buf.h"
@@ -133,6 +134,13 @@ int proto_host_resize(struct proto_host *h, struct proto_buf *out, uint32_t id, 
  */
 int proto_host_termios(struct proto_host *h, struct proto_buf *out, uint32_t id, bool onlcr,
 		       uint32_t *tag, struct vs_error **err);
+/*
+ * CLOCK: the guest's wall clock set to now (the host's CLOCK_REALTIME).
+ * The monitor sends it before CREATE and after every resume: a paused
+ * guest's clock stops with its vCPUs.
+ */
+int proto_host_clock(struct proto_host *h, struct proto_buf *out, const struct timespec *now,
+		     uint32_t *tag, struct vs_error **err);
 /* PS: the guest pids of the container's processes. */
 int proto_host_ps(struct proto_host *h, struct proto_buf *out, uint32_t *tag,
 		  struct vs_error **err);

@@ -25,7 +25,7 @@
 #include <stdint.h>
 
 /* Bumped on every incompatible change; HELLO carries it. */
-#define PROTO_VERSION 2
+#define PROTO_VERSION 3
 
 #define PROTO_HEADER_SIZE 16u
 /* No payload is ever larger, whatever its type. */
@@ -44,6 +44,8 @@
 #define PROTO_PID_MAX 4194304u
 /* STDIN bytes the host may have in flight per process before a STDIN_WINDOW credit. */
 #define PROTO_STDIN_WINDOW_SIZE (256u << 10)
+/* The latest wall-clock second CLOCK may set: the year 10000. */
+#define PROTO_CLOCK_MAX_SEC 253402300800LL
 /* The process id of the container's init process. */
 #define PROTO_INIT_ID 1u
 
@@ -58,6 +60,7 @@ enum proto_type {
 	PROTO_SHUTDOWN = 0x0107,
 	PROTO_TERMIOS = 0x0108,
 	PROTO_NETWORK = 0x0109,
+	PROTO_CLOCK = 0x010A,
 	/* host -> guest: stream data (tag 0, no reply) */
 	PROTO_STDIN = 0x0120,
 	PROTO_STDIN_CLOSE = 0x0121,

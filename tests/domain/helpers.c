@@ -165,6 +165,7 @@ const char *dt_def_diff(const struct domain_def *a, const struct domain_def *b)
 	DIFF(a->rng == b->rng, "rng");
 	DIFF(a->memballoon == b->memballoon, "memballoon");
 	DIFF(a->tb_cache_kib == b->tb_cache_kib, "tb_cache_kib");
+	DIFF(a->tsc_hz == b->tsc_hz, "tsc_hz");
 	return NULL;
 }
 

@@ -24,6 +24,10 @@
  *   uname                 sysname nodename release machine
  *   mounts                /proc/self/mountinfo
  *   sleep SECONDS         sleeps (fractions allowed)
+ *   now                   the wall clock (CLOCK_REALTIME) as SECONDS.NANOSECONDS
+ *   fuse-mount DIR        opens /dev/fuse, mounts a FUSE file system on DIR
+ *                         with it and unmounts it: "ok" or "errno=N"
+ *   tun NAME              opens /dev/net/tun and makes tap NAME: "ok" or "errno=N"
  *   write-file PATH TEXT  writes TEXT to PATH
  *   read-file PATH        prints the contents of PATH
  *   ls DIR                the names in DIR, sorted
@@ -50,12 +54,15 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/reboot.h>
 #include <sys/resource.h>
@@ -343,6 +350,57 @@ static int cmd_sleep(int argc, char **argv)
 	return 0;
 }
 
+static int cmd_now(int argc, char **argv)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	printf("%lld.%09ld\n", (long long)ts.tv_sec, ts.tv_nsec);
+	return 0;
+}
+
+static int print_result(int r)
+{
+	if (r < 0)
+		printf("errno=%d\n", errno);
+	else
+		printf("ok\n");
+	return 0;
+}
+
+static int cmd_fuse_mount(int argc, char **argv)
+{
+	char opts[128];
+	int fd;
+
+	if (argc != 1)
+		return usage_error("fuse-mount DIR");
+	fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return print_result(-1);
+	snprintf(opts, sizeof(opts), "fd=%d,rootmode=40000,user_id=0,group_id=0", fd);
+	if (mount("vshim-test", argv[0], "fuse", MS_NOSUID | MS_NODEV, opts) < 0)
+		return print_result(-1);
+	/* No daemon answers: detach it and end the connection. */
+	umount2(argv[0], MNT_DETACH);
+	close(fd);
+	return print_result(0);
+}
+
+static int cmd_tun(int argc, char **argv)
+{
+	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
+	int fd;
+
+	if (argc != 1 || strlen(argv[0]) >= sizeof(ifr.ifr_name))
+		return usage_error("tun NAME");
+	strcpy(ifr.ifr_name, argv[0]);
+	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return print_result(-1);
+	return print_result(ioctl(fd, TUNSETIFF, &ifr));
+}
+
 static int cmd_write_file(int argc, char **argv)
 {
 	int fd;
@@ -583,6 +641,9 @@ static const struct {
 	{ "uname", cmd_uname },
 	{ "mounts", cmd_mounts },
 	{ "sleep", cmd_sleep },
+	{ "now", cmd_now },
+	{ "fuse-mount", cmd_fuse_mount },
+	{ "tun", cmd_tun },
 	{ "write-file", cmd_write_file },
 	{ "read-file", cmd_read_file },
 	{ "ls", cmd_ls },

@@ -54,6 +54,22 @@ Test(guest, requests_from_the_host_encoders)
 	cr_assert(r.onlcr);
 	proto_request_clear(&r);
 
+	struct timespec now = { .tv_sec = 1764790000, .tv_nsec = 999999999 };
+
+	cr_assert_eq(proto_host_clock(h, &b, &now, &tag, NULL), 0);
+	cr_assert_eq(test_guest_decode(&b, &r, &msg), 0);
+	cr_assert_eq(r.type, PROTO_CLOCK);
+	cr_assert_eq(r.id, 0);
+	cr_assert_eq(r.tag, tag);
+	cr_assert_eq(r.clock.sec, 1764790000);
+	cr_assert_eq(r.clock.nsec, 999999999);
+	proto_request_clear(&r);
+	now.tv_nsec = 1000000000;
+	cr_assert_eq(proto_host_clock(h, &b, &now, &tag, NULL), -1);
+	now = (struct timespec){ .tv_sec = -1 };
+	cr_assert_eq(proto_host_clock(h, &b, &now, &tag, NULL), -1);
+	cr_assert_eq(proto_buf_pending(&b), 0, "a refused CLOCK queued nothing");
+
 	cr_assert_eq(proto_host_signal(h, &b, 0, 15, &tag, NULL), 0);
 	cr_assert_eq(test_guest_decode(&b, &r, &msg), 0);
 	cr_assert_eq(r.signo, 15);
@@ -103,6 +119,18 @@ Test(guest, refuses_malformed_requests)
 	free(m);
 	m = refused(PROTO_TERMIOS, 1, 1, "{\"onlcr\":1}");
 	cr_assert_str_eq(m, "agent message TERMIOS: \"onlcr\" must be a boolean");
+	free(m);
+	m = refused(PROTO_CLOCK, 1, 1, "{\"sec\":1,\"nsec\":0}");
+	cr_assert_str_eq(m, "agent message CLOCK must name process 0");
+	free(m);
+	m = refused(PROTO_CLOCK, 0, 1, "{\"sec\":1}");
+	cr_assert(strstr(m, "\"nsec\""), "%s", m);
+	free(m);
+	m = refused(PROTO_CLOCK, 0, 1, "{\"sec\":-1,\"nsec\":0}");
+	cr_assert(strstr(m, "\"sec\" must be an integer between 0 and 253402300800"), "%s", m);
+	free(m);
+	m = refused(PROTO_CLOCK, 0, 1, "{\"sec\":1,\"nsec\":1000000000}");
+	cr_assert(strstr(m, "\"nsec\" must be an integer between 0 and 999999999"), "%s", m);
 	free(m);
 	m = refused(PROTO_STDIN, 1, 4, "x");
 	cr_assert_str_eq(m, "agent message STDIN needs a process id and no tag");

@@ -225,20 +225,20 @@ Test(host, second_hello)
 
 Test(host, hello_with_other_protocol_version)
 {
-	raw(PROTO_HELLO, 0, 0, "{\"protocol\":3,\"agent\":\"9\"}");
-	refused("protocol version 3");
+	raw(PROTO_HELLO, 0, 0, "{\"protocol\":4,\"agent\":\"9\"}");
+	refused("protocol version 4");
 }
 
 Test(host, hello_with_hostile_agent_string)
 {
-	raw(PROTO_HELLO, 0, 0, "{\"protocol\":2,\"agent\":\"\\u001b[31m\"}");
+	raw(PROTO_HELLO, 0, 0, "{\"protocol\":3,\"agent\":\"\\u001b[31m\"}");
 	refused("not a version string");
 }
 
 Test(host, hello_agent_too_long)
 {
 	raw(PROTO_HELLO, 0, 0,
-	    "{\"protocol\":2,\"agent\":"
+	    "{\"protocol\":3,\"agent\":"
 	    "\"0123456789012345678901234567890123456789012345678901234567890123\"}");
 	refused("longer than 63 bytes");
 }
@@ -251,13 +251,13 @@ Test(host, hello_wrong_types)
 
 Test(host, hello_missing_field)
 {
-	raw(PROTO_HELLO, 0, 0, "{\"protocol\":2}");
+	raw(PROTO_HELLO, 0, 0, "{\"protocol\":3}");
 	refused("\"agent\" is required");
 }
 
 Test(host, hello_negative_time)
 {
-	raw(PROTO_HELLO, 0, 0, "{\"protocol\":2,\"agent\":\"1\",\"agent_ms\":-1}");
+	raw(PROTO_HELLO, 0, 0, "{\"protocol\":3,\"agent\":\"1\",\"agent_ms\":-1}");
 	refused("\"agent_ms\" must be a number");
 }
 
@@ -269,7 +269,7 @@ Test(host, json_not_an_object)
 
 Test(host, json_invalid)
 {
-	raw(PROTO_HELLO, 0, 0, "{\"protocol\":2,");
+	raw(PROTO_HELLO, 0, 0, "{\"protocol\":3,");
 	refused("not valid JSON");
 }
 
@@ -287,7 +287,7 @@ Test(host, json_with_nul)
 
 Test(host, json_invalid_utf8)
 {
-	raw(PROTO_HELLO, 0, 0, "{\"protocol\":2,\"agent\":\"\xff\xfe\"}");
+	raw(PROTO_HELLO, 0, 0, "{\"protocol\":3,\"agent\":\"\xff\xfe\"}");
 	refused("not valid JSON");
 }
 

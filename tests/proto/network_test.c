@@ -90,7 +90,7 @@ static void assert_same(const struct proto_network *got, const struct proto_nic 
 static void created(struct proto_host *h, struct proto_buf *b, uint32_t create_tag)
 {
 	struct proto_buf in = PROTO_BUF_INIT;
-	const char *hello = "{\"protocol\":2,\"agent\":\"t\"}", *pid = "{\"pid\":7}";
+	const char *hello = "{\"protocol\":3,\"agent\":\"t\"}", *pid = "{\"pid\":7}";
 	struct proto_host_msg m;
 
 	proto_frame_append(&in, PROTO_HELLO, 0, 0, hello, strlen(hello), NULL);

@@ -367,6 +367,24 @@ Test(config, devices_are_created)
 	rt_result_free(&r);
 }
 
+/* The guest kernel has FUSE and TUN: the nodes of --device work, not only exist. */
+Test(config, fuse_and_tun_devices_work)
+{
+	struct rt_result r = run_ok(&(struct rt_cfg){
+	    .args = SH("mkdir -p /tmp/f && " HELPER " fuse-mount /tmp/f && " HELPER " tun tap9"),
+	    .caps = "{\"bounding\":[\"CAP_SYS_ADMIN\",\"CAP_NET_ADMIN\"],"
+		    "\"effective\":[\"CAP_SYS_ADMIN\",\"CAP_NET_ADMIN\"],"
+		    "\"permitted\":[\"CAP_SYS_ADMIN\",\"CAP_NET_ADMIN\"]}",
+	    .more_mounts = "{\"destination\":\"/tmp\",\"type\":\"tmpfs\",\"source\":\"tmpfs\"}",
+	    .linux_ = "\"devices\":[{\"path\":\"/dev/fuse\",\"type\":\"c\",\"major\":10,"
+		      "\"minor\":229},{\"path\":\"/dev/net/tun\",\"type\":\"c\",\"major\":10,"
+		      "\"minor\":200}]",
+	});
+
+	cr_assert_str_eq(r.out, "ok\nok\n");
+	rt_result_free(&r);
+}
+
 Test(config, ambient_capabilities_for_a_non_root_user)
 {
 	struct rt_result r = run_ok(&(struct rt_cfg){

@@ -316,6 +316,26 @@ Test(bad_input, namespace_path_of_another_type)
 	rt_result_free(&r);
 }
 
+/* A device the guest kernel has no driver for is create's error, not a dead node. */
+Test(bad_input, device_the_guest_kernel_lacks)
+{
+	const char *texts[] = { "linux.devices[1]: the VM has no character device 10:232 for "
+				"`/dev/kvm`: the guest kernel cannot provide it",
+				NULL };
+	struct rt_result r;
+
+	rt_config(&t, &(struct rt_cfg){
+			  .args = "[" H ",\"echo\"]",
+			  .linux_ = "\"devices\":[{\"path\":\"/dev/fuse\",\"type\":\"c\","
+				    "\"major\":10,\"minor\":229},{\"path\":\"/dev/kvm\","
+				    "\"type\":\"c\",\"major\":10,\"minor\":232}]",
+		      });
+	r = rt_run(&t, NULL);
+	assert_failed(&r, texts);
+	assert_root_empty();
+	rt_result_free(&r);
+}
+
 Test(bad_input, id_with_dot_dot)
 {
 	cleanup_free char *escaped = vs_xasprintf("%s/x", t.dir);
