@@ -2,7 +2,8 @@
 /*
  * Domain lifecycle: owns a domain's life.  The struct drv_domain of a
  * connection (new, lookup, release), starting QEMU, pause, resume,
- * shutdown, destroy, and watching QEMU end.  It keeps a domain's status
+ * and the helpers exit.c shares; a running domain's events and its end
+ * (dispatch, wait, destroy, shutdown) are exit.c's.  It keeps a domain's status
  * file up to date through status.c and names its files through root.c;
  * opening and closing a root, and reconnecting to what a previous owner
  * left running, are conn.c's, which calls into this file, never the other
@@ -40,7 +41,6 @@
  */
 #define QMP_CONNECT_TIMEOUT_MS 30000
 #define QMP_COMMAND_TIMEOUT_MS 15000
-#define DESTROY_STEP_MS	       2000
 
 /* Closes each descriptor that is open and marks it -1. */
 static void close_fds(int *fds, size_t n)
@@ -154,7 +154,7 @@ static size_t caps_for(const struct domain_def *def, int caps[8])
  * (after the command line open_log() wrote), for error messages; "" when
  * it said nothing.
  */
-static void log_tail(const struct drv_domain *dom, char *out, size_t size)
+void drv_domain_log_tail(const struct drv_domain *dom, char *out, size_t size)
 {
 	char buf[4096];
 	cleanup_close int fd = open(dom->log_path, O_RDONLY | O_CLOEXEC);
@@ -285,7 +285,7 @@ static int open_output(struct drv_domain *dom, int *w, struct vs_error **err)
 }
 
 /* Moves what QEMU printed into the domain log, without waiting; closes the pipe at its end. */
-static void read_output(struct drv_domain *dom)
+void drv_domain_read_output(struct drv_domain *dom)
 {
 	char buf[16384];
 
@@ -477,8 +477,6 @@ static int query_serial_pty(struct drv_domain *dom, struct vs_error **err)
 	return 0;
 }
 
-static void serve_sandbox(struct drv_domain *dom);
-
 /*
  * Waits for the QMP handshake begun before QEMU started.  The guest may
  * already run: QEMU's seccomp calls are answered and its output read
@@ -507,9 +505,9 @@ static int wait_monitor(struct drv_domain *dom, int timeout_ms, struct vs_error 
 			return vs_error_set(err, errno, "cannot wait for the QEMU monitor");
 		}
 		if (p[1].revents != 0)
-			serve_sandbox(dom);
+			drv_domain_serve_sandbox(dom);
 		if (p[2].revents != 0)
-			read_output(dom);
+			drv_domain_read_output(dom);
 		if (p[0].revents != 0 && drv_qmp_read(dom->qmp, err) < 0)
 			return vs_error_prefix(err, "QMP handshake failed");
 		/* Its end shows on the monitor first; this is for a QEMU whose socket lives on. */
@@ -579,8 +577,8 @@ fail:
 	if (dom->pid > 0) {
 		char tail[400];
 
-		read_output(dom);
-		log_tail(dom, tail, sizeof(tail));
+		drv_domain_read_output(dom);
+		drv_domain_log_tail(dom, tail, sizeof(tail));
 		if (tail[0] != '\0')
 			vs_error_prefix(err, "QEMU said `%s`", tail);
 	}
@@ -589,7 +587,7 @@ fail:
 	return NULL;
 }
 
-static int simple_command(struct drv_domain *dom, const char *cmd, struct vs_error **err)
+int drv_domain_simple_command(struct drv_domain *dom, const char *cmd, struct vs_error **err)
 {
 	if (dom->qmp == NULL || dom->ended)
 		return vs_error_set(err, 0, "domain `%s` is not running", dom->def->name);
@@ -599,7 +597,7 @@ static int simple_command(struct drv_domain *dom, const char *cmd, struct vs_err
 
 int drv_domain_pause(struct drv_domain *dom, struct vs_error **err)
 {
-	if (simple_command(dom, "stop", err) < 0)
+	if (drv_domain_simple_command(dom, "stop", err) < 0)
 		return -1;
 	dom->state = DRV_STATE_PAUSED;
 	return drv_status_save(dom, err);
@@ -607,7 +605,7 @@ int drv_domain_pause(struct drv_domain *dom, struct vs_error **err)
 
 int drv_domain_resume(struct drv_domain *dom, struct vs_error **err)
 {
-	if (simple_command(dom, "cont", err) < 0)
+	if (drv_domain_simple_command(dom, "cont", err) < 0)
 		return -1;
 	dom->state = DRV_STATE_RUNNING;
 	return drv_status_save(dom, err);
@@ -616,281 +614,6 @@ int drv_domain_resume(struct drv_domain *dom, struct vs_error **err)
 enum drv_state drv_domain_state(const struct drv_domain *dom)
 {
 	return dom->ended ? DRV_STATE_SHUTOFF : dom->state;
-}
-
-static void describe_exit(struct drv_domain *dom, int wait_status)
-{
-	struct drv_end *end = &dom->end;
-	char tail[400];
-	const char *reason = dom->shutdown_reason;
-
-	end->wait_status = wait_status;
-	if (dom->panicked || strcmp(reason, "guest-panic") == 0) {
-		end->reason = DRV_END_CRASHED;
-		snprintf(end->detail, sizeof(end->detail), "the guest panicked");
-	} else if (strcmp(reason, "guest-shutdown") == 0) {
-		end->reason = DRV_END_SHUTDOWN;
-		snprintf(end->detail, sizeof(end->detail), "the guest powered off");
-	} else if (strcmp(reason, "guest-reset") == 0) {
-		end->reason = DRV_END_REBOOT;
-		snprintf(end->detail, sizeof(end->detail), "the guest rebooted");
-	} else if (dom->destroying) {
-		end->reason = DRV_END_DESTROYED;
-		snprintf(end->detail, sizeof(end->detail), "destroyed");
-	} else {
-		end->reason = DRV_END_FAILED;
-		log_tail(dom, tail, sizeof(tail));
-		/* Killed, QEMU said nothing worth repeating: its log ends with its command line. */
-		if (wait_status >= 0 && WIFSIGNALED(wait_status))
-			snprintf(end->detail, sizeof(end->detail), "the VM was killed by signal %d",
-				 WTERMSIG(wait_status));
-		else if (wait_status >= 0)
-			snprintf(end->detail, sizeof(end->detail), "QEMU exited with status %d%s%s",
-				 WEXITSTATUS(wait_status), tail[0] ? ": " : "", tail);
-		else
-			snprintf(end->detail, sizeof(end->detail), "QEMU ended unexpectedly%s%s",
-				 tail[0] ? ": " : "", tail);
-	}
-}
-
-/* Takes in whatever QMP has to say; closes the monitor at EOF. */
-static void drain_monitor(struct drv_domain *dom)
-{
-	struct drv_qmp_event ev;
-	cleanup_error struct vs_error *e = NULL;
-
-	if (dom->qmp == NULL)
-		return;
-	if (drv_qmp_read(dom->qmp, &e) < 0) {
-		vs_debug("driver", "%s: monitor closed: %s", dom->def->name, e->msg);
-		/* Events queued before the EOF are still popped below. */
-	}
-	while (drv_qmp_next_event(dom->qmp, &ev)) {
-		switch (ev.type) {
-		case DRV_QMP_EVENT_SHUTDOWN:
-			snprintf(dom->shutdown_reason, sizeof(dom->shutdown_reason), "%s",
-				 ev.reason);
-			break;
-		case DRV_QMP_EVENT_GUEST_PANICKED:
-			dom->panicked = true;
-			break;
-		case DRV_QMP_EVENT_STOP:
-			dom->state = DRV_STATE_PAUSED;
-			break;
-		case DRV_QMP_EVENT_RESUME:
-			dom->state = DRV_STATE_RUNNING;
-			break;
-		default:
-			break;
-		}
-	}
-	if (e != NULL) {
-		drv_qmp_free(dom->qmp);
-		dom->qmp = NULL;
-	}
-}
-
-/* QEMU has exited: reap it and record how the domain ended. */
-static void reap(struct drv_domain *dom)
-{
-	int status = -1;
-
-	drain_monitor(dom);
-	if (dom->is_child)
-		while (waitpid(dom->pid, &status, 0) < 0 && errno == EINTR)
-			;
-	read_output(dom);
-	describe_exit(dom, dom->is_child ? status : -1);
-	dom->ended = true;
-	dom->state = DRV_STATE_SHUTOFF;
-	drv_qmp_free(dom->qmp);
-	dom->qmp = NULL;
-	if (dom->seccomp_fd >= 0)
-		close(steal_fd(&dom->seccomp_fd));
-	drv_status_remove(dom);
-	vs_debug("driver", "domain `%s` ended: %s", dom->def->name, dom->end.detail);
-}
-
-int drv_domain_poll_fds(const struct drv_domain *dom, int fds[DRV_POLL_FDS])
-{
-	fds[0] = dom->pidfd;
-	fds[1] = dom->qmp ? drv_qmp_fd(dom->qmp) : -1;
-	fds[2] = dom->seccomp_fd;
-	fds[3] = dom->output_fd;
-	return dom->ended ? 0 : DRV_POLL_FDS;
-}
-
-/* Answers the seccomp calls QEMU is waiting on; a broken supervisor is closed (QEMU's calls then
- * fail). */
-static void serve_sandbox(struct drv_domain *dom)
-{
-	struct pollfd p = { .fd = dom->seccomp_fd, .events = POLLIN };
-
-	while (dom->seccomp_fd >= 0 && poll(&p, 1, 0) > 0 && (p.revents & POLLIN)) {
-		cleanup_error struct vs_error *e = NULL;
-
-		if (drv_sandbox_serve(dom->seccomp_fd, dom->pidfd, dom->pid, &e) < 0) {
-			vs_warn("driver", "domain `%s`: %s", dom->def->name, e->msg);
-			close(steal_fd(&dom->seccomp_fd));
-		}
-	}
-	if (p.revents & (POLLHUP | POLLERR | POLLNVAL))
-		close(steal_fd(&dom->seccomp_fd)); /* QEMU is gone */
-}
-
-/*
- * Whether QEMU exits within timeout_ms (-1: for ever), answering its
- * seccomp calls and reading its output meanwhile: a QEMU thread waiting on
- * either could hold up its exit.
- */
-static bool exits_within(struct drv_domain *dom, int timeout_ms)
-{
-	uint64_t deadline = vs_now_ns() + (uint64_t)(timeout_ms < 0 ? 0 : timeout_ms) * 1000000u;
-
-	for (;;) {
-		struct pollfd p[3] = { { .fd = dom->pidfd, .events = POLLIN },
-				       { .fd = dom->seccomp_fd, .events = POLLIN },
-				       { .fd = dom->output_fd, .events = POLLIN } };
-		int wait_ms = -1;
-
-		if (timeout_ms >= 0) {
-			uint64_t now = vs_now_ns();
-
-			if (now >= deadline)
-				return false;
-			wait_ms = (int)((deadline - now + 999999) / 1000000);
-		}
-		/* poll() skips the negative descriptors of what is already closed. */
-		if (poll(p, 3, wait_ms) < 0) {
-			if (errno == EINTR)
-				continue;
-			return false;
-		}
-		if (p[0].revents & (POLLIN | POLLHUP))
-			return true;
-		if (p[1].revents != 0)
-			serve_sandbox(dom);
-		if (p[2].revents != 0)
-			read_output(dom);
-	}
-}
-
-int drv_domain_dispatch(struct drv_domain *dom, struct drv_end *end, struct vs_error **err)
-{
-	if (dom->ended)
-		goto ended;
-	serve_sandbox(dom);
-	read_output(dom);
-	drain_monitor(dom);
-	/* After the monitor's EOF, QEMU is on its way out: wait for it. */
-	if (!exits_within(dom, dom->qmp == NULL ? 5000 : 0))
-		return 0;
-	reap(dom);
-ended:
-	if (end != NULL)
-		*end = dom->end;
-	return 1;
-}
-
-int drv_domain_wait(struct drv_domain *dom, int timeout_ms, struct drv_end *end,
-		    struct vs_error **err)
-{
-	uint64_t deadline = vs_now_ns() + (uint64_t)(timeout_ms < 0 ? 0 : timeout_ms) * 1000000u;
-
-	while (!dom->ended) {
-		struct pollfd p[DRV_POLL_FDS];
-		int fds[DRV_POLL_FDS], wait_ms = -1;
-		nfds_t n = 0;
-
-		drv_domain_poll_fds(dom, fds);
-		for (int i = 0; i < DRV_POLL_FDS; i++)
-			if (fds[i] >= 0)
-				p[n++] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
-		if (timeout_ms >= 0) {
-			uint64_t now = vs_now_ns();
-
-			if (now >= deadline)
-				return 0;
-			wait_ms = (int)((deadline - now + 999999) / 1000000);
-		}
-		if (poll(p, n, wait_ms) < 0 && errno != EINTR)
-			return vs_error_set(err, errno, "cannot wait for domain `%s`",
-					    dom->def->name);
-		if (drv_domain_dispatch(dom, NULL, err) < 0)
-			return -1;
-	}
-	if (end != NULL)
-		*end = dom->end;
-	return 1;
-}
-
-static int send_signal(struct drv_domain *dom, int sig)
-{
-	return (int)syscall(SYS_pidfd_send_signal, dom->pidfd, sig, NULL, 0);
-}
-
-/*
- * Whether QEMU must exit in order when destroyed: it may hold a writable
- * disk's data (its own caches, an image's metadata).  Everything else it
- * serves (9p, sockets, taps) writes through to the host as the guest asks,
- * so SIGKILL loses nothing the guest wrote and spares QEMU's clean-up.
- */
-static bool needs_orderly_exit(const struct drv_domain *dom)
-{
-	for (size_t i = 0; i < dom->def->n_disks; i++)
-		if (!dom->def->disks[i].readonly)
-			return true;
-	return false;
-}
-
-/* QMP quit, then SIGTERM: whether QEMU exited on its own within two steps. */
-static bool exits_in_order(struct drv_domain *dom)
-{
-	cleanup_error struct vs_error *quit_err = NULL;
-
-	if (dom->qmp != NULL && drv_qmp_command(dom->qmp, "quit", NULL, 1000, NULL, &quit_err) < 0)
-		vs_debug("driver", "quit failed: %s", quit_err->msg);
-	if (exits_within(dom, DESTROY_STEP_MS))
-		return true;
-	vs_debug("driver", "sending SIGTERM to QEMU %d", (int)dom->pid);
-	send_signal(dom, SIGTERM);
-	return exits_within(dom, DESTROY_STEP_MS);
-}
-
-int drv_domain_destroy(struct drv_domain *dom, struct vs_error **err)
-{
-	if (dom->ended)
-		return 0;
-	vs_debug("driver", "destroying domain `%s`", dom->def->name);
-	dom->destroying = true;
-	if (!needs_orderly_exit(dom) || !exits_in_order(dom)) {
-		vs_debug("driver", "sending SIGKILL to QEMU %d", (int)dom->pid);
-		if (send_signal(dom, SIGKILL) < 0 && errno != ESRCH)
-			return vs_error_set(err, errno, "cannot kill QEMU (pid %d)", (int)dom->pid);
-		if (!exits_within(dom, -1))
-			return vs_error_set(err, errno, "cannot wait for QEMU (pid %d)",
-					    (int)dom->pid);
-	}
-	reap(dom);
-	return 0;
-}
-
-int drv_domain_shutdown(struct drv_domain *dom, int timeout_ms, struct vs_error **err)
-{
-	struct drv_end end;
-	int r;
-
-	if (simple_command(dom, "system_powerdown", err) < 0)
-		return -1;
-	r = drv_domain_wait(dom, timeout_ms, &end, err);
-	if (r < 0)
-		return -1;
-	if (r == 0) {
-		vs_debug("driver", "domain `%s` did not power off within %d ms", dom->def->name,
-			 timeout_ms);
-		return drv_domain_destroy(dom, err);
-	}
-	return 0;
 }
 
 int drv_domain_open_channel(struct drv_domain *dom, const char *name, struct vs_error **err)

@@ -55,7 +55,8 @@ struct drv_conn {
  * The layers, each calling only those below it:
  *
  *   conn.c       drv_open(), drv_close(): the root, reconnecting, destroying on close
- *   lifecycle.c  a domain's life: the struct drv_domain, QEMU from start to end
+ *   lifecycle.c  a domain's life: the struct drv_domain, QEMU started, paused, resumed
+ *   exit.c       ... and its end: events, QEMU reaped, destroy, shutdown (same layer)
  *   status.c     status files, stored and read back; no QEMU, no QMP
  *   root.c       the root's layout and lock; no domains
  */
@@ -95,3 +96,13 @@ void drv_domain_release(struct drv_domain *dom);
 struct drv_domain *drv_domain_new(struct drv_conn *conn, struct domain_def *def);
 /* Connects QMP and negotiates capabilities. */
 int drv_domain_attach_monitor(struct drv_domain *dom, int timeout_ms, struct vs_error **err);
+/* The last lines of the domain's QEMU log, for an error message. */
+void drv_domain_log_tail(const struct drv_domain *dom, char *out, size_t size);
+/* Takes in what QEMU printed (into its capped log). */
+void drv_domain_read_output(struct drv_domain *dom);
+/* A QMP command without arguments or reply. */
+int drv_domain_simple_command(struct drv_domain *dom, const char *cmd, struct vs_error **err);
+
+/* exit.c */
+/* Answers the seccomp calls QEMU is waiting on. */
+void drv_domain_serve_sandbox(struct drv_domain *dom);
