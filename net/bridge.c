@@ -20,7 +20,6 @@
 #include <net/if.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -41,33 +40,14 @@ bool net_is_tap(const char *name)
 	return ioctl(fd, SIOCETHTOOL, &ifr) == 0 && strcmp(info.driver, "tun") == 0;
 }
 
-static void random_mac(uint8_t mac[6])
-{
-	if (getrandom(mac, 6, 0) != 6)
-		memset(mac, 0x5a, 6);
-	mac[0] = (uint8_t)((mac[0] & 0xfe) | 0x02); /* unicast, locally administered */
-}
-
-static struct nlmsghdr *link_msg(char *buf, uint16_t type, uint16_t flags, int ifindex)
-{
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = flags;
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = ifindex;
-	return nlh;
-}
-
 static int make_bridge(struct net_nl *nl, const char *name, unsigned int mtu, struct vs_error **err)
 {
 	char buf[NET_NL_REQUEST_SIZE];
-	struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
+	struct nlmsghdr *nlh = net_link_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
 	struct nlattr *info;
 	uint8_t mac[6];
 
-	random_mac(mac);
+	net_random_mac(mac);
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
 	mnl_attr_put(nlh, IFLA_ADDRESS, sizeof(mac), mac);
@@ -84,7 +64,7 @@ static int enslave(struct net_nl *nl, int ifindex, int master, const uint8_t *ma
 		   struct vs_error **err)
 {
 	char buf[NET_NL_REQUEST_SIZE];
-	struct nlmsghdr *nlh = link_msg(buf, RTM_SETLINK, 0, ifindex);
+	struct nlmsghdr *nlh = net_link_msg(buf, RTM_SETLINK, 0, ifindex);
 
 	mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)master);
 	if (mac != NULL)
@@ -169,7 +149,7 @@ int net_bridge_wire(const struct net_iface *iface, const char *tap_name, const c
 			goto fail;
 		}
 	}
-	random_mac(mac);
+	net_random_mac(mac);
 	if (enslave(&nl, iface->ifindex, br, mac, err) < 0 ||
 	    enslave(&nl, tap, br, NULL, err) < 0 || net_link_up(&nl, br, err) < 0 ||
 	    change_addr(&nl, RTM_NEWADDR, br, &own, err) < 0)

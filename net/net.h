@@ -94,6 +94,9 @@ int net_join(const struct net_iface *iface, int tap, struct vs_error **err);
  */
 int net_unwire(int ifindex, const char *tap_name, struct vs_error **err);
 
+/* A random MAC address, unicast and locally administered (for a device of vshim's own). */
+void net_random_mac(uint8_t mac[6]);
+
 /* Whether interface name is a tun/tap device (the end of slirp4netns or pasta). */
 bool net_is_tap(const char *name);
 /*

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <yajl/yajl_gen.h>
@@ -70,17 +69,6 @@ static int record_save(const struct shim_network *n, struct vs_error **err)
 	r = vs_write_file_atomic(path, text, len, 0600, err);
 	yajl_gen_free(g);
 	return r;
-}
-
-/* A MAC for a spare NIC: random, locally administered, unicast. */
-static void spare_mac(uint8_t mac[6])
-{
-	if (getrandom(mac, 6, 0) != 6) {
-		uint64_t t = vs_now_ns() ^ (uint64_t)getpid();
-
-		memcpy(mac, &t, 6);
-	}
-	mac[0] = (uint8_t)((mac[0] & 0xfc) | 0x02);
 }
 
 static void mac_text(char out[18], const uint8_t *m)
@@ -193,7 +181,7 @@ static int make_spare(struct shim_network *n, struct vs_error **err)
 {
 	struct shim_tap *t = new_tap(n);
 
-	spare_mac(t->device);
+	net_random_mac(t->device);
 	t->fd = net_tap_create(t->name, SPARE_MTU, &t->ifindex, err);
 	if (t->fd < 0) {
 		n->n_taps--;
