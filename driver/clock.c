@@ -2,9 +2,13 @@
 #include "clock.h"
 
 #include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
 #include <time.h>
 
+#include "common/cleanup.h"
 #include "common/log.h"
+#include "common/util.h"
 
 #if defined(__x86_64__)
 #include <cpuid.h>
@@ -76,22 +80,63 @@ static uint64_t probe(void)
 	return hz;
 }
 
-uint64_t drv_clock_host_tsc_hz(void)
+/* This boot of the host, as the kernel names it (36 characters); false when unknown. */
+static bool boot_id(char id[37])
+{
+	cleanup_free char *text = NULL;
+
+	if (vs_read_file("/proc/sys/kernel/random/boot_id", 64, &text, NULL, NULL) < 0 ||
+	    strlen(text) < 36)
+		return false;
+	memcpy(id, text, 36);
+	id[36] = '\0';
+	return true;
+}
+
+/* The rate cache holds for this boot, or 0; a rate outside 1 MHz-100 GHz is not believed. */
+static uint64_t read_cache(const char *cache, const char *boot)
+{
+	cleanup_free char *text = NULL;
+	char id[37];
+	unsigned long long hz;
+
+	if (vs_read_file(cache, 128, &text, NULL, NULL) < 0 ||
+	    sscanf(text, "%36s %llu", id, &hz) != 2 || strcmp(id, boot) != 0 || hz < 1000000ull ||
+	    hz > 100000000000ull)
+		return 0;
+	return hz;
+}
+
+uint64_t drv_clock_host_tsc_hz(const char *cache)
 {
 	static uint64_t hz;
 	static bool done;
+	char boot[37];
 
-	if (!done) {
-		hz = probe();
-		done = true;
+	if (done)
+		return hz;
+	done = true;
+	if (cache != NULL && boot_id(boot) && (hz = read_cache(cache, boot)) != 0) {
+		vs_debug("driver", "the host's TSC runs at %llu Hz (measured earlier in this boot)",
+			 (unsigned long long)hz);
+		return hz;
+	}
+	hz = probe();
+	if (cache != NULL && hz != 0 && boot_id(boot)) {
+		cleanup_free char *text = vs_xasprintf("%s %llu\n", boot, (unsigned long long)hz);
+		cleanup_error struct vs_error *e = NULL;
+
+		if (vs_write_file_atomic(cache, text, strlen(text), 0644, &e) < 0)
+			vs_debug("driver", "the TSC rate is not kept: %s", e->msg);
 	}
 	return hz;
 }
 
 #else
 
-uint64_t drv_clock_host_tsc_hz(void)
+uint64_t drv_clock_host_tsc_hz(const char *cache)
 {
+	(void)cache;
 	return 0;
 }
 

@@ -18,6 +18,8 @@
 #include "oci/translate.h"
 #include "shim/userns.h"
 
+#define TSC_DIR "/run/vshim" /* root's default --root */
+
 static int write_domain_xml(const char *state_dir, const char *xml, struct vs_error **err)
 {
 	cleanup_free char *path = vs_xasprintf("%s/domain.xml", state_dir);
@@ -93,6 +95,20 @@ static int join_cgroup(struct shim_vm *vm, const struct oci_spec *spec,
 	return 0;
 }
 
+/*
+ * Where the host's TSC rate is kept from its first measurement after the
+ * host booted (driver/clock.h): in root's default state directory on /run,
+ * a tmpfs a reboot empties, under a name no container ID can have; not in
+ * --root, which holds only containers.  Without root: measured at every
+ * create (10 ms).
+ */
+static const char *tsc_cache(void)
+{
+	if (geteuid() != 0 || (mkdir(TSC_DIR, 0700) < 0 && errno != EEXIST))
+		return NULL;
+	return TSC_DIR "/.tsc-rate";
+}
+
 int shim_vm_boot(struct shim_vm *vm, const char *state_dir, const char *id, const char *bundle,
 		 const char *rootfs, const struct oci_spec *spec, const struct oci_hostconf *conf,
 		 const struct shim_network *net, bool systemd_cgroup, struct vs_error **err)
@@ -130,7 +146,7 @@ int shim_vm_boot(struct shim_vm *vm, const char *state_dir, const char *id, cons
 		.console_socket = console,
 		.agent_socket = NULL, /* the driver puts it under its root */
 		.conf = conf,
-		.tsc_hz = drv_clock_host_tsc_hz(),
+		.tsc_hz = drv_clock_host_tsc_hz(tsc_cache()),
 	};
 	shim_network_vm(net, &tctx, &files, &n_files);
 	vs_debug("shim", "translating config.json to domain XML");
