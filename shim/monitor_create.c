@@ -41,7 +41,6 @@ void monitor_create_on_error(struct monitor *m, const struct proto_host_msg *msg
 	m->fatal->errnum = msg->error.status;
 }
 
-/* Until the init is created (PID), or the container failed. */
 /*
  * Until the agent has said HELLO (created false) or answered CREATE (true).
  * CLOCK waits for HELLO: a request the booting guest reads later would set
@@ -52,15 +51,10 @@ static int wait_agent(struct monitor *m, bool created, struct vs_error **err)
 	uint64_t deadline = vs_now_ns() + CREATE_TIMEOUT_MS * 1000000ull;
 
 	while ((created ? m->rec.status == SHIM_CREATING : !m->hello) && m->fatal == NULL) {
-		if (vs_now_ns() >= deadline && !created)
-			return vs_error_code(err, ETIMEDOUT,
-					     "the guest agent did not start within %d s",
-					     CREATE_TIMEOUT_MS / 1000);
 		if (vs_now_ns() >= deadline)
 			return vs_error_code(
-			    err, ETIMEDOUT,
-			    "the guest agent did not create the container within %d s",
-			    CREATE_TIMEOUT_MS / 1000);
+			    err, ETIMEDOUT, "the guest agent did not %s within %d s",
+			    created ? "create the container" : "start", CREATE_TIMEOUT_MS / 1000);
 		if (monitor_loop_step(m, deadline, err) < 0)
 			return -1;
 	}
